@@ -1,0 +1,2 @@
+//! Benchmarks (placeholder while the engine comes together).
+fn main() {}

@@ -1,0 +1,398 @@
+//! The pure rules of the log, shared by every backend: how local drafts become sealed, chained
+//! events, and how a foreign batch is checked against what a log holds before anything is
+//! stored. Nothing here touches storage; backends answer the questions of [`ChainView`] and
+//! write what the resulting plan says.
+
+use std::collections::BTreeMap;
+
+use ed25519_dalek::SigningKey;
+
+use crate::event::{Draft, ENVELOPE_FORMAT, Event, StoredEvent};
+use crate::hlc::Hlc;
+use crate::ids::{Hash, NodeId, Seq};
+use crate::limits::{
+    APPEND_EVENTS_MAX, BATCH_EVENTS_MAX, BATCH_SEALS_MAX, EVENT_BYTES_MAX, HLC_AHEAD_MS_MAX,
+    SEAL_INTERVAL_EVENTS,
+};
+use crate::log::{
+    AppendError, Batch, Head, Incident, IngestError, Refusal, RefusalReason, StoreError,
+};
+use crate::seal::{Seal, node_id};
+
+/// What a backend must answer about the origins it holds, inside the transaction that will
+/// store the plan.
+pub(crate) trait ChainView {
+    /// The head of `origin`'s chain, if any of it is held.
+    fn head(&mut self, origin: NodeId) -> Result<Option<Head>, StoreError>;
+    /// The hash of `origin`'s event at `seq`, if held.
+    fn hash_at(&mut self, origin: NodeId, seq: Seq) -> Result<Option<Hash>, StoreError>;
+}
+
+/// Local events ready to store: chained, stamped and sealed.
+pub(crate) struct SealedAppend {
+    pub events: Vec<StoredEvent>,
+    pub seals: Vec<Seal>,
+    pub head: Head,
+    pub clock: Hlc,
+}
+
+/// Checks an append's shape before any work: cheap refusals first.
+pub(crate) fn check_append(
+    node: NodeId,
+    signer: &SigningKey,
+    drafts: &[Draft],
+) -> Result<(), AppendError> {
+    let found = node_id(signer);
+    if found != node {
+        return Err(AppendError::WrongKey {
+            expected: node,
+            found,
+        });
+    }
+    if drafts.is_empty() {
+        return Err(AppendError::Empty);
+    }
+    if drafts.len() > APPEND_EVENTS_MAX {
+        return Err(AppendError::TooMany {
+            count: drafts.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Turns drafts into the next events of the signer's chain after `head`, stamping each with the
+/// clock ticked from `clock` at `now_ms`. Seals the last event and every
+/// [`SEAL_INTERVAL_EVENTS`]-th one.
+pub(crate) fn seal_local(
+    signer: &SigningKey,
+    head: Option<Head>,
+    clock: Hlc,
+    now_ms: u64,
+    drafts: &[Draft],
+) -> Result<SealedAppend, AppendError> {
+    let origin = node_id(signer);
+    let (mut seq, mut prev) = head.map_or((Seq(0), Hash::ZERO), |head| (head.seq, head.hash));
+    let mut clock = clock;
+    let mut events = Vec::with_capacity(drafts.len());
+    let mut seals = Vec::with_capacity(drafts.len() / SEAL_INTERVAL_EVENTS + 1);
+    for (index, draft) in drafts.iter().enumerate() {
+        seq = seq.next();
+        clock = clock.tick(now_ms);
+        let event = Event {
+            format: ENVELOPE_FORMAT,
+            id: draft.id,
+            origin,
+            seq,
+            prev,
+            hlc: clock,
+            actor: draft.actor.clone(),
+            unit: draft.unit.clone(),
+            seen: draft.seen,
+            body: draft.body.clone(),
+        };
+        let bytes = event.encode();
+        if bytes.len() > EVENT_BYTES_MAX {
+            return Err(AppendError::TooLarge {
+                index,
+                len: bytes.len(),
+                max: EVENT_BYTES_MAX,
+            });
+        }
+        let hash = Hash::of(&bytes);
+        prev = hash;
+        let last = index + 1 == drafts.len();
+        if last || (index + 1) % SEAL_INTERVAL_EVENTS == 0 {
+            seals.push(Seal::sign(signer, seq, hash));
+        }
+        events.push(StoredEvent { event, bytes, hash });
+    }
+    let head = Head {
+        seq,
+        hash: prev,
+        hlc: clock,
+    };
+    Ok(SealedAppend {
+        events,
+        seals,
+        head,
+        clock,
+    })
+}
+
+/// One origin's accepted part of a batch.
+pub(crate) struct Accepted {
+    pub origin: NodeId,
+    pub events: Vec<StoredEvent>,
+    pub seals: Vec<Seal>,
+    pub head: Head,
+}
+
+/// What to store for a batch.
+#[derive(Default)]
+pub(crate) struct IngestPlan {
+    pub accepted: Vec<Accepted>,
+    pub duplicates: u64,
+    pub refused: Vec<Refusal>,
+    pub incidents: Vec<Incident>,
+    /// The latest clock stamp among accepted events, for the node's clock to observe.
+    pub clock_seen: Option<Hlc>,
+}
+
+/// Decodes a batch and checks each origin's part against `view`.
+pub(crate) fn plan_ingest(
+    view: &mut dyn ChainView,
+    now_ms: u64,
+    batch: &Batch,
+) -> Result<IngestPlan, IngestError> {
+    if batch.events.len() > BATCH_EVENTS_MAX {
+        return Err(IngestError::TooManyEvents {
+            count: batch.events.len(),
+        });
+    }
+    if batch.seals.len() > BATCH_SEALS_MAX {
+        return Err(IngestError::TooManySeals {
+            count: batch.seals.len(),
+        });
+    }
+    let mut by_origin: BTreeMap<NodeId, Vec<StoredEvent>> = BTreeMap::new();
+    for (index, bytes) in batch.events.iter().enumerate() {
+        let stored = StoredEvent::from_bytes(bytes.to_vec())
+            .map_err(|reason| IngestError::Malformed { index, reason })?;
+        by_origin
+            .entry(stored.event.origin)
+            .or_default()
+            .push(stored);
+    }
+    let mut seals_by_origin: BTreeMap<NodeId, Vec<Seal>> = BTreeMap::new();
+    for seal in &batch.seals {
+        seals_by_origin
+            .entry(seal.origin)
+            .or_default()
+            .push(seal.clone());
+    }
+
+    let mut plan = IngestPlan::default();
+    for (origin, events) in by_origin {
+        let seals = seals_by_origin.remove(&origin).unwrap_or_default();
+        match check_origin(view, now_ms, origin, events, seals)? {
+            OriginOutcome::Accepted {
+                accepted,
+                duplicates,
+            } => {
+                plan.duplicates += duplicates;
+                if let Some(accepted) = accepted {
+                    plan.clock_seen = plan.clock_seen.max(Some(accepted.head.hlc));
+                    plan.accepted.push(accepted);
+                }
+            }
+            OriginOutcome::Refused { reason, incident } => {
+                plan.refused.push(Refusal { origin, reason });
+                plan.incidents.extend(incident);
+            }
+        }
+    }
+    Ok(plan)
+}
+
+enum OriginOutcome {
+    Accepted {
+        accepted: Option<Accepted>,
+        duplicates: u64,
+    },
+    Refused {
+        reason: RefusalReason,
+        incident: Option<Incident>,
+    },
+}
+
+fn refuse(reason: RefusalReason) -> Result<OriginOutcome, StoreError> {
+    Ok(OriginOutcome::Refused {
+        reason,
+        incident: None,
+    })
+}
+
+/// Checks one origin's events (non-empty, as they came) and seals.
+fn check_origin(
+    view: &mut dyn ChainView,
+    now_ms: u64,
+    origin: NodeId,
+    events: Vec<StoredEvent>,
+    seals: Vec<Seal>,
+) -> Result<OriginOutcome, StoreError> {
+    // The batch on its own: contiguous, chained, clock increasing.
+    for pair in events.windows(2) {
+        let (before, after) = (&pair[0], &pair[1]);
+        if after.event.seq != before.event.seq.next() {
+            return refuse(RefusalReason::NotContiguous {
+                seq: after.event.seq,
+            });
+        }
+        if after.event.prev != before.hash {
+            return refuse(RefusalReason::BrokenChain {
+                seq: after.event.seq,
+            });
+        }
+        if after.event.hlc <= before.event.hlc {
+            return refuse(RefusalReason::ClockNotIncreasing {
+                seq: after.event.seq,
+            });
+        }
+    }
+    // Invariant: callers group at least one event per origin.
+    let first = events.first().expect("non-empty").event.seq;
+    let last = events.last().expect("non-empty");
+
+    // Every seal names an event of the batch, and the last event is sealed: then the chain
+    // makes every event of the batch the origin's own.
+    for seal in &seals {
+        let matches = seal.seq >= first
+            && seal.seq <= last.event.seq
+            && events[usize::try_from(seal.seq.0 - first.0).unwrap_or(usize::MAX)].hash
+                == seal.hash;
+        if !matches {
+            return refuse(RefusalReason::SealMismatch { seq: seal.seq });
+        }
+    }
+    if !seals.iter().any(|seal| seal.seq == last.event.seq) {
+        return refuse(RefusalReason::Unsealed {
+            seq: last.event.seq,
+        });
+    }
+    for seal in &seals {
+        if let Err(error) = seal.verify() {
+            return refuse(RefusalReason::BadSeal(error));
+        }
+    }
+    let proof = seals
+        .iter()
+        .find(|seal| seal.seq == last.event.seq)
+        .cloned()
+        // Invariant: checked just above.
+        .expect("the last event is sealed");
+
+    // Against what is held.
+    let head = view.head(origin)?;
+    let held_seq = head.map_or(Seq(0), |head| head.seq);
+    let duplicate_count = events
+        .iter()
+        .take_while(|stored| stored.event.seq <= held_seq)
+        .count();
+    if duplicate_count > 0 {
+        // The chain links every event to the one before, so if the last overlapping event is
+        // held byte for byte, all earlier ones are too.
+        let last_dup = &events[duplicate_count - 1];
+        let held = view.hash_at(origin, last_dup.event.seq)?;
+        if held != Some(last_dup.hash) {
+            return equivocation(view, now_ms, &events[..duplicate_count], &events, proof);
+        }
+    }
+    let fresh = &events[duplicate_count..];
+    let Some(first_new) = fresh.first() else {
+        return Ok(OriginOutcome::Accepted {
+            accepted: None,
+            duplicates: duplicate_count as u64,
+        });
+    };
+    let expected = held_seq.next();
+    if first_new.event.seq != expected {
+        return refuse(RefusalReason::Gap {
+            expected,
+            found: first_new.event.seq,
+        });
+    }
+    let (held_hash, held_hlc) = head.map_or((Hash::ZERO, None), |head| (head.hash, Some(head.hlc)));
+    if first_new.event.prev != held_hash {
+        // A sealed chain whose event before `expected` is not the one held: the origin signed
+        // two different histories. The conflicting event itself is not in the batch, but the
+        // seal over a chain that names it is the proof.
+        return Ok(OriginOutcome::Refused {
+            reason: RefusalReason::Equivocation { seq: held_seq },
+            incident: Some(Incident {
+                origin,
+                seq: held_seq,
+                held: held_hash,
+                offered: first_new.event.prev,
+                evidence: bytes_of(&events),
+                seal: proof,
+                recorded_ms: now_ms,
+            }),
+        });
+    }
+    if held_hlc.is_some_and(|held_hlc| first_new.event.hlc <= held_hlc) {
+        return refuse(RefusalReason::ClockNotIncreasing {
+            seq: first_new.event.seq,
+        });
+    }
+    let ahead_ms = last.event.hlc.wall_ms.saturating_sub(now_ms);
+    if ahead_ms > HLC_AHEAD_MS_MAX {
+        return refuse(RefusalReason::ClockAhead {
+            seq: last.event.seq,
+            ahead_ms,
+        });
+    }
+    let fresh_from = first_new.event.seq;
+    let head = Head {
+        seq: last.event.seq,
+        hash: last.hash,
+        hlc: last.event.hlc,
+    };
+    let seals = seals
+        .into_iter()
+        .filter(|seal| seal.seq >= fresh_from)
+        .collect();
+    Ok(OriginOutcome::Accepted {
+        accepted: Some(Accepted {
+            origin,
+            events: fresh.to_vec(),
+            seals,
+            head,
+        }),
+        duplicates: duplicate_count as u64,
+    })
+}
+
+/// Finds the first overlapping event that differs from the held one and records the fork.
+fn equivocation(
+    view: &mut dyn ChainView,
+    now_ms: u64,
+    overlap: &[StoredEvent],
+    events: &[StoredEvent],
+    proof: Seal,
+) -> Result<OriginOutcome, StoreError> {
+    // The caller saw the last overlapping event differ, so the search always ends in the
+    // overlap; the fallback names that last event.
+    let mut fork = (overlap.len() - 1, Hash::ZERO);
+    for (index, stored) in overlap.iter().enumerate() {
+        let held = view
+            .hash_at(stored.event.origin, stored.event.seq)?
+            .unwrap_or(Hash::ZERO);
+        if held != stored.hash {
+            fork = (index, held);
+            break;
+        }
+    }
+    let (index, held) = fork;
+    let stored = &overlap[index];
+    Ok(OriginOutcome::Refused {
+        reason: RefusalReason::Equivocation {
+            seq: stored.event.seq,
+        },
+        incident: Some(Incident {
+            origin: stored.event.origin,
+            seq: stored.event.seq,
+            held,
+            offered: stored.hash,
+            evidence: bytes_of(events),
+            seal: proof,
+            recorded_ms: now_ms,
+        }),
+    })
+}
+
+fn bytes_of(events: &[StoredEvent]) -> Vec<serde_bytes::ByteBuf> {
+    events
+        .iter()
+        .map(|stored| serde_bytes::ByteBuf::from(stored.bytes.clone()))
+        .collect()
+}

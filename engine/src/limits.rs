@@ -1,0 +1,36 @@
+//! Every limit of the engine, in one place. Relations between limits are checked at compile
+//! time at the bottom of this file.
+
+/// The largest canonical event (envelope and body) the engine writes or accepts.
+pub const EVENT_BYTES_MAX: usize = 64 * 1024;
+
+/// The largest unit or person code, in bytes.
+pub const NAME_BYTES_MAX: usize = 64;
+
+/// The most body-kind name bytes; longer kinds are refused as malformed.
+pub const BODY_KIND_BYTES_MAX: usize = 64;
+
+/// The most events one local append (one call) may carry.
+pub const APPEND_EVENTS_MAX: usize = 10_000;
+
+/// A local commit seals its last event, and at least every this many events inside a large
+/// commit, so that a sender can always cut a batch at a sealed event.
+pub const SEAL_INTERVAL_EVENTS: usize = 256;
+
+/// The most events one foreign batch may carry.
+pub const BATCH_EVENTS_MAX: usize = 4096;
+
+/// The most seals one foreign batch may carry.
+pub const BATCH_SEALS_MAX: usize = BATCH_EVENTS_MAX;
+
+/// How far (ms) an incoming event's clock may run ahead of this node's clock. Clocks may be
+/// wrong by up to a day each way (design.md), so two of them may disagree by two days; beyond a
+/// third day the event is refused for now and accepted once the clocks agree.
+pub const HLC_AHEAD_MS_MAX: u64 = 3 * 24 * 60 * 60 * 1000;
+
+/// The most requests one group commit folds into a single redb transaction.
+pub const GROUP_COMMIT_REQUESTS_MAX: usize = 256;
+
+const _: () = assert!(SEAL_INTERVAL_EVENTS <= BATCH_EVENTS_MAX);
+const _: () = assert!(BODY_KIND_BYTES_MAX <= EVENT_BYTES_MAX);
+const _: () = assert!(APPEND_EVENTS_MAX * 64 <= u32::MAX as usize);
