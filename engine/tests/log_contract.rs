@@ -1,0 +1,464 @@
+//! The log contract, run against both backends: what `EventLog` promises about appends,
+//! ingest, idempotence, equivocation, gaps, forgeries, unknown body kinds and arrivals.
+
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use nhip_engine::body::{Known, TaskCompleted, TaskCreated};
+use nhip_engine::{
+    AppendError, Batch, Body, Draft, EventId, EventLog, Hash, IngestError, MemoryLog, NodeId,
+    PersonId, RedbLog, RefusalReason, Seal, Seq, UnitId, limits, node_id, replay,
+};
+
+const T0: u64 = 1_758_585_600_000; // 2025-09-23, the day of the conference notice
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+fn draft(n: u128, body: Body) -> Draft {
+    Draft {
+        id: EventId(uuid::Uuid::from_u128(n)),
+        actor: PersonId::new("ta-thi-dung").unwrap(),
+        unit: UnitId::new("xa-binh-lu").unwrap(),
+        seen: None,
+        body,
+    }
+}
+
+fn task(n: u128) -> Draft {
+    draft(
+        n,
+        Known::TaskCreated(TaskCreated {
+            title: format!("Nhiệm vụ {n}"),
+            lead_unit: UnitId::new("xa-binh-lu/ubnd").unwrap(),
+            assignee: None,
+            deadline: None,
+        })
+        .to_body(),
+    )
+}
+
+/// A fresh log of each kind for `node`; the temp dir lives as long as the log.
+fn backends(node: NodeId) -> Vec<(&'static str, Box<dyn EventLog>, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let redb = RedbLog::create(&dir.path().join("log.redb"), node).unwrap();
+    vec![
+        ("memory", Box::new(MemoryLog::new(node)), None),
+        ("redb", Box::new(redb), Some(dir)),
+    ]
+}
+
+/// An origin with `count` events, returned as one sealed batch.
+fn origin_with(seed: u8, count: u128) -> (MemoryLog, Batch) {
+    let signer = key(seed);
+    let log = MemoryLog::new(node_id(&signer));
+    for n in 0..count {
+        log.append(
+            &signer,
+            T0 + n as u64,
+            vec![task(u128::from(seed) << 64 | n)],
+        )
+        .unwrap();
+    }
+    let batch = log
+        .batch_from(node_id(&signer), Seq::FIRST, limits::BATCH_EVENTS_MAX)
+        .unwrap()
+        .unwrap();
+    (log, batch)
+}
+
+#[test]
+fn appends_form_a_sealed_gapless_chain() {
+    let signer = key(1);
+    for (name, log, _dir) in backends(node_id(&signer)) {
+        let first = log
+            .append(&signer, T0, vec![task(1), task(2), task(3)])
+            .unwrap();
+        let second = log.append(&signer, T0, vec![task(4)]).unwrap();
+        let all: Vec<_> = first.iter().chain(&second).collect();
+        for (index, stored) in all.iter().enumerate() {
+            assert_eq!(stored.event.seq, Seq(index as u64 + 1), "{name}");
+            assert_eq!(stored.hash, Hash::of(&stored.bytes), "{name}");
+        }
+        for pair in all.windows(2) {
+            assert_eq!(pair[1].event.prev, pair[0].hash, "{name}: chain");
+            assert!(pair[1].event.hlc > pair[0].event.hlc, "{name}: clock");
+        }
+        assert_eq!(all[0].event.prev, Hash::ZERO);
+        let heads = log.heads().unwrap();
+        assert_eq!(heads[&node_id(&signer)].seq, Seq(4), "{name}");
+        // Each append sealed its last event.
+        let seals = log.seals(node_id(&signer), Seq(1), Seq(4)).unwrap();
+        let sealed: Vec<u64> = seals.iter().map(|seal| seal.seq.0).collect();
+        assert_eq!(sealed, vec![3, 4], "{name}");
+        assert!(seals.iter().all(|seal| seal.verify().is_ok()));
+        assert_eq!(
+            log.read_origin(node_id(&signer), Seq(2), 2).unwrap(),
+            vec![all[1].clone(), all[2].clone()],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn large_appends_are_sealed_at_intervals() {
+    let signer = key(1);
+    for (name, log, _dir) in backends(node_id(&signer)) {
+        let count = limits::SEAL_INTERVAL_EVENTS * 2 + 5;
+        let drafts = (0..count as u128).map(task).collect();
+        log.append(&signer, T0, drafts).unwrap();
+        let seals = log
+            .seals(node_id(&signer), Seq(1), Seq(count as u64))
+            .unwrap();
+        let interval = limits::SEAL_INTERVAL_EVENTS as u64;
+        let sealed: Vec<u64> = seals.iter().map(|seal| seal.seq.0).collect();
+        assert_eq!(sealed, vec![interval, 2 * interval, count as u64], "{name}");
+    }
+}
+
+#[test]
+fn an_append_with_another_key_or_nothing_is_refused() {
+    let signer = key(1);
+    for (name, log, _dir) in backends(node_id(&signer)) {
+        assert!(
+            matches!(
+                log.append(&key(2), T0, vec![task(1)]),
+                Err(AppendError::WrongKey { .. })
+            ),
+            "{name}"
+        );
+        assert_eq!(log.append(&signer, T0, vec![]), Err(AppendError::Empty));
+        let huge = draft(
+            1,
+            Body {
+                kind: "task.comment".into(),
+                version: 1,
+                data: vec![0; limits::EVENT_BYTES_MAX],
+            },
+        );
+        assert!(matches!(
+            log.append(&signer, T0, vec![huge]),
+            Err(AppendError::TooLarge { index: 0, .. })
+        ));
+        assert!(log.heads().unwrap().is_empty(), "{name}: nothing written");
+    }
+}
+
+#[test]
+fn ingest_is_idempotent() {
+    let (_origin, batch) = origin_with(7, 5);
+    for (name, log, _dir) in backends(node_id(&key(1))) {
+        let report = log.ingest(T0, &batch).unwrap();
+        assert_eq!(report.inserted.len(), 5, "{name}");
+        assert!(report.refused.is_empty(), "{name}");
+        let hash_before = replay(log.as_ref()).unwrap().hash();
+        let arrivals_before = log.arrivals_after(0, 100).unwrap().len();
+
+        let again = log.ingest(T0, &batch).unwrap();
+        assert!(
+            again.inserted.is_empty(),
+            "{name}: re-delivery stored again"
+        );
+        assert_eq!(again.duplicates, 5, "{name}");
+        assert_eq!(replay(log.as_ref()).unwrap().hash(), hash_before, "{name}");
+        assert_eq!(
+            log.arrivals_after(0, 100).unwrap().len(),
+            arrivals_before,
+            "{name}: a no-op must not count as an arrival"
+        );
+    }
+}
+
+#[test]
+fn overlapping_batches_store_only_the_new_part() {
+    let (origin, _) = origin_with(7, 6);
+    let origin_id = node_id(&key(7));
+    let early = origin.batch_from(origin_id, Seq(1), 3).unwrap().unwrap();
+    let all = origin.batch_from(origin_id, Seq(1), 100).unwrap().unwrap();
+    for (name, log, _dir) in backends(node_id(&key(1))) {
+        assert_eq!(log.ingest(T0, &early).unwrap().inserted.len(), 3, "{name}");
+        let report = log.ingest(T0, &all).unwrap();
+        assert_eq!(report.duplicates, 3, "{name}");
+        assert_eq!(report.inserted.len(), 3, "{name}");
+        assert_eq!(log.heads().unwrap()[&origin_id].seq, Seq(6));
+    }
+}
+
+#[test]
+fn a_gap_is_refused_and_nothing_is_stored() {
+    let (origin, _) = origin_with(7, 6);
+    let origin_id = node_id(&key(7));
+    let late = origin.batch_from(origin_id, Seq(4), 100).unwrap().unwrap();
+    for (name, log, _dir) in backends(node_id(&key(1))) {
+        let report = log.ingest(T0, &late).unwrap();
+        assert_eq!(
+            report.refused[0].reason,
+            RefusalReason::Gap {
+                expected: Seq(1),
+                found: Seq(4)
+            },
+            "{name}"
+        );
+        assert!(log.heads().unwrap().is_empty(), "{name}");
+        assert!(log.arrivals_after(0, 10).unwrap().is_empty(), "{name}");
+    }
+}
+
+/// Two histories signed by one origin that agree up to seq 2 and differ from seq 3.
+fn forked_origin() -> (Batch, Batch, Batch) {
+    let signer = key(7);
+    let honest = MemoryLog::new(node_id(&signer));
+    let forked = MemoryLog::new(node_id(&signer));
+    for log in [&honest, &forked] {
+        log.append(&signer, T0, vec![task(1), task(2)]).unwrap();
+    }
+    honest.append(&signer, T0 + 10, vec![task(3)]).unwrap();
+    forked.append(&signer, T0 + 10, vec![task(33)]).unwrap();
+    forked.append(&signer, T0 + 20, vec![task(4)]).unwrap();
+    let origin = node_id(&signer);
+    (
+        honest.batch_from(origin, Seq(1), 100).unwrap().unwrap(),
+        forked.batch_from(origin, Seq(1), 100).unwrap().unwrap(),
+        forked.batch_from(origin, Seq(4), 100).unwrap().unwrap(),
+    )
+}
+
+#[test]
+fn an_equivocation_is_refused_recorded_and_overwrites_nothing() {
+    let (honest, forked, _) = forked_origin();
+    for (name, log, _dir) in backends(node_id(&key(1))) {
+        log.ingest(T0, &honest).unwrap();
+        let held = log.read_origin(node_id(&key(7)), Seq(1), 10).unwrap();
+        let report = log.ingest(T0 + 99, &forked).unwrap();
+        assert_eq!(
+            report.refused[0].reason,
+            RefusalReason::Equivocation { seq: Seq(3) },
+            "{name}"
+        );
+        assert!(report.inserted.is_empty(), "{name}");
+        assert_eq!(
+            log.read_origin(node_id(&key(7)), Seq(1), 10).unwrap(),
+            held,
+            "{name}: the held history must not change"
+        );
+        let incidents = log.incidents().unwrap();
+        assert_eq!(incidents.len(), 1, "{name}");
+        assert_eq!(incidents[0].seq, Seq(3));
+        assert_eq!(incidents[0].held, held[2].hash);
+        assert_eq!(incidents[0].recorded_ms, T0 + 99);
+        assert!(incidents[0].seal.verify().is_ok(), "{name}: proof kept");
+        // Offered again: still one incident.
+        log.ingest(T0 + 100, &forked).unwrap();
+        assert_eq!(log.incidents().unwrap().len(), 1, "{name}");
+    }
+}
+
+#[test]
+fn a_fork_below_the_batch_is_an_equivocation_too() {
+    let (honest, _, forked_tail) = forked_origin();
+    for (name, log, _dir) in backends(node_id(&key(1))) {
+        log.ingest(T0, &honest).unwrap();
+        // seq 4 of the forked history links to the forked seq 3, not the held one.
+        let report = log.ingest(T0, &forked_tail).unwrap();
+        assert_eq!(
+            report.refused[0].reason,
+            RefusalReason::Equivocation { seq: Seq(3) },
+            "{name}"
+        );
+        assert_eq!(log.incidents().unwrap().len(), 1, "{name}");
+        assert_eq!(log.heads().unwrap()[&node_id(&key(7))].seq, Seq(3));
+    }
+}
+
+#[test]
+fn forgeries_are_refused() {
+    let (_, batch) = origin_with(7, 3);
+    let mut cases: Vec<(&str, Batch)> = Vec::new();
+
+    let mut unsealed = batch.clone();
+    unsealed.seals.clear();
+    cases.push(("unsealed", unsealed));
+
+    let mut foreign_signature = batch.clone();
+    let impostor = Seal::sign(&key(8), Seq(3), foreign_signature.seals[0].hash);
+    foreign_signature.seals[0].signature = impostor.signature;
+    cases.push(("signature of another key", foreign_signature));
+
+    let mut flipped = batch.clone();
+    let last = flipped.events.len() - 1;
+    let byte = flipped.events[last].len() - 1;
+    flipped.events[last][byte] ^= 1;
+    cases.push(("flipped byte", flipped));
+
+    let mut swapped = batch.clone();
+    swapped.events.swap(0, 1);
+    cases.push(("swapped", swapped));
+
+    let mut deleted = batch.clone();
+    deleted.events.remove(1);
+    cases.push(("deleted", deleted));
+
+    for (case, bad) in cases {
+        for (name, log, _dir) in backends(node_id(&key(1))) {
+            let outcome = log.ingest(T0, &bad);
+            let refused = match &outcome {
+                Ok(report) => report.inserted.is_empty() && report.refused.len() == 1,
+                Err(IngestError::Malformed { .. }) => true,
+                Err(_) => false,
+            };
+            assert!(refused, "{name}/{case}: {outcome:?}");
+            assert!(log.heads().unwrap().is_empty(), "{name}/{case}: stored");
+        }
+    }
+}
+
+#[test]
+fn garbage_and_oversized_batches_are_refused_whole() {
+    let (_, batch) = origin_with(7, 2);
+    for (name, log, _dir) in backends(node_id(&key(1))) {
+        let mut garbage = batch.clone();
+        garbage
+            .events
+            .push(serde_bytes::ByteBuf::from(vec![0xde, 0xad]));
+        assert!(
+            matches!(
+                log.ingest(T0, &garbage),
+                Err(IngestError::Malformed { index: 2, .. })
+            ),
+            "{name}"
+        );
+        let mut huge = Batch::default();
+        huge.events = vec![serde_bytes::ByteBuf::new(); limits::BATCH_EVENTS_MAX + 1];
+        assert!(matches!(
+            log.ingest(T0, &huge),
+            Err(IngestError::TooManyEvents { .. })
+        ));
+        assert!(log.heads().unwrap().is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn events_from_the_far_future_wait() {
+    let (_, batch) = origin_with(7, 2);
+    for (name, log, _dir) in backends(node_id(&key(1))) {
+        let now = T0 - limits::HLC_AHEAD_MS_MAX - 1_000;
+        let report = log.ingest(now, &batch).unwrap();
+        assert!(
+            matches!(report.refused[0].reason, RefusalReason::ClockAhead { .. }),
+            "{name}"
+        );
+        // Once the clocks agree, the same batch goes in.
+        assert_eq!(log.ingest(T0, &batch).unwrap().inserted.len(), 2, "{name}");
+    }
+}
+
+#[test]
+fn unknown_body_kinds_are_stored_forwarded_and_counted() {
+    // A "newer version" writes a body kind this version has never heard of.
+    let newer = key(9);
+    let origin = MemoryLog::new(node_id(&newer));
+    let future_body = Body {
+        kind: "budget.revised".into(),
+        version: 3,
+        data: vec![0x93, 1, 2, 3],
+    };
+    origin
+        .append(&newer, T0, vec![task(1), draft(2, future_body.clone())])
+        .unwrap();
+    let batch = origin
+        .batch_from(node_id(&newer), Seq(1), 100)
+        .unwrap()
+        .unwrap();
+    for (name, commune, _dir) in backends(node_id(&key(1))) {
+        assert_eq!(commune.ingest(T0, &batch).unwrap().inserted.len(), 2);
+        let state = replay(commune.as_ref()).unwrap();
+        assert_eq!(state.unknown_kinds["budget.revised"], 1, "{name}");
+        assert_eq!(state.tasks.len(), 1, "{name}");
+        // Forwarded byte for byte to the hub.
+        let forwarded = commune
+            .batch_from(node_id(&newer), Seq(1), 100)
+            .unwrap()
+            .unwrap();
+        assert_eq!(forwarded.events, batch.events, "{name}");
+        let hub = MemoryLog::new(node_id(&key(2)));
+        assert_eq!(hub.ingest(T0, &forwarded).unwrap().inserted.len(), 2);
+        let at_hub = hub.read_origin(node_id(&newer), Seq(2), 1).unwrap();
+        assert_eq!(at_hub[0].event.body, future_body, "{name}");
+    }
+}
+
+#[test]
+fn arrivals_are_listed_in_order() {
+    let (_, a) = origin_with(7, 2);
+    let (_, b) = origin_with(8, 3);
+    let signer = key(1);
+    for (name, log, _dir) in backends(node_id(&signer)) {
+        log.append(&signer, T0, vec![task(1)]).unwrap();
+        log.ingest(T0 + 5, &a).unwrap();
+        log.ingest(T0 + 9, &b).unwrap();
+        let arrivals = log.arrivals_after(0, 10).unwrap();
+        let positions: Vec<u64> = arrivals.iter().map(|arrival| arrival.position).collect();
+        assert_eq!(positions, vec![1, 2, 3], "{name}");
+        assert_eq!(arrivals[1].received_ms, T0 + 5);
+        assert_eq!(arrivals[2].ranges[0].origin, node_id(&key(8)));
+        assert_eq!(arrivals[2].ranges[0].last, Seq(3));
+        assert_eq!(log.arrivals_after(2, 10).unwrap(), arrivals[2..].to_vec());
+    }
+}
+
+#[test]
+fn completing_a_task_is_replayed() {
+    let signer = key(1);
+    for (name, log, _dir) in backends(node_id(&signer)) {
+        let created = log.append(&signer, T0, vec![task(1)]).unwrap();
+        let item = created[0].event.id;
+        log.append(
+            &signer,
+            T0 + 1,
+            vec![draft(
+                2,
+                Known::TaskCompleted(TaskCompleted { item }).to_body(),
+            )],
+        )
+        .unwrap();
+        let state = replay(log.as_ref()).unwrap();
+        assert_eq!(
+            state.tasks[&item].status,
+            nhip_engine::state::TaskStatus::Done,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn concurrent_appenders_share_commits() {
+    let signer = key(1);
+    let dir = tempfile::tempdir().unwrap();
+    let log = Arc::new(RedbLog::create(&dir.path().join("log.redb"), node_id(&signer)).unwrap());
+    let writers = 16;
+    let appends_each = 8;
+    std::thread::scope(|scope| {
+        for writer in 0..writers {
+            let log = Arc::clone(&log);
+            let signer = signer.clone();
+            scope.spawn(move || {
+                for n in 0..appends_each {
+                    log.append(&signer, T0, vec![task(writer * 1000 + n)])
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let total = (writers * appends_each) as u64;
+    let events = log.read_origin(node_id(&signer), Seq(1), 10_000).unwrap();
+    assert_eq!(events.len() as u64, total);
+    for (index, stored) in events.iter().enumerate() {
+        assert_eq!(stored.event.seq, Seq(index as u64 + 1));
+    }
+    // Each commit records one arrival: fewer commits than appends means they were shared.
+    let commits = log.arrivals_after(0, 10_000).unwrap().len() as u64;
+    assert!(commits < total, "{commits} commits for {total} appends");
+    let ids: std::collections::BTreeSet<_> = events.iter().map(|s| s.event.id).collect();
+    assert_eq!(ids.len() as u64, total, "every append stored exactly once");
+}
