@@ -3,3 +3,5 @@
 
 pub use nhip_engine as engine;
 pub use nhip_protocol as protocol;
+
+pub mod sample;
