@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("Sổ bản Nà Ri / village log:    {}", village_path.display());
         let arrivals = commune.arrivals_after(0, usize::MAX)?;
         println!(
-            "Xã đã nhận {} lần ghi / the commune recorded {} commits",
+            "Xã đã nhận {} đợt đồng bộ / batches received by the commune: {}",
             arrivals.len(),
             arrivals.len()
         );

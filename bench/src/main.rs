@@ -1,2 +1,77 @@
-//! Benchmarks (placeholder while the engine comes together).
-fn main() {}
+//! Nhịp benchmarks. Every figure is printed beside the raw ceiling measured in the same run, on
+//! the same events, on the same machine: the ratio is the result, not the absolute number.
+//!
+//! `cargo run --release -p nhip-bench -- engine [--quick] [--json]`
+
+mod engine;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "nhip-bench", about = "Nhịp benchmarks, each figure beside its raw ceiling")]
+struct Cli {
+    #[command(subcommand)]
+    suite: Suite,
+}
+
+#[derive(Subcommand)]
+enum Suite {
+    /// The event log: replay, single append, 16 concurrent appenders, batched ingest.
+    Engine(engine::Options),
+}
+
+/// One line of a benchmark's table.
+#[derive(serde::Serialize)]
+pub struct Figure {
+    /// What was measured.
+    pub metric: &'static str,
+    /// Nhịp's rate.
+    pub nhip: f64,
+    /// What the ceiling measured.
+    pub ceiling_name: &'static str,
+    /// The ceiling's rate, measured in the same run.
+    pub ceiling: f64,
+    /// The unit of both rates.
+    pub unit: &'static str,
+    /// `nhip / ceiling`.
+    pub ratio: f64,
+    /// The ratio the design asks for.
+    pub target: f64,
+}
+
+/// Prints figures as a table or as JSON.
+pub fn report(title: &str, context: &serde_json::Value, figures: &[Figure], json: bool) {
+    if json {
+        let out = serde_json::json!({ "suite": title, "context": context, "figures": figures });
+        println!("{out:#}");
+        return;
+    }
+    println!("{title}  {context}");
+    println!(
+        "{:<34} {:>14} {:>14}  {:<30} {:>7} {:>7}  ",
+        "metric", "nhip", "ceiling", "ceiling is", "ratio", "target"
+    );
+    for figure in figures {
+        let verdict = if figure.ratio >= figure.target {
+            "met"
+        } else {
+            "MISSED"
+        };
+        println!(
+            "{:<34} {:>14.0} {:>14.0}  {:<30} {:>7.2} {:>7.2}  {verdict} ({})",
+            figure.metric,
+            figure.nhip,
+            figure.ceiling,
+            figure.ceiling_name,
+            figure.ratio,
+            figure.target,
+            figure.unit
+        );
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    match Cli::parse().suite {
+        Suite::Engine(options) => engine::run(&options),
+    }
+}

@@ -60,24 +60,23 @@ pub(crate) fn check_append(
     Ok(())
 }
 
-/// Turns drafts into the next events of the signer's chain after `head`, stamping each with the
-/// clock ticked from `clock` at `now_ms`. Seals the last event and every
-/// [`SEAL_INTERVAL_EVENTS`]-th one.
+/// Turns drafts into the next events of the signer's chain after `head`. Each draft comes with
+/// the wall clock of its writer (`now_ms`); its stamp is the clock ticked from the previous one.
+/// Seals the last event and every [`SEAL_INTERVAL_EVENTS`]-th one.
 pub(crate) fn seal_local(
     signer: &SigningKey,
     head: Option<Head>,
     clock: Hlc,
-    now_ms: u64,
-    drafts: &[Draft],
+    drafts: &[(u64, &Draft)],
 ) -> Result<SealedAppend, AppendError> {
     let origin = node_id(signer);
     let (mut seq, mut prev) = head.map_or((Seq(0), Hash::ZERO), |head| (head.seq, head.hash));
     let mut clock = clock;
     let mut events = Vec::with_capacity(drafts.len());
     let mut seals = Vec::with_capacity(drafts.len() / SEAL_INTERVAL_EVENTS + 1);
-    for (index, draft) in drafts.iter().enumerate() {
+    for (index, (now_ms, draft)) in drafts.iter().enumerate() {
         seq = seq.next();
-        clock = clock.tick(now_ms);
+        clock = clock.tick(*now_ms);
         let event = Event {
             format: ENVELOPE_FORMAT,
             id: draft.id,
@@ -242,6 +241,11 @@ fn check_origin(
     // Invariant: callers group at least one event per origin.
     let first = events.first().expect("non-empty").event.seq;
     let last = events.last().expect("non-empty");
+    let last_head = Head {
+        seq: last.event.seq,
+        hash: last.hash,
+        hlc: last.event.hlc,
+    };
 
     // Every seal names an event of the batch, and the last event is sealed: then the chain
     // makes every event of the batch the origin's own.
@@ -287,7 +291,8 @@ fn check_origin(
             return equivocation(view, now_ms, &events[..duplicate_count], &events, proof);
         }
     }
-    let fresh = &events[duplicate_count..];
+    let mut events = events;
+    let fresh = events.split_off(duplicate_count);
     let Some(first_new) = fresh.first() else {
         return Ok(OriginOutcome::Accepted {
             accepted: None,
@@ -324,19 +329,15 @@ fn check_origin(
             seq: first_new.event.seq,
         });
     }
-    let ahead_ms = last.event.hlc.wall_ms.saturating_sub(now_ms);
+    let ahead_ms = last_head.hlc.wall_ms.saturating_sub(now_ms);
     if ahead_ms > HLC_AHEAD_MS_MAX {
         return refuse(RefusalReason::ClockAhead {
-            seq: last.event.seq,
+            seq: last_head.seq,
             ahead_ms,
         });
     }
     let fresh_from = first_new.event.seq;
-    let head = Head {
-        seq: last.event.seq,
-        hash: last.hash,
-        hlc: last.event.hlc,
-    };
+    let head = last_head;
     let seals = seals
         .into_iter()
         .filter(|seal| seal.seq >= fresh_from)
@@ -344,7 +345,7 @@ fn check_origin(
     Ok(OriginOutcome::Accepted {
         accepted: Some(Accepted {
             origin,
-            events: fresh.to_vec(),
+            events: fresh,
             seals,
             head,
         }),

@@ -31,6 +31,10 @@ pub const HLC_AHEAD_MS_MAX: u64 = 3 * 24 * 60 * 60 * 1000;
 /// The most requests one group commit folds into a single redb transaction.
 pub const GROUP_COMMIT_REQUESTS_MAX: usize = 256;
 
+/// How many times a group-commit leader yields the CPU to let returning writers join its group
+/// before committing; it stops early as soon as a yield brings no one new.
+pub const GROUP_GATHER_YIELDS_MAX: usize = 8;
+
 const _: () = assert!(SEAL_INTERVAL_EVENTS <= BATCH_EVENTS_MAX);
 const _: () = assert!(BODY_KIND_BYTES_MAX <= EVENT_BYTES_MAX);
 const _: () = assert!(APPEND_EVENTS_MAX * 64 <= u32::MAX as usize);

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 
-use crate::event::{DecodeError, Draft, StoredEvent};
+use crate::event::{DecodeError, Draft, Event, StoredEvent};
 use crate::hlc::Hlc;
 use crate::ids::{Hash, NodeId, Seq};
 use crate::limits::{APPEND_EVENTS_MAX, BATCH_EVENTS_MAX, BATCH_SEALS_MAX};
@@ -325,9 +325,10 @@ pub trait EventLog: Send + Sync {
     /// Every incident recorded, oldest first.
     fn incidents(&self) -> Result<Vec<Incident>, StoreError>;
 
-    /// Visits every event in the total replay order ([`crate::event::OrderKey`]). Returns how
-    /// many were visited.
-    fn scan(&self, visit: &mut dyn FnMut(&StoredEvent)) -> Result<u64, StoreError>;
+    /// Visits every event, with its canonical bytes, in the total replay order
+    /// ([`crate::event::OrderKey`]). Returns how many were visited. Hashes are not computed:
+    /// a replay needs the events, and a verifier hashes the bytes itself.
+    fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError>;
 
     /// A batch of `origin`'s events from `from`, at most `events_max` long, cut at a sealed event
     /// so that the receiver can verify it. `None` when nothing sealed is held from `from`.

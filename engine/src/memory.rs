@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use ed25519_dalek::SigningKey;
 
 use crate::chain::{self, ChainView};
-use crate::event::{Draft, StoredEvent};
+use crate::event::{Draft, Event, StoredEvent};
 use crate::hlc::Hlc;
 use crate::ids::{Hash, NodeId, Seq};
 use crate::log::{
@@ -99,15 +99,10 @@ impl EventLog for MemoryLog {
         chain::check_append(self.node, signer, &drafts)?;
         let mut inner = self.lock();
         let head = inner.heads.get(&self.node).copied();
-        let sealed = chain::seal_local(signer, head, inner.clock, now_ms, &drafts)?;
+        let timed: Vec<(u64, &Draft)> = drafts.iter().map(|draft| (now_ms, draft)).collect();
+        let sealed = chain::seal_local(signer, head, inner.clock, &timed)?;
         inner.store(self.node, &sealed.events, &sealed.seals, sealed.head);
         inner.clock = sealed.clock;
-        let range = ArrivalRange {
-            origin: self.node,
-            first: sealed.events[0].event.seq,
-            last: sealed.head.seq,
-        };
-        inner.record_arrival(now_ms, vec![range]);
         Ok(sealed.events)
     }
 
@@ -197,12 +192,12 @@ impl EventLog for MemoryLog {
         Ok(incidents)
     }
 
-    fn scan(&self, visit: &mut dyn FnMut(&StoredEvent)) -> Result<u64, StoreError> {
+    fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError> {
         let inner = self.lock();
         let mut ordered: Vec<&StoredEvent> = inner.events.values().collect();
         ordered.sort_by_key(|stored| stored.event.order_key());
         for stored in &ordered {
-            visit(stored);
+            visit(&stored.event, &stored.bytes);
         }
         Ok(ordered.len() as u64)
     }

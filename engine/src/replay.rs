@@ -7,7 +7,7 @@ use crate::state::State;
 /// Folds every event of `log` in replay order, from an empty state.
 pub fn replay(log: &dyn EventLog) -> Result<State, StoreError> {
     let mut state = State::default();
-    log.scan(&mut |stored| state.apply(stored))?;
+    log.scan(&mut |event, _| state.apply(event))?;
     Ok(state)
 }
 
@@ -53,7 +53,7 @@ impl Projector {
                 self.stale = true;
                 return;
             }
-            self.state.apply(stored);
+            self.state.apply(&stored.event);
             self.last = Some(key);
         }
     }
@@ -75,9 +75,9 @@ impl Projector {
         }
         let mut state = State::default();
         let mut last = None;
-        log.scan(&mut |stored| {
-            state.apply(stored);
-            last = Some(stored.event.order_key());
+        log.scan(&mut |event, _| {
+            state.apply(event);
+            last = Some(event.order_key());
         })?;
         self.state = state;
         self.last = last;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::body::{Date, Decoded, Known};
-use crate::event::StoredEvent;
+use crate::event::Event;
 use crate::ids::{EventId, Hash, NodeId, PersonId, UnitId};
 
 /// Where a task stands.
@@ -76,8 +76,7 @@ pub struct State {
 
 impl State {
     /// Folds one event. Must be called in replay order ([`crate::OrderKey`]).
-    pub fn apply(&mut self, stored: &StoredEvent) {
-        let event = &stored.event;
+    pub fn apply(&mut self, event: &Event) {
         self.events += 1;
         *self.by_origin.entry(event.origin).or_default() += 1;
         let known = match Known::from_body(&event.body) {

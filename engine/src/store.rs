@@ -4,30 +4,36 @@
 //!
 //! | table       | key                        | value                                   |
 //! |-------------|----------------------------|-----------------------------------------|
-//! | `meta`      | name                       | `schema` u32 LE, `node` 32 B, `clock` 12 B, `arrival` u64 LE |
+//! | `meta`      | name                       | `schema` u32 LE, `node` 32 B            |
 //! | `events`    | origin (32) ‖ seq (8)      | canonical event bytes, exactly as hashed |
 //! | `heads`     | origin (32)                | [`Head::to_bytes`]                      |
 //! | `seals`     | origin (32) ‖ seq (8)      | signature (64)                          |
-//! | `arrivals`  | position u64               | MessagePack [`Arrival`]                 |
+//! | `arrivals`  | position u64               | MessagePack [`Arrival`] (foreign events) |
 //! | `incidents` | [`Incident::key`]          | MessagePack [`Incident`]                |
 //!
 //! Each origin's events are stored in chain order, and each origin's clock stamps increase
 //! along its chain, so the total replay order is a k-way merge of per-origin scans: replay reads
 //! every event exactly once, sequentially, with no secondary index to maintain on ingest.
+//!
+//! A local append touches only `events`, `seals` and `heads`: a durable commit costs a page
+//! write and an fsync per table touched, so nothing derivable is written on that path. The
+//! node's clock is the latest head stamp (recomputed on open and then kept in memory), and
+//! local events need no arrival record: they arrived when they were written, at their stamp.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::path::Path;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, mpsc};
 
 use ed25519_dalek::SigningKey;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::chain::{self, ChainView, SealedAppend};
-use crate::event::{Draft, OrderKey, StoredEvent};
+use crate::event::{Draft, Event, OrderKey, StoredEvent};
 use crate::hlc::Hlc;
 use crate::ids::{Hash, NodeId, Seq};
-use crate::limits::GROUP_COMMIT_REQUESTS_MAX;
+use crate::limits::{GROUP_COMMIT_REQUESTS_MAX, GROUP_GATHER_YIELDS_MAX};
 use crate::log::{
     AppendError, Arrival, ArrivalRange, Batch, EventLog, Head, Incident, IngestError, IngestReport,
     StoreError,
@@ -47,8 +53,6 @@ const INCIDENTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("incide
 
 const META_SCHEMA: &str = "schema";
 const META_NODE: &str = "node";
-const META_CLOCK: &str = "clock";
-const META_ARRIVAL: &str = "arrival";
 
 /// Why a log file could not be opened or created.
 #[derive(Debug, thiserror::Error)]
@@ -108,26 +112,41 @@ fn key_seq(key: &[u8; 40]) -> Seq {
 pub struct RedbLog {
     db: Database,
     node: NodeId,
+    /// The latest clock stamp issued or seen. Only the holder of redb's write transaction
+    /// reads it to stamp events, so the mutex is never contended for long.
+    clock: Mutex<Hlc>,
     group: Mutex<GroupQueue>,
-    group_done: Condvar,
+    commits: AtomicU64,
 }
 
-/// Appends waiting for a commit, and the results of those already committed.
+/// Appends waiting for a commit.
+///
+/// Invariant: when `leader` is false, `pending` is empty — a leader that finds appends still
+/// pending after its commit hands the lead to the oldest of them instead of standing down.
 #[derive(Default)]
 struct GroupQueue {
     next_ticket: u64,
-    pending: Vec<PendingAppend>,
-    done: HashMap<u64, Result<Vec<StoredEvent>, AppendError>>,
-    committing: bool,
+    pending: VecDeque<PendingAppend>,
+    leader: bool,
 }
 
 /// The result an append's caller receives, by ticket.
 type AppendOutcome = (u64, Result<Vec<StoredEvent>, AppendError>);
 
+/// What a waiting appender is woken with: exactly one message per append.
+enum Wake {
+    /// The append was committed (or refused).
+    Done(Result<Vec<StoredEvent>, AppendError>),
+    /// The previous leader is finished and this append is the oldest pending: lead the next
+    /// group.
+    Lead,
+}
+
 struct PendingAppend {
     ticket: u64,
     now_ms: u64,
     drafts: Vec<Draft>,
+    wake: mpsc::SyncSender<Wake>,
 }
 
 impl RedbLog {
@@ -152,7 +171,7 @@ impl RedbLog {
             txn.open_table(INCIDENTS).map_err(open_storage)?;
         }
         txn.commit().map_err(open_storage)?;
-        Ok(RedbLog::with_db(db, node))
+        RedbLog::with_db(db, node)
     }
 
     /// Opens an existing log file, checking that it is a Nhịp log of a schema this version
@@ -188,16 +207,39 @@ impl RedbLog {
                 .ok_or(OpenError::NotANhipLog)?;
             NodeId(<[u8; 32]>::try_from(node.value()).map_err(|_| OpenError::NotANhipLog)?)
         };
-        Ok(RedbLog::with_db(db, node))
+        RedbLog::with_db(db, node)
     }
 
-    fn with_db(db: Database, node: NodeId) -> RedbLog {
-        RedbLog {
+    fn with_db(db: Database, node: NodeId) -> Result<RedbLog, OpenError> {
+        let log = RedbLog {
             db,
             node,
+            clock: Mutex::new(Hlc::default()),
             group: Mutex::new(GroupQueue::default()),
-            group_done: Condvar::new(),
-        }
+            commits: AtomicU64::new(0),
+        };
+        let latest = log
+            .heads()
+            .map_err(|error| OpenError::Storage(error.to_string()))?
+            .values()
+            .map(|head| head.hlc)
+            .max()
+            .unwrap_or_default();
+        *log.lock_clock() = latest;
+        Ok(log)
+    }
+
+    /// Durable commits made by local appends since the log was opened: with group commit,
+    /// fewer than the appends when they come concurrently.
+    pub fn append_commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    fn lock_clock(&self) -> MutexGuard<'_, Hlc> {
+        // A plain value: a panic elsewhere cannot leave it half-written.
+        self.clock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn lock_group(&self) -> MutexGuard<'_, GroupQueue> {
@@ -225,50 +267,75 @@ impl RedbLog {
     ) -> Result<Vec<AppendOutcome>, StoreError> {
         let txn = self.db.begin_write().map_err(storage)?;
         let mut results = Vec::with_capacity(group.len());
+        let mut clock = self.lock_clock();
         {
             let mut tables = WriteTables::open(&txn)?;
-            let mut head = tables.head(self.node)?;
-            let mut clock = tables.clock()?;
-            let mut first_seq = None;
-            let mut received_ms = 0;
-            for pending in group {
-                match chain::seal_local(signer, head, clock, pending.now_ms, &pending.drafts) {
-                    Ok(SealedAppend {
-                        events,
-                        seals,
-                        head: new_head,
-                        clock: new_clock,
-                    }) => {
-                        tables.store(self.node, &events, &seals, new_head)?;
-                        first_seq.get_or_insert(events[0].event.seq);
-                        received_ms = received_ms.max(pending.now_ms);
-                        head = Some(new_head);
-                        clock = new_clock;
-                        results.push((pending.ticket, Ok(events)));
+            let head = tables.head(self.node)?;
+            // The whole group is one stretch of the chain with one seal at its end, so a group
+            // of sixteen appends costs one signature, not sixteen. A request whose event is too
+            // large is answered on its own and the rest is sealed again without it.
+            let mut members: Vec<&PendingAppend> = group.iter().collect();
+            let sealed = loop {
+                let timed: Vec<(u64, &Draft)> = members
+                    .iter()
+                    .flat_map(|pending| pending.drafts.iter().map(|draft| (pending.now_ms, draft)))
+                    .collect();
+                match chain::seal_local(signer, head, *clock, &timed) {
+                    Ok(sealed) => break sealed,
+                    Err(AppendError::TooLarge { index, len, max }) => {
+                        let (member, local) = locate(&members, index);
+                        let refused = members.remove(member);
+                        results.push((
+                            refused.ticket,
+                            Err(AppendError::TooLarge {
+                                index: local,
+                                len,
+                                max,
+                            }),
+                        ));
+                        if members.is_empty() {
+                            return Ok(results);
+                        }
                     }
-                    Err(error) => results.push((pending.ticket, Err(error))),
+                    Err(other) => return Err(StoreError::Storage(other.to_string())),
                 }
+            };
+            let SealedAppend {
+                events,
+                seals,
+                head: new_head,
+                clock: new_clock,
+            } = sealed;
+            tables.store(self.node, &events, &seals, new_head)?;
+            let mut events = events.into_iter();
+            for pending in members {
+                let own: Vec<StoredEvent> = events.by_ref().take(pending.drafts.len()).collect();
+                results.push((pending.ticket, Ok(own)));
             }
-            if let (Some(first), Some(head)) = (first_seq, head) {
-                tables.set_clock(clock)?;
-                tables.record_arrival(
-                    received_ms,
-                    vec![ArrivalRange {
-                        origin: self.node,
-                        first,
-                        last: head.seq,
-                    }],
-                )?;
-            }
+            drop(tables);
+            txn.commit().map_err(storage)?;
+            *clock = new_clock;
         }
-        txn.commit().map_err(storage)?;
+        self.commits.fetch_add(1, Ordering::Relaxed);
         Ok(results)
     }
 }
 
+/// Which member of a group holds the group-wide draft `index`, and its index there.
+fn locate(members: &[&PendingAppend], index: usize) -> (usize, usize) {
+    let mut start = 0;
+    for (member, pending) in members.iter().enumerate() {
+        if index < start + pending.drafts.len() {
+            return (member, index - start);
+        }
+        start += pending.drafts.len();
+    }
+    // Invariant: `index` comes from sealing exactly these members' drafts.
+    unreachable!("draft index {index} outside the group")
+}
+
 /// The tables of one write transaction.
 struct WriteTables<'txn> {
-    meta: redb::Table<'txn, &'static str, &'static [u8]>,
     events: redb::Table<'txn, [u8; 40], &'static [u8]>,
     heads: redb::Table<'txn, [u8; 32], [u8; 52]>,
     seals: redb::Table<'txn, [u8; 40], [u8; 64]>,
@@ -279,29 +346,12 @@ struct WriteTables<'txn> {
 impl<'txn> WriteTables<'txn> {
     fn open(txn: &'txn redb::WriteTransaction) -> Result<WriteTables<'txn>, StoreError> {
         Ok(WriteTables {
-            meta: txn.open_table(META).map_err(storage)?,
             events: txn.open_table(EVENTS).map_err(storage)?,
             heads: txn.open_table(HEADS).map_err(storage)?,
             seals: txn.open_table(SEALS).map_err(storage)?,
             arrivals: txn.open_table(ARRIVALS).map_err(storage)?,
             incidents: txn.open_table(INCIDENTS).map_err(storage)?,
         })
-    }
-
-    fn clock(&self) -> Result<Hlc, StoreError> {
-        match self.meta.get(META_CLOCK).map_err(storage)? {
-            None => Ok(Hlc::default()),
-            Some(bytes) => <[u8; 12]>::try_from(bytes.value())
-                .map(Hlc::from_bytes)
-                .map_err(|_| StoreError::DamagedMeta { what: "clock" }),
-        }
-    }
-
-    fn set_clock(&mut self, clock: Hlc) -> Result<(), StoreError> {
-        self.meta
-            .insert(META_CLOCK, clock.to_bytes().as_slice())
-            .map_err(storage)?;
-        Ok(())
     }
 
     fn store(
@@ -335,12 +385,11 @@ impl<'txn> WriteTables<'txn> {
         if ranges.is_empty() {
             return Ok(());
         }
-        let last = match self.meta.get(META_ARRIVAL).map_err(storage)? {
-            None => 0,
-            Some(bytes) => <[u8; 8]>::try_from(bytes.value())
-                .map(u64::from_le_bytes)
-                .map_err(|_| StoreError::DamagedMeta { what: "arrival" })?,
-        };
+        let last = self
+            .arrivals
+            .last()
+            .map_err(storage)?
+            .map_or(0, |(position, _)| position.value());
         let position = last + 1;
         let arrival = Arrival {
             position,
@@ -351,9 +400,6 @@ impl<'txn> WriteTables<'txn> {
         let bytes = rmp_serde::to_vec(&arrival).expect("an arrival encodes");
         self.arrivals
             .insert(position, bytes.as_slice())
-            .map_err(storage)?;
-        self.meta
-            .insert(META_ARRIVAL, position.to_le_bytes().as_slice())
             .map_err(storage)?;
         Ok(())
     }
@@ -409,43 +455,74 @@ impl EventLog for RedbLog {
         drafts: Vec<Draft>,
     ) -> Result<Vec<StoredEvent>, AppendError> {
         chain::check_append(self.node, signer, &drafts)?;
+        // Group commit: an appender that finds no leader leads; the others queue and sleep on
+        // their own channel (no thundering herd). The leader commits every pending append in
+        // one transaction, answers each, and hands the lead to the oldest append that arrived
+        // meanwhile.
+        let (wake, woken) = mpsc::sync_channel(1);
         let mut queue = self.lock_group();
         let ticket = queue.next_ticket;
         queue.next_ticket += 1;
-        queue.pending.push(PendingAppend {
+        queue.pending.push_back(PendingAppend {
             ticket,
             now_ms,
             drafts,
+            wake,
         });
-        // Group commit: whoever finds no commit running takes every pending append (its own
-        // included) into one transaction; the others wait for their result. Appends that
-        // arrive during a commit form the next group.
-        loop {
-            if let Some(result) = queue.done.remove(&ticket) {
-                return result;
-            }
-            if queue.committing {
-                queue = self
-                    .group_done
-                    .wait(queue)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                continue;
-            }
-            queue.committing = true;
-            let take = queue.pending.len().min(GROUP_COMMIT_REQUESTS_MAX);
-            let group: Vec<PendingAppend> = queue.pending.drain(..take).collect();
+        if queue.leader {
             drop(queue);
-            let results = self.commit_group(signer, group);
-            queue = self.lock_group();
-            queue.committing = false;
-            queue.done.extend(results);
-            self.group_done.notify_all();
+            match woken.recv() {
+                Ok(Wake::Done(result)) => return result,
+                Ok(Wake::Lead) => queue = self.lock_group(),
+                // Invariant: a pending append's sender lives in the queue until it is used.
+                Err(mpsc::RecvError) => unreachable!("a pending append is always answered"),
+            }
+        } else {
+            queue.leader = true;
         }
+        // Leading. Writers whose appends were just answered usually come straight back with
+        // the next one; give them a moment to join this group rather than form the next.
+        for _ in 0..GROUP_GATHER_YIELDS_MAX {
+            let before = queue.pending.len();
+            drop(queue);
+            std::thread::yield_now();
+            queue = self.lock_group();
+            if queue.pending.len() == before {
+                break;
+            }
+        }
+        let take = queue.pending.len().min(GROUP_COMMIT_REQUESTS_MAX);
+        let group: Vec<PendingAppend> = queue.pending.drain(..take).collect();
+        drop(queue);
+        let senders: Vec<(u64, mpsc::SyncSender<Wake>)> = group
+            .iter()
+            .map(|pending| (pending.ticket, pending.wake.clone()))
+            .collect();
+        let mut own = None;
+        for (done_ticket, result) in self.commit_group(signer, group) {
+            if done_ticket == ticket {
+                own = Some(result);
+            } else if let Some((_, sender)) = senders.iter().find(|(t, _)| *t == done_ticket) {
+                // A receiver that is gone was a thread that panicked; nothing to tell it.
+                let _ = sender.send(Wake::Done(result));
+            }
+        }
+        let mut queue = self.lock_group();
+        match queue.pending.front() {
+            Some(next) => {
+                let _ = next.wake.send(Wake::Lead);
+            }
+            None => queue.leader = false,
+        }
+        drop(queue);
+        // Invariant: the leader's own append is the oldest pending, so it is in its group.
+        own.expect("the leader's append is in its own group")
     }
 
     fn ingest(&self, now_ms: u64, batch: &Batch) -> Result<IngestReport, IngestError> {
         let txn = self.db.begin_write().map_err(storage)?;
         let mut report = IngestReport::default();
+        let clock_seen;
         {
             let mut tables = WriteTables::open(&txn)?;
             let plan = chain::plan_ingest(&mut tables, now_ms, batch)?;
@@ -467,10 +544,7 @@ impl EventLog for RedbLog {
                 report.inserted.extend(accepted.events);
             }
             tables.record_arrival(now_ms, ranges)?;
-            if let Some(seen) = plan.clock_seen {
-                let clock = tables.clock()?.observe(seen);
-                tables.set_clock(clock)?;
-            }
+            clock_seen = plan.clock_seen;
             for incident in plan.incidents {
                 tables.record_incident(&incident)?;
                 report.incidents.push(incident);
@@ -481,6 +555,10 @@ impl EventLog for RedbLog {
             txn.abort().map_err(storage)?;
         } else {
             txn.commit().map_err(storage)?;
+        }
+        if let Some(seen) = clock_seen {
+            let mut clock = self.lock_clock();
+            *clock = clock.observe(seen);
         }
         Ok(report)
     }
@@ -574,7 +652,7 @@ impl EventLog for RedbLog {
         Ok(out)
     }
 
-    fn scan(&self, visit: &mut dyn FnMut(&StoredEvent)) -> Result<u64, StoreError> {
+    fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(storage)?;
         let heads = txn.open_table(HEADS).map_err(storage)?;
         let events = txn.open_table(EVENTS).map_err(storage)?;
@@ -585,39 +663,67 @@ impl EventLog for RedbLog {
             let range = events
                 .range(event_key(origin, Seq(0))..=event_key(origin, Seq(u64::MAX)))
                 .map_err(storage)?;
-            cursors.push((origin, range));
+            cursors.push(ScanCursor {
+                origin,
+                range,
+                event: None,
+                bytes: Vec::new(),
+            });
         }
         // One cursor per origin; the heap holds each cursor's next event by replay order.
-        let mut next: Vec<Option<StoredEvent>> = Vec::with_capacity(cursors.len());
         let mut heap: BinaryHeap<Reverse<(OrderKey, usize)>> = BinaryHeap::new();
-        let advance = |cursor: &mut (NodeId, redb::Range<'_, [u8; 40], &'static [u8]>)| -> Result<Option<StoredEvent>, StoreError> {
-            match cursor.1.next() {
-                None => Ok(None),
-                Some(entry) => {
-                    let (key, value) = entry.map_err(storage)?;
-                    damaged(cursor.0, key_seq(&key.value()), value.value()).map(Some)
-                }
-            }
-        };
         for (index, cursor) in cursors.iter_mut().enumerate() {
-            let first = advance(cursor)?;
-            if let Some(stored) = &first {
-                heap.push(Reverse((stored.event.order_key(), index)));
+            if let Some(key) = cursor.advance()? {
+                heap.push(Reverse((key, index)));
             }
-            next.push(first);
         }
         let mut count = 0;
-        while let Some(Reverse((_, index))) = heap.pop() {
-            // Invariant: an index is on the heap only while its slot holds an event.
-            let stored = next[index].take().expect("slot is full");
-            visit(&stored);
+        while let Some(mut top) = heap.peek_mut() {
+            let index = top.0.1;
+            let cursor = &mut cursors[index];
+            // Invariant: a cursor is on the heap only while it holds an event.
+            let event = cursor.event.as_ref().expect("cursor holds an event");
+            visit(event, &cursor.bytes);
             count += 1;
-            let following = advance(&mut cursors[index])?;
-            if let Some(following) = &following {
-                heap.push(Reverse((following.event.order_key(), index)));
+            match cursor.advance()? {
+                // Replacing the top in place sifts once instead of a pop and a push.
+                Some(key) => top.0.0 = key,
+                None => {
+                    std::collections::binary_heap::PeekMut::pop(top);
+                }
             }
-            next[index] = following;
         }
         Ok(count)
+    }
+}
+
+/// One origin's place in a replay scan.
+struct ScanCursor<'txn> {
+    origin: NodeId,
+    range: redb::Range<'txn, [u8; 40], &'static [u8]>,
+    event: Option<Event>,
+    /// The current event's canonical bytes; the buffer is reused from event to event.
+    bytes: Vec<u8>,
+}
+
+impl ScanCursor<'_> {
+    /// Moves to the origin's next event and returns its replay key.
+    fn advance(&mut self) -> Result<Option<OrderKey>, StoreError> {
+        let Some(entry) = self.range.next() else {
+            self.event = None;
+            return Ok(None);
+        };
+        let (key, value) = entry.map_err(storage)?;
+        let bytes = value.value();
+        let event = Event::decode(bytes).map_err(|reason| StoreError::Damaged {
+            origin: self.origin,
+            seq: key_seq(&key.value()),
+            reason,
+        })?;
+        self.bytes.clear();
+        self.bytes.extend_from_slice(bytes);
+        let order = event.order_key();
+        self.event = Some(event);
+        Ok(Some(order))
     }
 }

@@ -1,0 +1,303 @@
+//! The engine suite: the four figures of the event-log issue, each beside a raw redb ceiling
+//! written with the same event bytes in the same run.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ed25519_dalek::SigningKey;
+use nhip_engine::body::{Known, TaskProgressed};
+use nhip_engine::{
+    Batch, Draft, Event, EventId, EventLog, MemoryLog, PersonId, RedbLog, Seq, UnitId, node_id,
+    replay,
+};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use crate::{Figure, report};
+
+const RAW: TableDefinition<[u8; 40], &[u8]> = TableDefinition::new("raw");
+const T0: u64 = 1_758_560_400_000;
+
+/// Options of the engine suite.
+#[derive(clap::Args)]
+pub struct Options {
+    /// A run of a few seconds, for CI: small sizes, same figures.
+    #[arg(long)]
+    quick: bool,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Events for the replay and ingest figures (default 1,000,000; 20,000 with --quick).
+    #[arg(long)]
+    events: Option<usize>,
+    /// Durable commits for the append figures (default 2,000; 200 with --quick).
+    #[arg(long)]
+    commits: Option<usize>,
+    /// Origins the events come from.
+    #[arg(long, default_value_t = 8)]
+    origins: usize,
+    /// Events per ingested batch (and per raw batched commit).
+    #[arg(long, default_value_t = 1024)]
+    batch: usize,
+    /// Concurrent appenders for the group-commit figure.
+    #[arg(long, default_value_t = 16)]
+    writers: usize,
+}
+
+fn draft(n: u64) -> Draft {
+    let item = EventId(uuid::Uuid::from_u64_pair(0x0199_7000_0000_7000, n / 4));
+    Draft {
+        id: EventId(uuid::Uuid::from_u64_pair(0x0199_7000_0000_7000, n)),
+        actor: PersonId::new("lo-van-pao").expect("valid"),
+        unit: UnitId::new("xa-binh-lu/ban-na-ri").expect("valid"),
+        seen: Some(item),
+        body: Known::TaskProgressed(TaskProgressed {
+            item,
+            percent: (n % 101) as u8,
+            note: format!("Đã tiêu độc khử trùng {n} chuồng trại"),
+        })
+        .to_body(),
+    }
+}
+
+/// The events of `origins` offices, as the sealed batches a sync would carry, interleaved
+/// across origins the way arrivals interleave at a hub.
+fn prepare(events: usize, origins: usize, batch: usize) -> Vec<Batch> {
+    let per_origin = events.div_ceil(origins);
+    let mut per_origin_batches: Vec<Vec<Batch>> = Vec::new();
+    let mut n = 0u64;
+    for index in 0..origins {
+        let mut seed = [0u8; 32];
+        seed[..8].copy_from_slice(&(index as u64 + 1).to_le_bytes());
+        let signer = SigningKey::from_bytes(&seed);
+        let log = MemoryLog::new(node_id(&signer));
+        let mut written = 0;
+        while written < per_origin {
+            let count = batch.min(per_origin - written);
+            let drafts = (0..count)
+                .map(|_| {
+                    n += 1;
+                    draft(n)
+                })
+                .collect();
+            log.append(&signer, T0 + n, drafts).expect("append");
+            written += count;
+        }
+        let mut batches = Vec::new();
+        let mut from = Seq(1);
+        while let Some(next) = log.batch_from(node_id(&signer), from, batch).expect("read") {
+            from = Seq(from.0 + next.events.len() as u64);
+            batches.push(next);
+        }
+        per_origin_batches.push(batches);
+    }
+    let mut interleaved = Vec::new();
+    let rounds = per_origin_batches.iter().map(Vec::len).max().unwrap_or(0);
+    for round in 0..rounds {
+        for batches in &mut per_origin_batches {
+            if round < batches.len() {
+                interleaved.push(std::mem::take(&mut batches[round]));
+            }
+        }
+    }
+    interleaved
+}
+
+/// The raw ceiling keys events as the log does (origin ‖ seq); keys are computed before the
+/// timed region, so the ceiling pays for no decoding at all.
+fn raw_key(bytes: &[u8]) -> [u8; 40] {
+    let event = Event::decode(bytes).expect("prepared events decode");
+    let mut key = [0u8; 40];
+    key[..32].copy_from_slice(&event.origin.0);
+    key[32..].copy_from_slice(&event.seq.0.to_be_bytes());
+    key
+}
+
+fn rate(count: usize, started: Instant) -> f64 {
+    count as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Raw redb: one durable transaction per batch, one insert per event.
+fn raw_batched_insert(path: &Path, batches: &[Batch]) -> f64 {
+    let db = Database::create(path).expect("create");
+    let keys: Vec<Vec<[u8; 40]>> = batches
+        .iter()
+        .map(|batch| batch.events.iter().map(|bytes| raw_key(bytes)).collect())
+        .collect();
+    let started = Instant::now();
+    let mut count = 0;
+    for (batch, keys) in batches.iter().zip(&keys) {
+        let txn = db.begin_write().expect("begin");
+        {
+            let mut table = txn.open_table(RAW).expect("table");
+            for (bytes, key) in batch.events.iter().zip(keys) {
+                table.insert(key, bytes.as_slice()).expect("insert");
+            }
+        }
+        txn.commit().expect("commit");
+        count += batch.events.len();
+    }
+    rate(count, started)
+}
+
+/// Raw redb: scan the table and decode every event (envelope and body).
+fn raw_scan_decode(path: &Path) -> f64 {
+    let db = Database::open(path).expect("open");
+    let started = Instant::now();
+    let txn = db.begin_read().expect("read");
+    let table = txn.open_table(RAW).expect("table");
+    let mut count = 0;
+    for entry in table.iter().expect("iter") {
+        let (_, value) = entry.expect("entry");
+        let event = Event::decode(value.value()).expect("decode");
+        std::hint::black_box(Known::from_body(&event.body));
+        count += 1;
+    }
+    rate(count, started)
+}
+
+/// Raw redb: one durable transaction per event.
+fn raw_single_commits(path: &Path, commits: usize, sample: &[u8]) -> f64 {
+    let db = Database::create(path).expect("create");
+    let started = Instant::now();
+    for n in 0..commits {
+        let txn = db.begin_write().expect("begin");
+        {
+            let mut table = txn.open_table(RAW).expect("table");
+            let mut key = [0u8; 40];
+            key[32..].copy_from_slice(&(n as u64).to_be_bytes());
+            table.insert(key, sample).expect("insert");
+        }
+        txn.commit().expect("commit");
+    }
+    rate(commits, started)
+}
+
+/// Runs the suite.
+pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+    let events = options
+        .events
+        .unwrap_or(if options.quick { 20_000 } else { 1_000_000 });
+    let commits = options
+        .commits
+        .unwrap_or(if options.quick { 200 } else { 2_000 });
+    let dir = tempfile::tempdir()?;
+    if !options.json {
+        eprintln!("preparing {events} events from {} origins ...", options.origins);
+    }
+    let batches = prepare(events, options.origins, options.batch);
+    let event_count: usize = batches.iter().map(|batch| batch.events.len()).sum();
+    let bytes: usize = batches
+        .iter()
+        .flat_map(|batch| batch.events.iter().map(|bytes| bytes.len()))
+        .sum();
+
+    // Batched ingest vs raw batched insert.
+    let raw_path = dir.path().join("raw.redb");
+    let raw_insert = raw_batched_insert(&raw_path, &batches);
+    let log_path = dir.path().join("nhip.redb");
+    let log = RedbLog::create(&log_path, node_id(&SigningKey::from_bytes(&[0xaa; 32])))?;
+    let started = Instant::now();
+    for batch in &batches {
+        let report = log.ingest(T0 + 10 * events as u64, batch)?;
+        if !report.refused.is_empty() {
+            return Err(format!("ingest refused: {:?}", report.refused[0]).into());
+        }
+    }
+    let ingest = rate(event_count, started);
+    drop(log);
+
+    // Replay vs raw scan + decode.
+    let raw_scan = raw_scan_decode(&raw_path);
+    let log = RedbLog::open(&log_path)?;
+    let started = Instant::now();
+    let state = replay(&log)?;
+    let replayed = rate(state.events as usize, started);
+    assert_eq!(state.events as usize, event_count, "replay saw every event");
+    drop(log);
+
+    // Single durable append vs a raw single-insert commit.
+    let signer = SigningKey::from_bytes(&[0xbb; 32]);
+    let sample = batches[0].events[0].to_vec();
+    let raw_single = raw_single_commits(&dir.path().join("single.redb"), commits, &sample);
+    let log = RedbLog::create(&dir.path().join("append.redb"), node_id(&signer))?;
+    let started = Instant::now();
+    for n in 0..commits {
+        log.append(&signer, T0 + n as u64, vec![draft(n as u64)])?;
+    }
+    let single = rate(commits, started);
+
+    // Concurrent appenders sharing commits.
+    let log = Arc::new(RedbLog::create(
+        &dir.path().join("group.redb"),
+        node_id(&signer),
+    )?);
+    let per_writer = commits;
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for writer in 0..options.writers {
+            let log = Arc::clone(&log);
+            let signer = signer.clone();
+            scope.spawn(move || {
+                for n in 0..per_writer {
+                    let id = (writer * per_writer + n) as u64;
+                    log.append(&signer, T0 + id, vec![draft(id)])
+                        .expect("append");
+                }
+            });
+        }
+    });
+    let concurrent = rate(options.writers * per_writer, started);
+    let commits_made = log.append_commits();
+
+    let figures = [
+        Figure {
+            metric: "replay",
+            nhip: replayed,
+            ceiling_name: "raw redb scan + decode",
+            ceiling: raw_scan,
+            unit: "events/s",
+            ratio: replayed / raw_scan,
+            target: 0.80,
+        },
+        Figure {
+            metric: "single durable append",
+            nhip: single,
+            ceiling_name: "raw redb 1-insert commit",
+            ceiling: raw_single,
+            unit: "appends/s",
+            ratio: single / raw_single,
+            target: 0.90,
+        },
+        Figure {
+            metric: "concurrent appends (group commit)",
+            nhip: concurrent,
+            ceiling_name: "nhip single append (above)",
+            ceiling: single,
+            unit: "appends/s",
+            ratio: concurrent / single,
+            target: 10.0,
+        },
+        Figure {
+            metric: "batched ingest (verify + store)",
+            nhip: ingest,
+            ceiling_name: "raw redb batched insert",
+            ceiling: raw_insert,
+            unit: "events/s",
+            ratio: ingest / raw_insert,
+            target: 0.66,
+        },
+    ];
+    let context = serde_json::json!({
+        "events": event_count,
+        "mean_event_bytes": bytes / event_count.max(1),
+        "origins": options.origins,
+        "batch": options.batch,
+        "commits": commits,
+        "writers": options.writers,
+        "group_commits": commits_made,
+        "durability": "redb Durability::Immediate (fsync per commit) on both sides",
+    });
+    report("engine", &context, &figures, options.json);
+    Ok(())
+}
