@@ -15,7 +15,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::{Figure, report};
 
-const RAW: TableDefinition<[u8; 40], &[u8]> = TableDefinition::new("raw");
+const RAW: TableDefinition<&[u8], &[u8]> = TableDefinition::new("raw");
 const T0: u64 = 1_758_560_400_000;
 
 /// Options of the engine suite.
@@ -131,7 +131,9 @@ fn raw_batched_insert(path: &Path, batches: &[Batch]) -> f64 {
         {
             let mut table = txn.open_table(RAW).expect("table");
             for (bytes, key) in batch.events.iter().zip(keys) {
-                table.insert(key, bytes.as_slice()).expect("insert");
+                table
+                    .insert(key.as_slice(), bytes.as_slice())
+                    .expect("insert");
             }
         }
         txn.commit().expect("commit");
@@ -156,86 +158,78 @@ fn raw_scan_decode(path: &Path) -> f64 {
     rate(count, started)
 }
 
-/// Raw redb: one durable transaction per event.
-fn raw_single_commits(path: &Path, commits: usize, sample: &[u8]) -> f64 {
+/// Raw redb: one durable transaction per `group` inserts, from one thread: what a perfect group
+/// commit of `group` concurrent appenders could reach on this disk.
+fn raw_grouped_commits(path: &Path, commits: usize, group: usize, sample: &[u8]) -> f64 {
     let db = Database::create(path).expect("create");
     let started = Instant::now();
-    for n in 0..commits {
+    let mut n = 0u64;
+    for _ in 0..commits {
         let txn = db.begin_write().expect("begin");
         {
             let mut table = txn.open_table(RAW).expect("table");
-            let mut key = [0u8; 40];
-            key[32..].copy_from_slice(&(n as u64).to_be_bytes());
-            table.insert(key, sample).expect("insert");
+            for _ in 0..group {
+                let mut key = [0u8; 40];
+                key[32..].copy_from_slice(&n.to_be_bytes());
+                table.insert(key.as_slice(), sample).expect("insert");
+                n += 1;
+            }
         }
         txn.commit().expect("commit");
     }
-    rate(commits, started)
+    rate(commits * group, started)
 }
 
-/// Runs the suite.
-pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
-    let events = options
-        .events
-        .unwrap_or(if options.quick { 20_000 } else { 1_000_000 });
-    let commits = options
-        .commits
-        .unwrap_or(if options.quick { 200 } else { 2_000 });
-    let dir = tempfile::tempdir()?;
-    if !options.json {
-        eprintln!("preparing {events} events from {} origins ...", options.origins);
-    }
-    let batches = prepare(events, options.origins, options.batch);
-    let event_count: usize = batches.iter().map(|batch| batch.events.len()).sum();
-    let bytes: usize = batches
-        .iter()
-        .flat_map(|batch| batch.events.iter().map(|bytes| bytes.len()))
-        .sum();
-
-    // Batched ingest vs raw batched insert.
-    let raw_path = dir.path().join("raw.redb");
-    let raw_insert = raw_batched_insert(&raw_path, &batches);
-    let log_path = dir.path().join("nhip.redb");
-    let log = RedbLog::create(&log_path, node_id(&SigningKey::from_bytes(&[0xaa; 32])))?;
+fn nhip_ingest(
+    path: &Path,
+    batches: &[Batch],
+    now_ms: u64,
+) -> Result<f64, Box<dyn std::error::Error>> {
+    let log = RedbLog::create(path, node_id(&SigningKey::from_bytes(&[0xaa; 32])))?;
+    let count: usize = batches.iter().map(|batch| batch.events.len()).sum();
     let started = Instant::now();
-    for batch in &batches {
-        let report = log.ingest(T0 + 10 * events as u64, batch)?;
+    for batch in batches {
+        let report = log.ingest(now_ms, batch)?;
         if !report.refused.is_empty() {
             return Err(format!("ingest refused: {:?}", report.refused[0]).into());
         }
     }
-    let ingest = rate(event_count, started);
-    drop(log);
+    Ok(rate(count, started))
+}
 
-    // Replay vs raw scan + decode.
-    let raw_scan = raw_scan_decode(&raw_path);
-    let log = RedbLog::open(&log_path)?;
+fn nhip_replay(path: &Path, expected: usize) -> Result<f64, Box<dyn std::error::Error>> {
+    let log = RedbLog::open(path)?;
     let started = Instant::now();
     let state = replay(&log)?;
     let replayed = rate(state.events as usize, started);
-    assert_eq!(state.events as usize, event_count, "replay saw every event");
-    drop(log);
-
-    // Single durable append vs a raw single-insert commit.
-    let signer = SigningKey::from_bytes(&[0xbb; 32]);
-    let sample = batches[0].events[0].to_vec();
-    let raw_single = raw_single_commits(&dir.path().join("single.redb"), commits, &sample);
-    let log = RedbLog::create(&dir.path().join("append.redb"), node_id(&signer))?;
-    let started = Instant::now();
-    for n in 0..commits {
-        log.append(&signer, T0 + n as u64, vec![draft(n as u64)])?;
+    if state.events as usize != expected {
+        return Err(format!("replay saw {} of {expected} events", state.events).into());
     }
-    let single = rate(commits, started);
+    Ok(replayed)
+}
 
-    // Concurrent appenders sharing commits.
-    let log = Arc::new(RedbLog::create(
-        &dir.path().join("group.redb"),
-        node_id(&signer),
-    )?);
-    let per_writer = commits;
+fn nhip_single(path: &Path, commits: usize) -> Result<f64, Box<dyn std::error::Error>> {
+    let signer = SigningKey::from_bytes(&[0xbb; 32]);
+    let log = RedbLog::create(path, node_id(&signer))?;
+    let drafts: Vec<Draft> = (0..commits as u64).map(draft).collect();
+    let started = Instant::now();
+    for (n, draft) in drafts.into_iter().enumerate() {
+        log.append(&signer, T0 + n as u64, vec![draft])?;
+    }
+    Ok(rate(commits, started))
+}
+
+/// `writers` threads appending one event at a time; returns appends/s and commits made.
+fn nhip_concurrent(
+    path: &Path,
+    writers: usize,
+    per_writer: usize,
+) -> Result<(f64, u64), Box<dyn std::error::Error>> {
+    let signer = SigningKey::from_bytes(&[0xbb; 32]);
+    let log = Arc::new(RedbLog::create(path, node_id(&signer))?);
     let started = Instant::now();
     std::thread::scope(|scope| {
-        for writer in 0..options.writers {
+        for writer in 0..writers {
             let log = Arc::clone(&log);
             let signer = signer.clone();
             scope.spawn(move || {
@@ -247,8 +241,80 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             });
         }
     });
-    let concurrent = rate(options.writers * per_writer, started);
-    let commits_made = log.append_commits();
+    Ok((rate(writers * per_writer, started), log.append_commits()))
+}
+
+/// The best of `rounds` runs of `measure` (each run gets its own round number for file names).
+fn best<T: PartialOrd + Copy>(
+    rounds: usize,
+    mut measure: impl FnMut(usize) -> Result<T, Box<dyn std::error::Error>>,
+) -> Result<T, Box<dyn std::error::Error>> {
+    let mut best = measure(0)?;
+    for round in 1..rounds {
+        let next = measure(round)?;
+        if next > best {
+            best = next;
+        }
+    }
+    Ok(best)
+}
+
+/// Runs the suite.
+pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+    let events = options
+        .events
+        .unwrap_or(if options.quick { 20_000 } else { 1_000_000 });
+    let commits = options
+        .commits
+        .unwrap_or(if options.quick { 200 } else { 2_000 });
+    // Disks are noisy: each figure and each ceiling is the best of a few runs.
+    let rounds = if options.quick { 1 } else { 3 };
+    let dir = tempfile::tempdir()?;
+    let file = |name: &str, round: usize| dir.path().join(format!("{name}-{round}.redb"));
+    if !options.json {
+        eprintln!(
+            "preparing {events} events from {} origins ...",
+            options.origins
+        );
+    }
+    let batches = prepare(events, options.origins, options.batch);
+    let event_count: usize = batches.iter().map(|batch| batch.events.len()).sum();
+    let bytes: usize = batches
+        .iter()
+        .flat_map(|batch| batch.events.iter().map(|bytes| bytes.len()))
+        .sum();
+    let now_ms = T0 + 10 * events as u64;
+
+    let raw_insert = best(rounds, |round| {
+        Ok(raw_batched_insert(&file("raw", round), &batches))
+    })?;
+    let ingest = best(rounds, |round| {
+        nhip_ingest(&file("nhip", round), &batches, now_ms)
+    })?;
+    let raw_scan = best(rounds, |_| Ok(raw_scan_decode(&file("raw", 0))))?;
+    let replayed = best(rounds, |_| nhip_replay(&file("nhip", 0), event_count))?;
+
+    let sample = batches[0].events[0].to_vec();
+    let raw_single = best(rounds, |round| {
+        Ok(raw_grouped_commits(
+            &file("raw-single", round),
+            commits,
+            1,
+            &sample,
+        ))
+    })?;
+    let single = best(rounds, |round| nhip_single(&file("single", round), commits))?;
+    let raw_group = best(rounds, |round| {
+        Ok(raw_grouped_commits(
+            &file("raw-group", round),
+            commits,
+            options.writers,
+            &sample,
+        ))
+    })?;
+    let (concurrent, group_commits) = best(rounds, |round| {
+        nhip_concurrent(&file("group", round), options.writers, commits)
+    })?;
 
     let figures = [
         Figure {
@@ -295,7 +361,10 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "batch": options.batch,
         "commits": commits,
         "writers": options.writers,
-        "group_commits": commits_made,
+        "rounds": rounds,
+        "group_commits": group_commits,
+        "raw_group_commit_ceiling": raw_group,
+        "best_possible_group_ratio": raw_group / raw_single,
         "durability": "redb Durability::Immediate (fsync per commit) on both sides",
     });
     report("engine", &context, &figures, options.json);

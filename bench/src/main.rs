@@ -8,7 +8,10 @@ mod engine;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "nhip-bench", about = "Nhịp benchmarks, each figure beside its raw ceiling")]
+#[command(
+    name = "nhip-bench",
+    about = "Nhịp benchmarks, each figure beside its raw ceiling"
+)]
 struct Cli {
     #[command(subcommand)]
     suite: Suite,

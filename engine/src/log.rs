@@ -213,6 +213,14 @@ pub enum StoreError {
         /// What is wrong.
         reason: DecodeError,
     },
+    /// A stored event record is not of the record format.
+    #[error("stored record {origin:?}/{seq} is damaged")]
+    DamagedRecord {
+        /// The origin of the damaged record.
+        origin: NodeId,
+        /// Its sequence number.
+        seq: Seq,
+    },
     /// Stored metadata does not decode.
     #[error("stored {what} is damaged")]
     DamagedMeta {

@@ -5,9 +5,8 @@
 //! | table       | key                        | value                                   |
 //! |-------------|----------------------------|-----------------------------------------|
 //! | `meta`      | name                       | `schema` u32 LE, `node` 32 B            |
-//! | `events`    | origin (32) ‖ seq (8)      | canonical event bytes, exactly as hashed |
-//! | `heads`     | origin (32)                | [`Head::to_bytes`]                      |
-//! | `seals`     | origin (32) ‖ seq (8)      | signature (64)                          |
+//! | `events`    | origin (32) ‖ seq (8)      | record: see below                       |
+//! | `origins`   | origin (32)                | `()`: every foreign origin held          |
 //! | `arrivals`  | position u64               | MessagePack [`Arrival`] (foreign events) |
 //! | `incidents` | [`Incident::key`]          | MessagePack [`Incident`]                |
 //!
@@ -15,10 +14,14 @@
 //! along its chain, so the total replay order is a k-way merge of per-origin scans: replay reads
 //! every event exactly once, sequentially, with no secondary index to maintain on ingest.
 //!
-//! A local append touches only `events`, `seals` and `heads`: a durable commit costs a page
-//! write and an fsync per table touched, so nothing derivable is written on that path. The
-//! node's clock is the latest head stamp (recomputed on open and then kept in memory), and
-//! local events need no arrival record: they arrived when they were written, at their stamp.
+//! An event record is one tag byte, then for tag 1 the origin's 64-byte seal signature over
+//! this event, then the canonical event bytes exactly as hashed (tag 0: no seal here).
+//!
+//! A local append touches only `events`: a durable commit costs page writes and an fsync for
+//! every table it touches, so nothing derivable is written on that path. An origin's head is
+//! its last record; the node's clock is the latest head stamp (recomputed on open, then kept
+//! in memory); local events need no arrival record, for they arrived when they were written,
+//! at their own stamp.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
@@ -45,9 +48,8 @@ use crate::seal::Seal;
 pub const SCHEMA_VERSION: u32 = 1;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-const EVENTS: TableDefinition<[u8; 40], &[u8]> = TableDefinition::new("events");
-const HEADS: TableDefinition<[u8; 32], [u8; 52]> = TableDefinition::new("heads");
-const SEALS: TableDefinition<[u8; 40], [u8; 64]> = TableDefinition::new("seals");
+const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
+const ORIGINS: TableDefinition<&[u8], ()> = TableDefinition::new("origins");
 const ARRIVALS: TableDefinition<u64, &[u8]> = TableDefinition::new("arrivals");
 const INCIDENTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("incidents");
 
@@ -102,10 +104,111 @@ fn event_key(origin: NodeId, seq: Seq) -> [u8; 40] {
     key
 }
 
-fn key_seq(key: &[u8; 40]) -> Seq {
+/// The sequence number of an `events` key (keys are always 40 bytes: see [`event_key`]).
+fn key_seq(key: &[u8]) -> Seq {
     let mut seq = [0u8; 8];
-    seq.copy_from_slice(&key[32..]);
+    if let Some(tail) = key.get(32..40) {
+        seq.copy_from_slice(tail);
+    }
     Seq(u64::from_be_bytes(seq))
+}
+
+const RECORD_UNSEALED: u8 = 0;
+const RECORD_SEALED: u8 = 1;
+
+/// The length of an event's record: tag, optional seal signature, canonical bytes.
+fn record_len(bytes: &[u8], signature: Option<&[u8; 64]>) -> usize {
+    1 + signature.map_or(0, |signature| signature.len()) + bytes.len()
+}
+
+/// Writes an event's record into `out`, which is exactly [`record_len`] long.
+fn write_record(out: &mut [u8], bytes: &[u8], signature: Option<&[u8; 64]>) {
+    let rest = match signature {
+        Some(signature) => {
+            out[0] = RECORD_SEALED;
+            out[1..65].copy_from_slice(signature);
+            &mut out[65..]
+        }
+        None => {
+            out[0] = RECORD_UNSEALED;
+            &mut out[1..]
+        }
+    };
+    rest.copy_from_slice(bytes);
+}
+
+/// A stored event record, split into its seal signature (if any) and canonical bytes.
+struct Record<'a> {
+    signature: Option<[u8; 64]>,
+    bytes: &'a [u8],
+}
+
+fn parse_record(origin: NodeId, seq: Seq, value: &[u8]) -> Result<Record<'_>, StoreError> {
+    let damaged = || StoreError::DamagedRecord { origin, seq };
+    match value.split_first() {
+        Some((&RECORD_UNSEALED, bytes)) => Ok(Record {
+            signature: None,
+            bytes,
+        }),
+        Some((&RECORD_SEALED, rest)) if rest.len() >= 64 => {
+            let (signature, bytes) = rest.split_at(64);
+            Ok(Record {
+                signature: Some(signature.try_into().map_err(|_| damaged())?),
+                bytes,
+            })
+        }
+        _ => Err(damaged()),
+    }
+}
+
+fn decode_stored(origin: NodeId, seq: Seq, bytes: &[u8]) -> Result<StoredEvent, StoreError> {
+    StoredEvent::from_bytes(bytes.to_vec()).map_err(|reason| StoreError::Damaged {
+        origin,
+        seq,
+        reason,
+    })
+}
+
+/// The head of `origin`'s chain: its last record.
+fn head_in(
+    events: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    origin: NodeId,
+) -> Result<Option<Head>, StoreError> {
+    let mut range = events
+        .range(event_key(origin, Seq(0)).as_slice()..=event_key(origin, Seq(u64::MAX)).as_slice())
+        .map_err(storage)?;
+    let Some(entry) = range.next_back() else {
+        return Ok(None);
+    };
+    let (key, value) = entry.map_err(storage)?;
+    let seq = key_seq(key.value());
+    let record = parse_record(origin, seq, value.value())?;
+    let stored = decode_stored(origin, seq, record.bytes)?;
+    Ok(Some(Head {
+        seq,
+        hash: stored.hash,
+        hlc: stored.event.hlc,
+    }))
+}
+
+/// Every origin with events in the log: the foreign ones listed in `origins`, and this node.
+fn origins_in(
+    origins: &impl ReadableTable<&'static [u8], ()>,
+    node: NodeId,
+) -> Result<Vec<NodeId>, StoreError> {
+    let mut out = vec![node];
+    for entry in origins.iter().map_err(storage)? {
+        let (key, _) = entry.map_err(storage)?;
+        let Ok(origin) = <[u8; 32]>::try_from(key.value()).map(NodeId) else {
+            return Err(StoreError::DamagedMeta {
+                what: "origin list",
+            });
+        };
+        if origin != node {
+            out.push(origin);
+        }
+    }
+    Ok(out)
 }
 
 /// A Nhịp event log in one redb file.
@@ -165,8 +268,7 @@ impl RedbLog {
                 .map_err(open_storage)?;
             // Open every table once so that readers never meet a missing one.
             txn.open_table(EVENTS).map_err(open_storage)?;
-            txn.open_table(HEADS).map_err(open_storage)?;
-            txn.open_table(SEALS).map_err(open_storage)?;
+            txn.open_table(ORIGINS).map_err(open_storage)?;
             txn.open_table(ARRIVALS).map_err(open_storage)?;
             txn.open_table(INCIDENTS).map_err(open_storage)?;
         }
@@ -269,7 +371,7 @@ impl RedbLog {
         let mut results = Vec::with_capacity(group.len());
         let mut clock = self.lock_clock();
         {
-            let mut tables = WriteTables::open(&txn)?;
+            let mut tables = WriteTables::open(&txn, self.node)?;
             let head = tables.head(self.node)?;
             // The whole group is one stretch of the chain with one seal at its end, so a group
             // of sixteen appends costs one signature, not sixteen. A request whose event is too
@@ -303,10 +405,10 @@ impl RedbLog {
             let SealedAppend {
                 events,
                 seals,
-                head: new_head,
+                head: _,
                 clock: new_clock,
             } = sealed;
-            tables.store(self.node, &events, &seals, new_head)?;
+            tables.store(self.node, &events, &seals)?;
             let mut events = events.into_iter();
             for pending in members {
                 let own: Vec<StoredEvent> = events.by_ref().take(pending.drafts.len()).collect();
@@ -336,44 +438,58 @@ fn locate(members: &[&PendingAppend], index: usize) -> (usize, usize) {
 
 /// The tables of one write transaction.
 struct WriteTables<'txn> {
-    events: redb::Table<'txn, [u8; 40], &'static [u8]>,
-    heads: redb::Table<'txn, [u8; 32], [u8; 52]>,
-    seals: redb::Table<'txn, [u8; 40], [u8; 64]>,
+    node: NodeId,
+    events: redb::Table<'txn, &'static [u8], &'static [u8]>,
+    origins: redb::Table<'txn, &'static [u8], ()>,
     arrivals: redb::Table<'txn, u64, &'static [u8]>,
     incidents: redb::Table<'txn, [u8; 32], &'static [u8]>,
 }
 
 impl<'txn> WriteTables<'txn> {
-    fn open(txn: &'txn redb::WriteTransaction) -> Result<WriteTables<'txn>, StoreError> {
+    fn open(
+        txn: &'txn redb::WriteTransaction,
+        node: NodeId,
+    ) -> Result<WriteTables<'txn>, StoreError> {
         Ok(WriteTables {
+            node,
             events: txn.open_table(EVENTS).map_err(storage)?,
-            heads: txn.open_table(HEADS).map_err(storage)?,
-            seals: txn.open_table(SEALS).map_err(storage)?,
+            origins: txn.open_table(ORIGINS).map_err(storage)?,
             arrivals: txn.open_table(ARRIVALS).map_err(storage)?,
             incidents: txn.open_table(INCIDENTS).map_err(storage)?,
         })
     }
 
+    /// Stores events of one origin with the seals over them; `seals` are in chain order.
     fn store(
         &mut self,
         origin: NodeId,
         events: &[StoredEvent],
         seals: &[Seal],
-        head: Head,
     ) -> Result<(), StoreError> {
+        let mut seals = seals.iter().peekable();
         for stored in events {
-            self.events
-                .insert(event_key(origin, stored.event.seq), stored.bytes.as_slice())
+            let signature = seals
+                .next_if(|seal| seal.seq == stored.event.seq)
+                .map(|seal| &seal.signature);
+            // Written in place: no intermediate buffer per event.
+            let key = event_key(origin, stored.event.seq);
+            let mut slot = self
+                .events
+                .insert_reserve(key.as_slice(), record_len(&stored.bytes, signature))
+                .map_err(storage)?;
+            write_record(slot.as_mut(), &stored.bytes, signature);
+        }
+        if origin != self.node
+            && self
+                .origins
+                .get(origin.0.as_slice())
+                .map_err(storage)?
+                .is_none()
+        {
+            self.origins
+                .insert(origin.0.as_slice(), ())
                 .map_err(storage)?;
         }
-        for seal in seals {
-            self.seals
-                .insert(event_key(origin, seal.seq), seal.signature)
-                .map_err(storage)?;
-        }
-        self.heads
-            .insert(origin.0, head.to_bytes())
-            .map_err(storage)?;
         Ok(())
     }
 
@@ -419,28 +535,22 @@ impl<'txn> WriteTables<'txn> {
 
 impl ChainView for WriteTables<'_> {
     fn head(&mut self, origin: NodeId) -> Result<Option<Head>, StoreError> {
-        Ok(self
-            .heads
-            .get(origin.0)
-            .map_err(storage)?
-            .map(|bytes| Head::from_bytes(bytes.value())))
+        head_in(&self.events, origin)
     }
 
     fn hash_at(&mut self, origin: NodeId, seq: Seq) -> Result<Option<Hash>, StoreError> {
-        Ok(self
+        match self
             .events
-            .get(event_key(origin, seq))
+            .get(event_key(origin, seq).as_slice())
             .map_err(storage)?
-            .map(|bytes| Hash::of(bytes.value())))
+        {
+            None => Ok(None),
+            Some(value) => {
+                let record = parse_record(origin, seq, value.value())?;
+                Ok(Some(Hash::of(record.bytes)))
+            }
+        }
     }
-}
-
-fn damaged(origin: NodeId, seq: Seq, bytes: &[u8]) -> Result<StoredEvent, StoreError> {
-    StoredEvent::from_bytes(bytes.to_vec()).map_err(|reason| StoreError::Damaged {
-        origin,
-        seq,
-        reason,
-    })
 }
 
 impl EventLog for RedbLog {
@@ -524,18 +634,13 @@ impl EventLog for RedbLog {
         let mut report = IngestReport::default();
         let clock_seen;
         {
-            let mut tables = WriteTables::open(&txn)?;
+            let mut tables = WriteTables::open(&txn, self.node)?;
             let plan = chain::plan_ingest(&mut tables, now_ms, batch)?;
             report.duplicates = plan.duplicates;
             report.refused = plan.refused;
             let mut ranges = Vec::with_capacity(plan.accepted.len());
             for accepted in plan.accepted {
-                tables.store(
-                    accepted.origin,
-                    &accepted.events,
-                    &accepted.seals,
-                    accepted.head,
-                )?;
+                tables.store(accepted.origin, &accepted.events, &accepted.seals)?;
                 ranges.push(ArrivalRange {
                     origin: accepted.origin,
                     first: accepted.events[0].event.seq,
@@ -565,11 +670,13 @@ impl EventLog for RedbLog {
 
     fn heads(&self) -> Result<BTreeMap<NodeId, Head>, StoreError> {
         let txn = self.db.begin_read().map_err(storage)?;
-        let table = txn.open_table(HEADS).map_err(storage)?;
+        let origins = txn.open_table(ORIGINS).map_err(storage)?;
+        let events = txn.open_table(EVENTS).map_err(storage)?;
         let mut heads = BTreeMap::new();
-        for entry in table.iter().map_err(storage)? {
-            let (key, value) = entry.map_err(storage)?;
-            heads.insert(NodeId(key.value()), Head::from_bytes(value.value()));
+        for origin in origins_in(&origins, self.node)? {
+            if let Some(head) = head_in(&events, origin)? {
+                heads.insert(origin, head);
+            }
         }
         Ok(heads)
     }
@@ -583,12 +690,14 @@ impl EventLog for RedbLog {
         let txn = self.db.begin_read().map_err(storage)?;
         let table = txn.open_table(EVENTS).map_err(storage)?;
         let range = table
-            .range(event_key(origin, from)..=event_key(origin, Seq(u64::MAX)))
+            .range(event_key(origin, from).as_slice()..=event_key(origin, Seq(u64::MAX)).as_slice())
             .map_err(storage)?;
         let mut out = Vec::new();
         for entry in range.take(limit) {
             let (key, value) = entry.map_err(storage)?;
-            out.push(damaged(origin, key_seq(&key.value()), value.value())?);
+            let seq = key_seq(key.value());
+            let record = parse_record(origin, seq, value.value())?;
+            out.push(decode_stored(origin, seq, record.bytes)?);
         }
         Ok(out)
     }
@@ -598,26 +707,23 @@ impl EventLog for RedbLog {
             return Ok(Vec::new());
         }
         let txn = self.db.begin_read().map_err(storage)?;
-        let seals = txn.open_table(SEALS).map_err(storage)?;
         let events = txn.open_table(EVENTS).map_err(storage)?;
         let mut out = Vec::new();
-        for entry in seals
-            .range(event_key(origin, from)..=event_key(origin, to))
+        for entry in events
+            .range(event_key(origin, from).as_slice()..=event_key(origin, to).as_slice())
             .map_err(storage)?
         {
-            let (key, signature) = entry.map_err(storage)?;
-            let key = key.value();
-            let seq = key_seq(&key);
-            let hash = match events.get(key).map_err(storage)? {
-                Some(bytes) => Hash::of(bytes.value()),
-                None => continue,
-            };
-            out.push(Seal {
-                origin,
-                seq,
-                hash,
-                signature: signature.value(),
-            });
+            let (key, value) = entry.map_err(storage)?;
+            let seq = key_seq(key.value());
+            let record = parse_record(origin, seq, value.value())?;
+            if let Some(signature) = record.signature {
+                out.push(Seal {
+                    origin,
+                    seq,
+                    hash: Hash::of(record.bytes),
+                    signature,
+                });
+            }
         }
         Ok(out)
     }
@@ -654,14 +760,15 @@ impl EventLog for RedbLog {
 
     fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(storage)?;
-        let heads = txn.open_table(HEADS).map_err(storage)?;
+        let origins = txn.open_table(ORIGINS).map_err(storage)?;
         let events = txn.open_table(EVENTS).map_err(storage)?;
         let mut cursors = Vec::new();
-        for entry in heads.iter().map_err(storage)? {
-            let (key, _) = entry.map_err(storage)?;
-            let origin = NodeId(key.value());
+        for origin in origins_in(&origins, self.node)? {
             let range = events
-                .range(event_key(origin, Seq(0))..=event_key(origin, Seq(u64::MAX)))
+                .range(
+                    event_key(origin, Seq(0)).as_slice()
+                        ..=event_key(origin, Seq(u64::MAX)).as_slice(),
+                )
                 .map_err(storage)?;
             cursors.push(ScanCursor {
                 origin,
@@ -700,7 +807,7 @@ impl EventLog for RedbLog {
 /// One origin's place in a replay scan.
 struct ScanCursor<'txn> {
     origin: NodeId,
-    range: redb::Range<'txn, [u8; 40], &'static [u8]>,
+    range: redb::Range<'txn, &'static [u8], &'static [u8]>,
     event: Option<Event>,
     /// The current event's canonical bytes; the buffer is reused from event to event.
     bytes: Vec<u8>,
@@ -714,10 +821,11 @@ impl ScanCursor<'_> {
             return Ok(None);
         };
         let (key, value) = entry.map_err(storage)?;
-        let bytes = value.value();
+        let seq = key_seq(key.value());
+        let bytes = parse_record(self.origin, seq, value.value())?.bytes;
         let event = Event::decode(bytes).map_err(|reason| StoreError::Damaged {
             origin: self.origin,
-            seq: key_seq(&key.value()),
+            seq,
             reason,
         })?;
         self.bytes.clear();
