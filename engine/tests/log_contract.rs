@@ -328,8 +328,10 @@ fn garbage_and_oversized_batches_are_refused_whole() {
             ),
             "{name}"
         );
-        let mut huge = Batch::default();
-        huge.events = vec![serde_bytes::ByteBuf::new(); limits::BATCH_EVENTS_MAX + 1];
+        let huge = Batch {
+            events: vec![serde_bytes::ByteBuf::new(); limits::BATCH_EVENTS_MAX + 1],
+            ..Batch::default()
+        };
         assert!(matches!(
             log.ingest(T0, &huge),
             Err(IngestError::TooManyEvents { .. })
