@@ -187,8 +187,12 @@ pub fn offline_story(
     let at = t0 + 7 * day;
     copy_all(village, commune, at)?;
     copy_all(commune, village, at)?;
+    let village_chain = nhip_engine::ChainId {
+        origin: village.node(),
+        unit: UnitId::new("xa-binh-lu/ban-na-ri").expect("valid sample unit"),
+    };
     debug_assert_eq!(
-        commune.heads()?.get(&village.node()).map(|head| head.seq),
+        commune.heads()?.get(&village_chain).map(|head| head.seq),
         Some(Seq(2))
     );
     Ok(tasks)
@@ -202,13 +206,13 @@ pub fn copy_all(
 ) -> Result<u64, StoryError> {
     use nhip_engine::Seq;
     let mut copied = 0;
-    for (origin, head) in from.heads()? {
+    for (chain, head) in from.heads()? {
         loop {
-            let held = to.heads()?.get(&origin).map_or(Seq(0), |head| head.seq);
+            let held = to.heads()?.get(&chain).map_or(Seq(0), |head| head.seq);
             if held >= head.seq {
                 break;
             }
-            let Some(batch) = from.batch_from(origin, held.next(), 1024)? else {
+            let Some(batch) = from.batch_from(&chain, held.next(), 1024)? else {
                 break;
             };
             let report = to.ingest(now_ms, &batch)?;

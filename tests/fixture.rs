@@ -43,8 +43,8 @@ fn the_fixture_log_still_opens_and_replays_to_the_same_state() {
     assert_eq!(state.events, FIXTURE_EVENTS);
     assert_eq!(state.hash().to_hex(), FIXTURE_STATE_HASH);
     // Every chain in the fixture still verifies under its seals.
-    for (origin, head) in log.heads().unwrap() {
-        let seals = log.seals(origin, nhip::engine::Seq(1), head.seq).unwrap();
+    for (chain, head) in log.heads().unwrap() {
+        let seals = log.seals(&chain, nhip::engine::Seq(1), head.seq).unwrap();
         assert!(seals.iter().all(|seal| seal.verify().is_ok()));
         assert_eq!(seals.last().unwrap().hash, head.hash);
     }

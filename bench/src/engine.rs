@@ -8,8 +8,8 @@ use std::time::Instant;
 use ed25519_dalek::SigningKey;
 use nhip_engine::body::{Known, TaskProgressed};
 use nhip_engine::{
-    Batch, Draft, Event, EventId, EventLog, MemoryLog, PersonId, RedbLog, Seq, UnitId, node_id,
-    replay,
+    Batch, ChainId, Draft, Event, EventId, EventLog, MemoryLog, PersonId, RedbLog, Seq, UnitId,
+    node_id, replay,
 };
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -85,7 +85,11 @@ fn prepare(events: usize, origins: usize, batch: usize) -> Vec<Batch> {
         }
         let mut batches = Vec::new();
         let mut from = Seq(1);
-        while let Some(next) = log.batch_from(node_id(&signer), from, batch).expect("read") {
+        let chain = ChainId {
+            origin: node_id(&signer),
+            unit: UnitId::new("xa-binh-lu/ban-na-ri").expect("valid"),
+        };
+        while let Some(next) = log.batch_from(&chain, from, batch).expect("read") {
             from = Seq(from.0 + next.events.len() as u64);
             batches.push(next);
         }
@@ -103,13 +107,14 @@ fn prepare(events: usize, origins: usize, batch: usize) -> Vec<Batch> {
     interleaved
 }
 
-/// The raw ceiling keys events as the log does (origin ‖ seq); keys are computed before the
+/// The raw ceiling keys events as the log does (origin ‖ unit ‖ 0 ‖ seq); keys are computed before the
 /// timed region, so the ceiling pays for no decoding at all.
-fn raw_key(bytes: &[u8]) -> [u8; 40] {
+fn raw_key(bytes: &[u8]) -> Vec<u8> {
     let event = Event::decode(bytes).expect("prepared events decode");
-    let mut key = [0u8; 40];
-    key[..32].copy_from_slice(&event.origin.0);
-    key[32..].copy_from_slice(&event.seq.0.to_be_bytes());
+    let mut key = event.origin.0.to_vec();
+    key.extend_from_slice(event.unit.as_str().as_bytes());
+    key.push(0);
+    key.extend_from_slice(&event.seq.0.to_be_bytes());
     key
 }
 
@@ -120,7 +125,7 @@ fn rate(count: usize, started: Instant) -> f64 {
 /// Raw redb: one durable transaction per batch, one insert per event.
 fn raw_batched_insert(path: &Path, batches: &[Batch]) -> f64 {
     let db = Database::create(path).expect("create");
-    let keys: Vec<Vec<[u8; 40]>> = batches
+    let keys: Vec<Vec<Vec<u8>>> = batches
         .iter()
         .map(|batch| batch.events.iter().map(|bytes| raw_key(bytes)).collect())
         .collect();

@@ -9,7 +9,7 @@ use ed25519_dalek::SigningKey;
 
 use crate::event::{Draft, ENVELOPE_FORMAT, Event, StoredEvent};
 use crate::hlc::Hlc;
-use crate::ids::{Hash, NodeId, Seq};
+use crate::ids::{ChainId, Hash, NodeId, Seq, UnitId};
 use crate::limits::{
     APPEND_EVENTS_MAX, BATCH_EVENTS_MAX, BATCH_SEALS_MAX, EVENT_BYTES_MAX, HLC_AHEAD_MS_MAX,
     SEAL_INTERVAL_EVENTS,
@@ -19,20 +19,20 @@ use crate::log::{
 };
 use crate::seal::{Seal, node_id};
 
-/// What a backend must answer about the origins it holds, inside the transaction that will
+/// What a backend must answer about the chains it holds, inside the transaction that will
 /// store the plan.
 pub(crate) trait ChainView {
-    /// The head of `origin`'s chain, if any of it is held.
-    fn head(&mut self, origin: NodeId) -> Result<Option<Head>, StoreError>;
-    /// The hash of `origin`'s event at `seq`, if held.
-    fn hash_at(&mut self, origin: NodeId, seq: Seq) -> Result<Option<Hash>, StoreError>;
+    /// The head of `chain`, if any of it is held.
+    fn head(&mut self, chain: &ChainId) -> Result<Option<Head>, StoreError>;
+    /// The hash of `chain`'s event at `seq`, if held.
+    fn hash_at(&mut self, chain: &ChainId, seq: Seq) -> Result<Option<Hash>, StoreError>;
 }
 
-/// Local events ready to store: chained, stamped and sealed.
+/// Local events ready to store: chained, stamped and sealed, in the order of the drafts.
 pub(crate) struct SealedAppend {
     pub events: Vec<StoredEvent>,
+    /// Seals in the order of the events they seal.
     pub seals: Vec<Seal>,
-    pub head: Head,
     pub clock: Hlc,
 }
 
@@ -60,29 +60,43 @@ pub(crate) fn check_append(
     Ok(())
 }
 
-/// Turns drafts into the next events of the signer's chain after `head`. Each draft comes with
-/// the wall clock of its writer (`now_ms`); its stamp is the clock ticked from the previous one.
-/// Seals the last event and every [`SEAL_INTERVAL_EVENTS`]-th one.
+/// Turns drafts into the next events of the signer's chains (one chain per unit concerned),
+/// after the heads `view` holds. Each draft comes with the wall clock of its writer (`now_ms`);
+/// its stamp is the clock ticked from the previous one. In each chain, seals the last event and
+/// every [`SEAL_INTERVAL_EVENTS`]-th one.
 pub(crate) fn seal_local(
     signer: &SigningKey,
-    head: Option<Head>,
+    view: &mut dyn ChainView,
     clock: Hlc,
     drafts: &[(u64, &Draft)],
 ) -> Result<SealedAppend, AppendError> {
     let origin = node_id(signer);
-    let (mut seq, mut prev) = head.map_or((Seq(0), Hash::ZERO), |head| (head.seq, head.hash));
+    // Per unit: the chain's running (seq, hash), and how many events this append wrote there.
+    let mut running: BTreeMap<UnitId, (Seq, Hash, usize)> = BTreeMap::new();
     let mut clock = clock;
     let mut events = Vec::with_capacity(drafts.len());
-    let mut seals = Vec::with_capacity(drafts.len() / SEAL_INTERVAL_EVENTS + 1);
     for (index, (now_ms, draft)) in drafts.iter().enumerate() {
-        seq = seq.next();
+        let entry = match running.get_mut(&draft.unit) {
+            Some(entry) => entry,
+            None => {
+                let chain = ChainId {
+                    origin,
+                    unit: draft.unit.clone(),
+                };
+                let start = view
+                    .head(&chain)?
+                    .map_or((Seq(0), Hash::ZERO, 0), |head| (head.seq, head.hash, 0));
+                running.entry(draft.unit.clone()).or_insert(start)
+            }
+        };
+        let seq = entry.0.next();
         clock = clock.tick(*now_ms);
         let event = Event {
             format: ENVELOPE_FORMAT,
             id: draft.id,
             origin,
             seq,
-            prev,
+            prev: entry.1,
             hlc: clock,
             actor: draft.actor.clone(),
             unit: draft.unit.clone(),
@@ -98,29 +112,36 @@ pub(crate) fn seal_local(
             });
         }
         let hash = Hash::of(&bytes);
-        prev = hash;
-        let last = index + 1 == drafts.len();
-        if last || (index + 1) % SEAL_INTERVAL_EVENTS == 0 {
-            seals.push(Seal::sign(signer, seq, hash));
-        }
+        *entry = (seq, hash, entry.2 + 1);
         events.push(StoredEvent { event, bytes, hash });
     }
-    let head = Head {
-        seq,
-        hash: prev,
-        hlc: clock,
-    };
+    // Seal each chain's last event of this append, and every interval within a chain.
+    let mut counted: BTreeMap<&UnitId, usize> = BTreeMap::new();
+    let mut seals = Vec::new();
+    for stored in &events {
+        let unit = &stored.event.unit;
+        let count = counted.entry(unit).or_default();
+        *count += 1;
+        let (_, _, total) = running[unit];
+        if *count == total || *count % SEAL_INTERVAL_EVENTS == 0 {
+            seals.push(Seal::sign(
+                signer,
+                stored.event.chain(),
+                stored.event.seq,
+                stored.hash,
+            ));
+        }
+    }
     Ok(SealedAppend {
         events,
         seals,
-        head,
         clock,
     })
 }
 
-/// One origin's accepted part of a batch.
+/// One chain's accepted part of a batch.
 pub(crate) struct Accepted {
-    pub origin: NodeId,
+    pub chain: ChainId,
     pub events: Vec<StoredEvent>,
     pub seals: Vec<Seal>,
     pub head: Head,
@@ -153,28 +174,28 @@ pub(crate) fn plan_ingest(
             count: batch.seals.len(),
         });
     }
-    let mut by_origin: BTreeMap<NodeId, Vec<StoredEvent>> = BTreeMap::new();
+    let mut by_chain: BTreeMap<ChainId, Vec<StoredEvent>> = BTreeMap::new();
     for (index, bytes) in batch.events.iter().enumerate() {
         let stored = StoredEvent::from_bytes(bytes.to_vec())
             .map_err(|reason| IngestError::Malformed { index, reason })?;
-        by_origin
-            .entry(stored.event.origin)
+        by_chain
+            .entry(stored.event.chain())
             .or_default()
             .push(stored);
     }
-    let mut seals_by_origin: BTreeMap<NodeId, Vec<Seal>> = BTreeMap::new();
+    let mut seals_by_chain: BTreeMap<ChainId, Vec<Seal>> = BTreeMap::new();
     for seal in &batch.seals {
-        seals_by_origin
-            .entry(seal.origin)
+        seals_by_chain
+            .entry(seal.chain.clone())
             .or_default()
             .push(seal.clone());
     }
 
     let mut plan = IngestPlan::default();
-    for (origin, events) in by_origin {
-        let seals = seals_by_origin.remove(&origin).unwrap_or_default();
-        match check_origin(view, now_ms, origin, events, seals)? {
-            OriginOutcome::Accepted {
+    for (chain, events) in by_chain {
+        let seals = seals_by_chain.remove(&chain).unwrap_or_default();
+        match check_chain(view, now_ms, &chain, events, seals)? {
+            ChainOutcome::Accepted {
                 accepted,
                 duplicates,
             } => {
@@ -184,41 +205,41 @@ pub(crate) fn plan_ingest(
                     plan.accepted.push(accepted);
                 }
             }
-            OriginOutcome::Refused { reason, incident } => {
-                plan.refused.push(Refusal { origin, reason });
-                plan.incidents.extend(incident);
+            ChainOutcome::Refused { reason, incident } => {
+                plan.refused.push(Refusal { chain, reason });
+                plan.incidents.extend(incident.map(|incident| *incident));
             }
         }
     }
     Ok(plan)
 }
 
-enum OriginOutcome {
+enum ChainOutcome {
     Accepted {
         accepted: Option<Accepted>,
         duplicates: u64,
     },
     Refused {
         reason: RefusalReason,
-        incident: Option<Incident>,
+        incident: Option<Box<Incident>>,
     },
 }
 
-fn refuse(reason: RefusalReason) -> Result<OriginOutcome, StoreError> {
-    Ok(OriginOutcome::Refused {
+fn refuse(reason: RefusalReason) -> Result<ChainOutcome, StoreError> {
+    Ok(ChainOutcome::Refused {
         reason,
         incident: None,
     })
 }
 
-/// Checks one origin's events (non-empty, as they came) and seals.
-fn check_origin(
+/// Checks one chain's events (non-empty, as they came) and seals.
+fn check_chain(
     view: &mut dyn ChainView,
     now_ms: u64,
-    origin: NodeId,
+    chain: &ChainId,
     events: Vec<StoredEvent>,
     seals: Vec<Seal>,
-) -> Result<OriginOutcome, StoreError> {
+) -> Result<ChainOutcome, StoreError> {
     // The batch on its own: contiguous, chained, clock increasing.
     for pair in events.windows(2) {
         let (before, after) = (&pair[0], &pair[1]);
@@ -276,7 +297,7 @@ fn check_origin(
         .expect("the last event is sealed");
 
     // Against what is held.
-    let head = view.head(origin)?;
+    let head = view.head(chain)?;
     let held_seq = head.map_or(Seq(0), |head| head.seq);
     let duplicate_count = events
         .iter()
@@ -286,7 +307,7 @@ fn check_origin(
         // The chain links every event to the one before, so if the last overlapping event is
         // held byte for byte, all earlier ones are too.
         let last_dup = &events[duplicate_count - 1];
-        let held = view.hash_at(origin, last_dup.event.seq)?;
+        let held = view.hash_at(chain, last_dup.event.seq)?;
         if held != Some(last_dup.hash) {
             return equivocation(view, now_ms, &events[..duplicate_count], &events, proof);
         }
@@ -294,7 +315,7 @@ fn check_origin(
     let mut events = events;
     let fresh = events.split_off(duplicate_count);
     let Some(first_new) = fresh.first() else {
-        return Ok(OriginOutcome::Accepted {
+        return Ok(ChainOutcome::Accepted {
             accepted: None,
             duplicates: duplicate_count as u64,
         });
@@ -311,17 +332,17 @@ fn check_origin(
         // A sealed chain whose event before `expected` is not the one held: the origin signed
         // two different histories. The conflicting event itself is not in the batch, but the
         // seal over a chain that names it is the proof.
-        return Ok(OriginOutcome::Refused {
+        return Ok(ChainOutcome::Refused {
             reason: RefusalReason::Equivocation { seq: held_seq },
-            incident: Some(Incident {
-                origin,
+            incident: Some(Box::new(Incident {
+                chain: chain.clone(),
                 seq: held_seq,
                 held: held_hash,
                 offered: first_new.event.prev,
                 evidence: bytes_of(&events),
                 seal: proof,
                 recorded_ms: now_ms,
-            }),
+            })),
         });
     }
     if held_hlc.is_some_and(|held_hlc| first_new.event.hlc <= held_hlc) {
@@ -342,9 +363,9 @@ fn check_origin(
         .into_iter()
         .filter(|seal| seal.seq >= fresh_from)
         .collect();
-    Ok(OriginOutcome::Accepted {
+    Ok(ChainOutcome::Accepted {
         accepted: Some(Accepted {
-            origin,
+            chain: chain.clone(),
             events: fresh,
             seals,
             head,
@@ -360,13 +381,13 @@ fn equivocation(
     overlap: &[StoredEvent],
     events: &[StoredEvent],
     proof: Seal,
-) -> Result<OriginOutcome, StoreError> {
+) -> Result<ChainOutcome, StoreError> {
     // The caller saw the last overlapping event differ, so the search always ends in the
     // overlap; the fallback names that last event.
     let mut fork = (overlap.len() - 1, Hash::ZERO);
     for (index, stored) in overlap.iter().enumerate() {
         let held = view
-            .hash_at(stored.event.origin, stored.event.seq)?
+            .hash_at(&stored.event.chain(), stored.event.seq)?
             .unwrap_or(Hash::ZERO);
         if held != stored.hash {
             fork = (index, held);
@@ -375,19 +396,19 @@ fn equivocation(
     }
     let (index, held) = fork;
     let stored = &overlap[index];
-    Ok(OriginOutcome::Refused {
+    Ok(ChainOutcome::Refused {
         reason: RefusalReason::Equivocation {
             seq: stored.event.seq,
         },
-        incident: Some(Incident {
-            origin: stored.event.origin,
+        incident: Some(Box::new(Incident {
+            chain: stored.event.chain(),
             seq: stored.event.seq,
             held,
             offered: stored.hash,
             evidence: bytes_of(events),
             seal: proof,
             recorded_ms: now_ms,
-        }),
+        })),
     })
 }
 

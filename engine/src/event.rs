@@ -10,7 +10,7 @@ use std::io::Cursor;
 use serde::{Deserialize, Serialize};
 
 use crate::hlc::Hlc;
-use crate::ids::{EventId, Hash, NodeId, PersonId, Seq, UnitId};
+use crate::ids::{ChainId, EventId, Hash, NodeId, PersonId, Seq, UnitId};
 use crate::limits::{BODY_KIND_BYTES_MAX, EVENT_BYTES_MAX};
 
 /// The envelope format this version writes and reads. A different value is refused on decode.
@@ -38,15 +38,15 @@ pub struct Event {
     pub id: EventId,
     /// The writing node's public key.
     pub origin: NodeId,
-    /// Position in the origin's chain, gapless from 1.
+    /// Position in the chain `(origin, unit)`, gapless from 1.
     pub seq: Seq,
-    /// Hash of the origin's previous event ([`Hash::ZERO`] for seq 1).
+    /// Hash of the chain's previous event ([`Hash::ZERO`] for seq 1).
     pub prev: Hash,
     /// Hybrid logical clock stamp at the origin.
     pub hlc: Hlc,
     /// The person who acted.
     pub actor: PersonId,
-    /// The org unit concerned.
+    /// The org unit concerned; with `origin`, it names the event's chain.
     pub unit: UnitId,
     /// The item version the writer saw: the id of the last event on the item it had seen.
     pub seen: Option<EventId>,
@@ -131,25 +131,36 @@ impl Event {
         Ok(event)
     }
 
+    /// The chain this event belongs to.
+    pub fn chain(&self) -> ChainId {
+        ChainId {
+            origin: self.origin,
+            unit: self.unit.clone(),
+        }
+    }
+
     /// The key that places this event in the one total replay order.
     pub fn order_key(&self) -> OrderKey {
         OrderKey {
             hlc: self.hlc,
             origin: self.origin,
+            unit: self.unit.clone(),
             seq: self.seq,
         }
     }
 }
 
-/// The total replay order: hybrid logical clock, then origin, then sequence number. Since a
+/// The total replay order: hybrid logical clock, then origin, unit and sequence number. Since a
 /// writer's clock is above every stamp it had seen, this order respects causality.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub struct OrderKey {
     /// The event's clock stamp.
     pub hlc: Hlc,
     /// Its origin.
     pub origin: NodeId,
-    /// Its place in the origin's chain.
+    /// The unit it concerns.
+    pub unit: UnitId,
+    /// Its place in its chain.
     pub seq: Seq,
 }
 

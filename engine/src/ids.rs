@@ -164,9 +164,14 @@ pub enum NameError {
         /// The limit.
         max: usize,
     },
-    /// The name holds a character outside `a-z 0-9 - . _ /`.
-    #[error("the name holds {0:?}; only a-z, 0-9, '-', '.', '_' and '/' are allowed")]
+    /// The name holds a character outside `a-z 0-9 - . _` (and `/` between unit segments).
+    #[error(
+        "the name holds {0:?}; only a-z, 0-9, '-', '.', '_' (and '/' in unit paths) are allowed"
+    )]
     BadCharacter(char),
+    /// A unit path has an empty segment (a leading, trailing or doubled `/`).
+    #[error("the unit path has an empty segment")]
+    EmptySegment,
 }
 
 fn check_name(text: &str) -> Result<(), NameError> {
@@ -188,16 +193,49 @@ fn check_name(text: &str) -> Result<(), NameError> {
     }
 }
 
+fn check_unit(text: &str) -> Result<(), NameError> {
+    check_name(text)?;
+    if text.split('/').any(str::is_empty) {
+        return Err(NameError::EmptySegment);
+    }
+    Ok(())
+}
+
+fn check_person(text: &str) -> Result<(), NameError> {
+    check_name(text)?;
+    match text.find('/') {
+        Some(_) => Err(NameError::BadCharacter('/')),
+        None => Ok(()),
+    }
+}
+
 macro_rules! name_newtype {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $name:ident, $check:ident) => {
         $(#[$doc])*
+        // Decoding checks the code like `new` does: a peer cannot smuggle in a name that
+        // breaks storage keys or scope.
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
+
+        impl TryFrom<String> for $name {
+            type Error = NameError;
+            fn try_from(code: String) -> Result<$name, NameError> {
+                $check(&code)?;
+                Ok($name(code))
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(name: $name) -> String {
+                name.0
+            }
+        }
 
         impl $name {
             /// Checks and wraps a code such as `xa-binh-lu`.
             pub fn new(code: &str) -> Result<$name, NameError> {
-                check_name(code)?;
+                $check(code)?;
                 Ok($name(code.to_owned()))
             }
 
@@ -216,12 +254,55 @@ macro_rules! name_newtype {
 }
 
 name_newtype!(
-    /// An org unit's code (`xa-binh-lu`, `xa-binh-lu/ban-na-ri`).
-    UnitId
+    /// An org unit's code: its path in the unit tree, parent first
+    /// (`xa-binh-lu`, `xa-binh-lu/ban-na-ri`). A unit's place in the tree is part of its name,
+    /// so scope ("is this unit under that one?") needs no registry lookup.
+    UnitId,
+    check_unit
 );
+
+impl UnitId {
+    /// Whether this unit is `ancestor` or lies below it.
+    pub fn is_within(&self, ancestor: &UnitId) -> bool {
+        match self.0.strip_prefix(ancestor.as_str()) {
+            Some(rest) => rest.is_empty() || rest.starts_with('/'),
+            None => false,
+        }
+    }
+
+    /// Whether one of the two units lies within the other (they are on one line of descent).
+    pub fn is_in_line_with(&self, other: &UnitId) -> bool {
+        self.is_within(other) || other.is_within(self)
+    }
+
+    /// The parent unit, if this is not a root.
+    pub fn parent(&self) -> Option<UnitId> {
+        self.0
+            .rsplit_once('/')
+            .map(|(parent, _)| UnitId(parent.to_owned()))
+    }
+}
+
+/// One chain of events: the events an origin wrote about one unit. Sequence numbers, `prev`
+/// links and seals are per chain, so that a parent can send a child exactly the chains that
+/// concern it and never a sibling's, with every chain it sends complete.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub struct ChainId {
+    /// The writing node.
+    pub origin: NodeId,
+    /// The unit the events concern.
+    pub unit: UnitId,
+}
+
+impl fmt::Display for ChainId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.origin.short(), self.unit)
+    }
+}
 name_newtype!(
     /// A person's code (`ta-thi-dung`).
-    PersonId
+    PersonId,
+    check_person
 );
 
 fn hex(bytes: &[u8]) -> String {
@@ -261,6 +342,36 @@ mod tests {
             PersonId::new(&"a".repeat(NAME_BYTES_MAX + 1)),
             Err(NameError::TooLong { .. })
         ));
+    }
+
+    #[test]
+    fn unit_paths_know_their_line() {
+        let commune = UnitId::new("xa-binh-lu").unwrap();
+        let village = UnitId::new("xa-binh-lu/ban-na-ri").unwrap();
+        let sibling = UnitId::new("xa-binh-lu/ban-phin").unwrap();
+        let lookalike = UnitId::new("xa-binh-lu-2").unwrap();
+        assert!(village.is_within(&commune));
+        assert!(commune.is_within(&commune));
+        assert!(!commune.is_within(&village));
+        assert!(!sibling.is_within(&village));
+        assert!(!village.is_in_line_with(&sibling));
+        assert!(!lookalike.is_within(&commune), "a prefix is not a parent");
+        assert_eq!(village.parent(), Some(commune.clone()));
+        assert_eq!(commune.parent(), None);
+        assert_eq!(UnitId::new("a//b"), Err(NameError::EmptySegment));
+        assert_eq!(UnitId::new("a/"), Err(NameError::EmptySegment));
+        assert_eq!(PersonId::new("a/b"), Err(NameError::BadCharacter('/')));
+    }
+
+    #[test]
+    fn decoding_checks_names() {
+        let bad = rmp_serde::to_vec("xa//ban").unwrap();
+        assert!(rmp_serde::from_slice::<UnitId>(&bad).is_err());
+        let good = rmp_serde::to_vec(&UnitId::new("xa/ban").unwrap()).unwrap();
+        assert_eq!(
+            rmp_serde::from_slice::<UnitId>(&good).unwrap().as_str(),
+            "xa/ban"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod store;
 
 pub use event::{Body, DecodeError, Draft, Event, OrderKey, StoredEvent};
 pub use hlc::Hlc;
-pub use ids::{EventId, Hash, NodeId, PersonId, Seq, UnitId};
+pub use ids::{ChainId, EventId, Hash, NodeId, PersonId, Seq, UnitId};
 pub use log::{
     AppendError, Arrival, ArrivalRange, Batch, EventLog, Head, Incident, IngestError, IngestReport,
     Refusal, RefusalReason, StoreError,

@@ -4,8 +4,9 @@
 /// The largest canonical event (envelope and body) the engine writes or accepts.
 pub const EVENT_BYTES_MAX: usize = 64 * 1024;
 
-/// The largest unit or person code, in bytes.
-pub const NAME_BYTES_MAX: usize = 64;
+/// The largest unit or person code, in bytes. Unit codes are paths (`tinh/xa-binh-lu/ban-na-ri`),
+/// so this bounds the depth of the tree times the length of a segment.
+pub const NAME_BYTES_MAX: usize = 128;
 
 /// The most body-kind name bytes; longer kinds are refused as malformed.
 pub const BODY_KIND_BYTES_MAX: usize = 64;

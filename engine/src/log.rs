@@ -12,54 +12,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{DecodeError, Draft, Event, StoredEvent};
 use crate::hlc::Hlc;
-use crate::ids::{Hash, NodeId, Seq};
+use crate::ids::{ChainId, Hash, NodeId, Seq};
 use crate::limits::{APPEND_EVENTS_MAX, BATCH_EVENTS_MAX, BATCH_SEALS_MAX};
 use crate::seal::{Seal, SealError};
 
-/// The head of one origin's chain as this log holds it.
+/// The head of one chain as this log holds it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Head {
     /// The last sequence number held.
     pub seq: Seq,
     /// The hash of that event.
     pub hash: Hash,
-    /// Its clock stamp; the origin's next event must be later.
+    /// Its clock stamp; the chain's next event must be later.
     pub hlc: Hlc,
 }
 
-impl Head {
-    /// Fixed-width storage encoding: seq (8, BE) ‖ hash (32) ‖ hlc (12).
-    pub fn to_bytes(self) -> [u8; 52] {
-        let mut out = [0u8; 52];
-        out[..8].copy_from_slice(&self.seq.0.to_be_bytes());
-        out[8..40].copy_from_slice(&self.hash.0);
-        out[40..].copy_from_slice(&self.hlc.to_bytes());
-        out
-    }
-
-    /// The inverse of [`Head::to_bytes`].
-    pub fn from_bytes(bytes: [u8; 52]) -> Head {
-        let mut seq = [0u8; 8];
-        seq.copy_from_slice(&bytes[..8]);
-        let mut hash = [0u8; 32];
-        hash.copy_from_slice(&bytes[8..40]);
-        let mut hlc = [0u8; 12];
-        hlc.copy_from_slice(&bytes[40..]);
-        Head {
-            seq: Seq(u64::from_be_bytes(seq)),
-            hash: Hash(hash),
-            hlc: Hlc::from_bytes(hlc),
-        }
-    }
-}
-
-/// A batch of foreign events as it travels between nodes: canonical event bytes (per origin in
+/// A batch of foreign events as it travels between nodes: canonical event bytes (per chain in
 /// ascending, gapless order) and the seals that attest them.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct Batch {
     /// Canonical event bytes.
     pub events: Vec<serde_bytes::ByteBuf>,
-    /// Seals over events in this batch; each origin's last event must be sealed.
+    /// Seals over events in this batch; each chain's last event must be sealed.
     pub seals: Vec<Seal>,
 }
 
@@ -70,22 +44,22 @@ pub struct IngestReport {
     pub inserted: Vec<StoredEvent>,
     /// Events already held, byte for byte: no-ops.
     pub duplicates: u64,
-    /// Origins whose part of the batch was refused; nothing of theirs was stored.
+    /// Chains whose part of the batch was refused; nothing of theirs was stored.
     pub refused: Vec<Refusal>,
     /// Incidents recorded by this ingest (equivocations proved by a valid seal).
     pub incidents: Vec<Incident>,
 }
 
-/// One origin's part of a batch, refused.
+/// One chain's part of a batch, refused.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Refusal {
-    /// The origin whose events were refused.
-    pub origin: NodeId,
+    /// The chain whose events were refused.
+    pub chain: ChainId,
     /// Why.
     pub reason: RefusalReason,
 }
 
-/// Why an origin's part of a batch was refused.
+/// Why a chain's part of a batch was refused.
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum RefusalReason {
     /// Sequence numbers are not ascending by one.
@@ -114,7 +88,7 @@ pub enum RefusalReason {
         /// The first one offered.
         found: Seq,
     },
-    /// The last event of the origin's part carries no seal.
+    /// The last event of the chain's part carries no seal.
     #[error("the last event (seq {seq}) is not sealed by its origin")]
     Unsealed {
         /// The unsealed sequence number.
@@ -148,8 +122,8 @@ pub enum RefusalReason {
 /// Something an auditor must see: recorded, never silently dropped.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Incident {
-    /// The origin at fault.
-    pub origin: NodeId,
+    /// The chain whose origin is at fault.
+    pub chain: ChainId,
     /// The contested sequence number.
     pub seq: Seq,
     /// The hash this log holds at `seq`.
@@ -168,7 +142,9 @@ impl Incident {
     /// The key incidents are stored under: the same equivocation offered twice is one incident.
     pub fn key(&self) -> [u8; 32] {
         let mut hasher = blake3::Hasher::new();
-        hasher.update(&self.origin.0);
+        hasher.update(&self.chain.origin.0);
+        hasher.update(self.chain.unit.as_str().as_bytes());
+        hasher.update(&[0]);
         hasher.update(&self.seq.0.to_be_bytes());
         hasher.update(&self.offered.0);
         *hasher.finalize().as_bytes()
@@ -186,11 +162,11 @@ pub struct Arrival {
     pub ranges: Vec<ArrivalRange>,
 }
 
-/// A run of one origin's events that arrived together.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+/// A run of one chain's events that arrived together.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct ArrivalRange {
-    /// The origin.
-    pub origin: NodeId,
+    /// The chain.
+    pub chain: ChainId,
     /// First sequence number of the run.
     pub first: Seq,
     /// Last sequence number of the run.
@@ -204,20 +180,20 @@ pub enum StoreError {
     #[error("storage failed: {0}")]
     Storage(String),
     /// Stored bytes do not decode: the file was altered or damaged.
-    #[error("stored event {origin:?}/{seq} is damaged: {reason}")]
+    #[error("stored event {chain}/{seq} is damaged: {reason}")]
     Damaged {
-        /// The origin of the damaged event.
-        origin: NodeId,
+        /// The chain of the damaged event.
+        chain: ChainId,
         /// Its sequence number.
         seq: Seq,
         /// What is wrong.
         reason: DecodeError,
     },
     /// A stored event record is not of the record format.
-    #[error("stored record {origin:?}/{seq} is damaged")]
+    #[error("stored record {chain}/{seq} is damaged")]
     DamagedRecord {
-        /// The origin of the damaged record.
-        origin: NodeId,
+        /// The chain of the damaged record.
+        chain: ChainId,
         /// Its sequence number.
         seq: Seq,
     },
@@ -310,22 +286,22 @@ pub trait EventLog: Send + Sync {
     ) -> Result<Vec<StoredEvent>, AppendError>;
 
     /// Verifies and stores a batch of foreign events in one transaction. Idempotent: events
-    /// held already are no-ops. Each origin's part is accepted or refused as a whole.
+    /// held already are no-ops. Each chain's part is accepted or refused as a whole.
     fn ingest(&self, now_ms: u64, batch: &Batch) -> Result<IngestReport, IngestError>;
 
-    /// The head of every origin held.
-    fn heads(&self) -> Result<BTreeMap<NodeId, Head>, StoreError>;
+    /// The head of every chain held.
+    fn heads(&self) -> Result<BTreeMap<ChainId, Head>, StoreError>;
 
-    /// Up to `limit` events of `origin` from `from` on, in chain order.
-    fn read_origin(
+    /// Up to `limit` events of `chain` from `from` on, in chain order.
+    fn read_chain(
         &self,
-        origin: NodeId,
+        chain: &ChainId,
         from: Seq,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError>;
 
-    /// The seals held for `origin` between `from` and `to`, inclusive.
-    fn seals(&self, origin: NodeId, from: Seq, to: Seq) -> Result<Vec<Seal>, StoreError>;
+    /// The seals held for `chain` between `from` and `to`, inclusive.
+    fn seals(&self, chain: &ChainId, from: Seq, to: Seq) -> Result<Vec<Seal>, StoreError>;
 
     /// Up to `limit` arrivals after `position`.
     fn arrivals_after(&self, position: u64, limit: usize) -> Result<Vec<Arrival>, StoreError>;
@@ -338,19 +314,19 @@ pub trait EventLog: Send + Sync {
     /// a replay needs the events, and a verifier hashes the bytes itself.
     fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError>;
 
-    /// A batch of `origin`'s events from `from`, at most `events_max` long, cut at a sealed event
-    /// so that the receiver can verify it. `None` when nothing sealed is held from `from`.
+    /// A batch of `chain`'s events from `from`, at most `events_max` long, cut at a sealed
+    /// event so that the receiver can verify it. `None` when nothing sealed is held from `from`.
     fn batch_from(
         &self,
-        origin: NodeId,
+        chain: &ChainId,
         from: Seq,
         events_max: usize,
     ) -> Result<Option<Batch>, StoreError> {
-        let events = self.read_origin(origin, from, events_max.min(BATCH_EVENTS_MAX))?;
+        let events = self.read_chain(chain, from, events_max.min(BATCH_EVENTS_MAX))?;
         let Some(last) = events.last() else {
             return Ok(None);
         };
-        let seals = self.seals(origin, from, last.event.seq)?;
+        let seals = self.seals(chain, from, last.event.seq)?;
         let Some(cut) = seals.last().map(|seal| seal.seq) else {
             return Ok(None);
         };

@@ -9,7 +9,7 @@ use ed25519_dalek::SigningKey;
 use crate::chain::{self, ChainView};
 use crate::event::{Draft, Event, StoredEvent};
 use crate::hlc::Hlc;
-use crate::ids::{Hash, NodeId, Seq};
+use crate::ids::{ChainId, Hash, NodeId, Seq};
 use crate::log::{
     AppendError, Arrival, ArrivalRange, Batch, EventLog, Head, Incident, IngestError, IngestReport,
     StoreError,
@@ -24,46 +24,51 @@ pub struct MemoryLog {
 
 #[derive(Default)]
 struct Inner {
-    events: BTreeMap<(NodeId, Seq), StoredEvent>,
-    heads: BTreeMap<NodeId, Head>,
-    seals: BTreeMap<(NodeId, Seq), Seal>,
+    /// Every chain's events by sequence number.
+    chains: BTreeMap<ChainId, BTreeMap<Seq, StoredEvent>>,
+    seals: BTreeMap<ChainId, BTreeMap<Seq, Seal>>,
     arrivals: Vec<Arrival>,
     incidents: BTreeMap<[u8; 32], Incident>,
     clock: Hlc,
 }
 
 impl ChainView for Inner {
-    fn head(&mut self, origin: NodeId) -> Result<Option<Head>, StoreError> {
-        Ok(self.heads.get(&origin).copied())
+    fn head(&mut self, chain: &ChainId) -> Result<Option<Head>, StoreError> {
+        Ok(self.head_of(chain))
     }
 
-    fn hash_at(&mut self, origin: NodeId, seq: Seq) -> Result<Option<Hash>, StoreError> {
-        Ok(self.events.get(&(origin, seq)).map(|stored| stored.hash))
+    fn hash_at(&mut self, chain: &ChainId, seq: Seq) -> Result<Option<Hash>, StoreError> {
+        Ok(self
+            .chains
+            .get(chain)
+            .and_then(|events| events.get(&seq))
+            .map(|stored| stored.hash))
     }
 }
 
 impl Inner {
-    fn record_arrival(&mut self, received_ms: u64, ranges: Vec<ArrivalRange>) {
-        if ranges.is_empty() {
-            return;
-        }
-        let position = self.arrivals.len() as u64 + 1;
-        self.arrivals.push(Arrival {
-            position,
-            received_ms,
-            ranges,
-        });
+    fn head_of(&self, chain: &ChainId) -> Option<Head> {
+        let (_, last) = self.chains.get(chain)?.last_key_value()?;
+        Some(Head {
+            seq: last.event.seq,
+            hash: last.hash,
+            hlc: last.event.hlc,
+        })
     }
 
-    fn store(&mut self, origin: NodeId, events: &[StoredEvent], seals: &[Seal], head: Head) {
+    fn store(&mut self, events: &[StoredEvent], seals: &[Seal]) {
         for stored in events {
-            self.events
-                .insert((origin, stored.event.seq), stored.clone());
+            self.chains
+                .entry(stored.event.chain())
+                .or_default()
+                .insert(stored.event.seq, stored.clone());
         }
         for seal in seals {
-            self.seals.insert((origin, seal.seq), seal.clone());
+            self.seals
+                .entry(seal.chain.clone())
+                .or_default()
+                .insert(seal.seq, seal.clone());
         }
-        self.heads.insert(origin, head);
     }
 }
 
@@ -98,10 +103,10 @@ impl EventLog for MemoryLog {
     ) -> Result<Vec<StoredEvent>, AppendError> {
         chain::check_append(self.node, signer, &drafts)?;
         let mut inner = self.lock();
-        let head = inner.heads.get(&self.node).copied();
         let timed: Vec<(u64, &Draft)> = drafts.iter().map(|draft| (now_ms, draft)).collect();
-        let sealed = chain::seal_local(signer, head, inner.clock, &timed)?;
-        inner.store(self.node, &sealed.events, &sealed.seals, sealed.head);
+        let clock = inner.clock;
+        let sealed = chain::seal_local(signer, &mut *inner, clock, &timed)?;
+        inner.store(&sealed.events, &sealed.seals);
         inner.clock = sealed.clock;
         Ok(sealed.events)
     }
@@ -116,20 +121,22 @@ impl EventLog for MemoryLog {
         };
         let mut ranges = Vec::new();
         for accepted in plan.accepted {
-            inner.store(
-                accepted.origin,
-                &accepted.events,
-                &accepted.seals,
-                accepted.head,
-            );
+            inner.store(&accepted.events, &accepted.seals);
             ranges.push(ArrivalRange {
-                origin: accepted.origin,
+                chain: accepted.chain,
                 first: accepted.events[0].event.seq,
                 last: accepted.head.seq,
             });
             report.inserted.extend(accepted.events);
         }
-        inner.record_arrival(now_ms, ranges);
+        if !ranges.is_empty() {
+            let position = inner.arrivals.len() as u64 + 1;
+            inner.arrivals.push(Arrival {
+                position,
+                received_ms: now_ms,
+                ranges,
+            });
+        }
         if let Some(seen) = plan.clock_seen {
             inner.clock = inner.clock.observe(seen);
         }
@@ -143,35 +150,45 @@ impl EventLog for MemoryLog {
         Ok(report)
     }
 
-    fn heads(&self) -> Result<BTreeMap<NodeId, Head>, StoreError> {
-        Ok(self.lock().heads.clone())
+    fn heads(&self) -> Result<BTreeMap<ChainId, Head>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .chains
+            .keys()
+            .filter_map(|chain| Some((chain.clone(), inner.head_of(chain)?)))
+            .collect())
     }
 
-    fn read_origin(
+    fn read_chain(
         &self,
-        origin: NodeId,
+        chain: &ChainId,
         from: Seq,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        Ok(self
-            .lock()
-            .events
-            .range((origin, from)..=(origin, Seq(u64::MAX)))
-            .take(limit)
-            .map(|(_, stored)| stored.clone())
-            .collect())
+        let inner = self.lock();
+        Ok(inner
+            .chains
+            .get(chain)
+            .map(|events| {
+                events
+                    .range(from..)
+                    .take(limit)
+                    .map(|(_, e)| e.clone())
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
-    fn seals(&self, origin: NodeId, from: Seq, to: Seq) -> Result<Vec<Seal>, StoreError> {
+    fn seals(&self, chain: &ChainId, from: Seq, to: Seq) -> Result<Vec<Seal>, StoreError> {
         if from > to {
             return Ok(Vec::new());
         }
-        Ok(self
-            .lock()
+        let inner = self.lock();
+        Ok(inner
             .seals
-            .range((origin, from)..=(origin, to))
-            .map(|(_, seal)| seal.clone())
-            .collect())
+            .get(chain)
+            .map(|seals| seals.range(from..=to).map(|(_, s)| s.clone()).collect())
+            .unwrap_or_default())
     }
 
     fn arrivals_after(&self, position: u64, limit: usize) -> Result<Vec<Arrival>, StoreError> {
@@ -194,7 +211,8 @@ impl EventLog for MemoryLog {
 
     fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError> {
         let inner = self.lock();
-        let mut ordered: Vec<&StoredEvent> = inner.events.values().collect();
+        let mut ordered: Vec<&StoredEvent> =
+            inner.chains.values().flat_map(|c| c.values()).collect();
         ordered.sort_by_key(|stored| stored.event.order_key());
         for stored in &ordered {
             visit(&stored.event, &stored.bytes);

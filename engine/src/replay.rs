@@ -49,7 +49,7 @@ impl Projector {
         fresh.sort_by_key(|stored| stored.event.order_key());
         for stored in fresh {
             let key = stored.event.order_key();
-            if self.last.is_some_and(|last| key <= last) {
+            if self.last.as_ref().is_some_and(|last| key <= *last) {
                 self.stale = true;
                 return;
             }

@@ -5,21 +5,24 @@
 //! | table       | key                        | value                                   |
 //! |-------------|----------------------------|-----------------------------------------|
 //! | `meta`      | name                       | `schema` u32 LE, `node` 32 B            |
-//! | `events`    | origin (32) ‖ seq (8)      | record: see below                       |
-//! | `origins`   | origin (32)                | `()`: every foreign origin held          |
+//! | `events`    | chain key ‖ seq (8)        | record: see below                       |
+//! | `chains`    | chain key                  | `()`: every chain held                  |
 //! | `arrivals`  | position u64               | MessagePack [`Arrival`] (foreign events) |
 //! | `incidents` | [`Incident::key`]          | MessagePack [`Incident`]                |
 //!
-//! Each origin's events are stored in chain order, and each origin's clock stamps increase
-//! along its chain, so the total replay order is a k-way merge of per-origin scans: replay reads
-//! every event exactly once, sequentially, with no secondary index to maintain on ingest.
+//! A chain key is `origin (32) ‖ unit code ‖ 0x00`: unit codes never hold a zero byte, so keys
+//! sort by origin, then unit, exactly as [`ChainId`] does.
+//!
+//! Each chain's events are stored in chain order, and clock stamps increase along a chain, so
+//! the total replay order is a k-way merge of per-chain scans: replay reads every event exactly
+//! once, sequentially, with no secondary index to maintain on ingest.
 //!
 //! An event record is one tag byte, then for tag 1 the origin's 64-byte seal signature over
 //! this event, then the canonical event bytes exactly as hashed (tag 0: no seal here).
 //!
-//! A local append touches only `events`: a durable commit costs page writes and an fsync for
-//! every table it touches, so nothing derivable is written on that path. An origin's head is
-//! its last record; the node's clock is the latest head stamp (recomputed on open, then kept
+//! A local append touches only `events` (and `chains` when it starts a chain): a durable
+//! commit costs page writes and an fsync for every table it touches, so nothing derivable is
+//! written on that path. A chain's head is its last record; the node's clock is the latest head stamp (recomputed on open, then kept
 //! in memory); local events need no arrival record, for they arrived when they were written,
 //! at their own stamp.
 
@@ -33,9 +36,9 @@ use ed25519_dalek::SigningKey;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::chain::{self, ChainView, SealedAppend};
-use crate::event::{Draft, Event, OrderKey, StoredEvent};
+use crate::event::{Draft, Event, StoredEvent};
 use crate::hlc::Hlc;
-use crate::ids::{Hash, NodeId, Seq};
+use crate::ids::{ChainId, Hash, NodeId, Seq, UnitId};
 use crate::limits::{GROUP_COMMIT_REQUESTS_MAX, GROUP_GATHER_YIELDS_MAX};
 use crate::log::{
     AppendError, Arrival, ArrivalRange, Batch, EventLog, Head, Incident, IngestError, IngestReport,
@@ -49,7 +52,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
-const ORIGINS: TableDefinition<&[u8], ()> = TableDefinition::new("origins");
+const CHAINS: TableDefinition<&[u8], ()> = TableDefinition::new("chains");
 const ARRIVALS: TableDefinition<u64, &[u8]> = TableDefinition::new("arrivals");
 const INCIDENTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("incidents");
 
@@ -97,17 +100,46 @@ fn open_storage(error: impl Into<redb::Error>) -> OpenError {
     }
 }
 
-fn event_key(origin: NodeId, seq: Seq) -> [u8; 40] {
-    let mut key = [0u8; 40];
-    key[..32].copy_from_slice(&origin.0);
-    key[32..].copy_from_slice(&seq.0.to_be_bytes());
+/// `origin ‖ unit ‖ 0x00`: the prefix of every key of one chain.
+fn chain_key(chain: &ChainId) -> Vec<u8> {
+    let unit = chain.unit.as_str().as_bytes();
+    let mut key = Vec::with_capacity(32 + unit.len() + 1 + 8);
+    key.extend_from_slice(&chain.origin.0);
+    key.extend_from_slice(unit);
+    key.push(0);
     key
 }
 
-/// The sequence number of an `events` key (keys are always 40 bytes: see [`event_key`]).
+/// The key of `chain`'s event at `seq`.
+fn event_key(chain: &ChainId, seq: Seq) -> Vec<u8> {
+    let mut key = chain_key(chain);
+    key.extend_from_slice(&seq.0.to_be_bytes());
+    key
+}
+
+/// The first and last possible keys of `chain`'s events.
+fn chain_bounds(chain: &ChainId) -> (Vec<u8>, Vec<u8>) {
+    (event_key(chain, Seq(0)), event_key(chain, Seq(u64::MAX)))
+}
+
+/// Reads a chain key back.
+fn parse_chain_key(key: &[u8]) -> Option<ChainId> {
+    let origin: [u8; 32] = key.get(..32)?.try_into().ok()?;
+    let unit = key.get(32..key.len().checked_sub(1)?)?;
+    if key.last() != Some(&0) {
+        return None;
+    }
+    let unit = UnitId::new(std::str::from_utf8(unit).ok()?).ok()?;
+    Some(ChainId {
+        origin: NodeId(origin),
+        unit,
+    })
+}
+
+/// The sequence number of an `events` key: its last eight bytes (see [`event_key`]).
 fn key_seq(key: &[u8]) -> Seq {
     let mut seq = [0u8; 8];
-    if let Some(tail) = key.get(32..40) {
+    if let Some(tail) = key.len().checked_sub(8).and_then(|start| key.get(start..)) {
         seq.copy_from_slice(tail);
     }
     Seq(u64::from_be_bytes(seq))
@@ -143,8 +175,11 @@ struct Record<'a> {
     bytes: &'a [u8],
 }
 
-fn parse_record(origin: NodeId, seq: Seq, value: &[u8]) -> Result<Record<'_>, StoreError> {
-    let damaged = || StoreError::DamagedRecord { origin, seq };
+fn parse_record<'a>(chain: &ChainId, seq: Seq, value: &'a [u8]) -> Result<Record<'a>, StoreError> {
+    let damaged = || StoreError::DamagedRecord {
+        chain: chain.clone(),
+        seq,
+    };
     match value.split_first() {
         Some((&RECORD_UNSEALED, bytes)) => Ok(Record {
             signature: None,
@@ -161,29 +196,30 @@ fn parse_record(origin: NodeId, seq: Seq, value: &[u8]) -> Result<Record<'_>, St
     }
 }
 
-fn decode_stored(origin: NodeId, seq: Seq, bytes: &[u8]) -> Result<StoredEvent, StoreError> {
+fn decode_stored(chain: &ChainId, seq: Seq, bytes: &[u8]) -> Result<StoredEvent, StoreError> {
     StoredEvent::from_bytes(bytes.to_vec()).map_err(|reason| StoreError::Damaged {
-        origin,
+        chain: chain.clone(),
         seq,
         reason,
     })
 }
 
-/// The head of `origin`'s chain: its last record.
+/// The head of `chain`: its last record.
 fn head_in(
     events: &impl ReadableTable<&'static [u8], &'static [u8]>,
-    origin: NodeId,
+    chain: &ChainId,
 ) -> Result<Option<Head>, StoreError> {
+    let (first, last) = chain_bounds(chain);
     let mut range = events
-        .range(event_key(origin, Seq(0)).as_slice()..=event_key(origin, Seq(u64::MAX)).as_slice())
+        .range(first.as_slice()..=last.as_slice())
         .map_err(storage)?;
     let Some(entry) = range.next_back() else {
         return Ok(None);
     };
     let (key, value) = entry.map_err(storage)?;
     let seq = key_seq(key.value());
-    let record = parse_record(origin, seq, value.value())?;
-    let stored = decode_stored(origin, seq, record.bytes)?;
+    let record = parse_record(chain, seq, value.value())?;
+    let stored = decode_stored(chain, seq, record.bytes)?;
     Ok(Some(Head {
         seq,
         hash: stored.hash,
@@ -191,22 +227,14 @@ fn head_in(
     }))
 }
 
-/// Every origin with events in the log: the foreign ones listed in `origins`, and this node.
-fn origins_in(
-    origins: &impl ReadableTable<&'static [u8], ()>,
-    node: NodeId,
-) -> Result<Vec<NodeId>, StoreError> {
-    let mut out = vec![node];
-    for entry in origins.iter().map_err(storage)? {
+/// Every chain with events in the log, in [`ChainId`] order.
+fn chains_in(chains: &impl ReadableTable<&'static [u8], ()>) -> Result<Vec<ChainId>, StoreError> {
+    let mut out = Vec::new();
+    for entry in chains.iter().map_err(storage)? {
         let (key, _) = entry.map_err(storage)?;
-        let Ok(origin) = <[u8; 32]>::try_from(key.value()).map(NodeId) else {
-            return Err(StoreError::DamagedMeta {
-                what: "origin list",
-            });
-        };
-        if origin != node {
-            out.push(origin);
-        }
+        out.push(
+            parse_chain_key(key.value()).ok_or(StoreError::DamagedMeta { what: "chain list" })?,
+        );
     }
     Ok(out)
 }
@@ -268,7 +296,7 @@ impl RedbLog {
                 .map_err(open_storage)?;
             // Open every table once so that readers never meet a missing one.
             txn.open_table(EVENTS).map_err(open_storage)?;
-            txn.open_table(ORIGINS).map_err(open_storage)?;
+            txn.open_table(CHAINS).map_err(open_storage)?;
             txn.open_table(ARRIVALS).map_err(open_storage)?;
             txn.open_table(INCIDENTS).map_err(open_storage)?;
         }
@@ -371,18 +399,18 @@ impl RedbLog {
         let mut results = Vec::with_capacity(group.len());
         let mut clock = self.lock_clock();
         {
-            let mut tables = WriteTables::open(&txn, self.node)?;
-            let head = tables.head(self.node)?;
-            // The whole group is one stretch of the chain with one seal at its end, so a group
-            // of sixteen appends costs one signature, not sixteen. A request whose event is too
-            // large is answered on its own and the rest is sealed again without it.
+            let mut tables = WriteTables::open(&txn)?;
+            // The whole group is one stretch of each chain it writes, with one seal at the end
+            // of each, so a group of sixteen appends to one unit costs one signature, not
+            // sixteen. A request whose event is too large is answered on its own and the rest is
+            // sealed again without it.
             let mut members: Vec<&PendingAppend> = group.iter().collect();
             let sealed = loop {
                 let timed: Vec<(u64, &Draft)> = members
                     .iter()
                     .flat_map(|pending| pending.drafts.iter().map(|draft| (pending.now_ms, draft)))
                     .collect();
-                match chain::seal_local(signer, head, *clock, &timed) {
+                match chain::seal_local(signer, &mut tables, *clock, &timed) {
                     Ok(sealed) => break sealed,
                     Err(AppendError::TooLarge { index, len, max }) => {
                         let (member, local) = locate(&members, index);
@@ -399,16 +427,16 @@ impl RedbLog {
                             return Ok(results);
                         }
                     }
+                    Err(AppendError::Store(error)) => return Err(error),
                     Err(other) => return Err(StoreError::Storage(other.to_string())),
                 }
             };
             let SealedAppend {
                 events,
                 seals,
-                head: _,
                 clock: new_clock,
             } = sealed;
-            tables.store(self.node, &events, &seals)?;
+            tables.store(&events, &seals)?;
             let mut events = events.into_iter();
             for pending in members {
                 let own: Vec<StoredEvent> = events.by_ref().take(pending.drafts.len()).collect();
@@ -438,57 +466,50 @@ fn locate(members: &[&PendingAppend], index: usize) -> (usize, usize) {
 
 /// The tables of one write transaction.
 struct WriteTables<'txn> {
-    node: NodeId,
     events: redb::Table<'txn, &'static [u8], &'static [u8]>,
-    origins: redb::Table<'txn, &'static [u8], ()>,
+    chains: redb::Table<'txn, &'static [u8], ()>,
     arrivals: redb::Table<'txn, u64, &'static [u8]>,
     incidents: redb::Table<'txn, [u8; 32], &'static [u8]>,
 }
 
 impl<'txn> WriteTables<'txn> {
-    fn open(
-        txn: &'txn redb::WriteTransaction,
-        node: NodeId,
-    ) -> Result<WriteTables<'txn>, StoreError> {
+    fn open(txn: &'txn redb::WriteTransaction) -> Result<WriteTables<'txn>, StoreError> {
         Ok(WriteTables {
-            node,
             events: txn.open_table(EVENTS).map_err(storage)?,
-            origins: txn.open_table(ORIGINS).map_err(storage)?,
+            chains: txn.open_table(CHAINS).map_err(storage)?,
             arrivals: txn.open_table(ARRIVALS).map_err(storage)?,
             incidents: txn.open_table(INCIDENTS).map_err(storage)?,
         })
     }
 
-    /// Stores events of one origin with the seals over them; `seals` are in chain order.
-    fn store(
-        &mut self,
-        origin: NodeId,
-        events: &[StoredEvent],
-        seals: &[Seal],
-    ) -> Result<(), StoreError> {
+    /// Stores events with the seals over them; both in the order they were chained.
+    fn store(&mut self, events: &[StoredEvent], seals: &[Seal]) -> Result<(), StoreError> {
         let mut seals = seals.iter().peekable();
+        let mut known: Option<ChainId> = None;
         for stored in events {
+            let chain = stored.event.chain();
             let signature = seals
-                .next_if(|seal| seal.seq == stored.event.seq)
+                .next_if(|seal| seal.chain == chain && seal.seq == stored.event.seq)
                 .map(|seal| &seal.signature);
+            if known.as_ref() != Some(&chain) {
+                let prefix = chain_key(&chain);
+                if self
+                    .chains
+                    .get(prefix.as_slice())
+                    .map_err(storage)?
+                    .is_none()
+                {
+                    self.chains.insert(prefix.as_slice(), ()).map_err(storage)?;
+                }
+                known = Some(chain.clone());
+            }
             // Written in place: no intermediate buffer per event.
-            let key = event_key(origin, stored.event.seq);
+            let key = event_key(&chain, stored.event.seq);
             let mut slot = self
                 .events
                 .insert_reserve(key.as_slice(), record_len(&stored.bytes, signature))
                 .map_err(storage)?;
             write_record(slot.as_mut(), &stored.bytes, signature);
-        }
-        if origin != self.node
-            && self
-                .origins
-                .get(origin.0.as_slice())
-                .map_err(storage)?
-                .is_none()
-        {
-            self.origins
-                .insert(origin.0.as_slice(), ())
-                .map_err(storage)?;
         }
         Ok(())
     }
@@ -534,19 +555,16 @@ impl<'txn> WriteTables<'txn> {
 }
 
 impl ChainView for WriteTables<'_> {
-    fn head(&mut self, origin: NodeId) -> Result<Option<Head>, StoreError> {
-        head_in(&self.events, origin)
+    fn head(&mut self, chain: &ChainId) -> Result<Option<Head>, StoreError> {
+        head_in(&self.events, chain)
     }
 
-    fn hash_at(&mut self, origin: NodeId, seq: Seq) -> Result<Option<Hash>, StoreError> {
-        match self
-            .events
-            .get(event_key(origin, seq).as_slice())
-            .map_err(storage)?
-        {
+    fn hash_at(&mut self, chain: &ChainId, seq: Seq) -> Result<Option<Hash>, StoreError> {
+        let key = event_key(chain, seq);
+        match self.events.get(key.as_slice()).map_err(storage)? {
             None => Ok(None),
             Some(value) => {
-                let record = parse_record(origin, seq, value.value())?;
+                let record = parse_record(chain, seq, value.value())?;
                 Ok(Some(Hash::of(record.bytes)))
             }
         }
@@ -634,15 +652,15 @@ impl EventLog for RedbLog {
         let mut report = IngestReport::default();
         let clock_seen;
         {
-            let mut tables = WriteTables::open(&txn, self.node)?;
+            let mut tables = WriteTables::open(&txn)?;
             let plan = chain::plan_ingest(&mut tables, now_ms, batch)?;
             report.duplicates = plan.duplicates;
             report.refused = plan.refused;
             let mut ranges = Vec::with_capacity(plan.accepted.len());
             for accepted in plan.accepted {
-                tables.store(accepted.origin, &accepted.events, &accepted.seals)?;
+                tables.store(&accepted.events, &accepted.seals)?;
                 ranges.push(ArrivalRange {
-                    origin: accepted.origin,
+                    chain: accepted.chain,
                     first: accepted.events[0].event.seq,
                     last: accepted.head.seq,
                 });
@@ -668,57 +686,60 @@ impl EventLog for RedbLog {
         Ok(report)
     }
 
-    fn heads(&self) -> Result<BTreeMap<NodeId, Head>, StoreError> {
+    fn heads(&self) -> Result<BTreeMap<ChainId, Head>, StoreError> {
         let txn = self.db.begin_read().map_err(storage)?;
-        let origins = txn.open_table(ORIGINS).map_err(storage)?;
+        let chains = txn.open_table(CHAINS).map_err(storage)?;
         let events = txn.open_table(EVENTS).map_err(storage)?;
         let mut heads = BTreeMap::new();
-        for origin in origins_in(&origins, self.node)? {
-            if let Some(head) = head_in(&events, origin)? {
-                heads.insert(origin, head);
+        for chain in chains_in(&chains)? {
+            if let Some(head) = head_in(&events, &chain)? {
+                heads.insert(chain, head);
             }
         }
         Ok(heads)
     }
 
-    fn read_origin(
+    fn read_chain(
         &self,
-        origin: NodeId,
+        chain: &ChainId,
         from: Seq,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let txn = self.db.begin_read().map_err(storage)?;
         let table = txn.open_table(EVENTS).map_err(storage)?;
+        let first = event_key(chain, from);
+        let (_, last) = chain_bounds(chain);
         let range = table
-            .range(event_key(origin, from).as_slice()..=event_key(origin, Seq(u64::MAX)).as_slice())
+            .range(first.as_slice()..=last.as_slice())
             .map_err(storage)?;
         let mut out = Vec::new();
         for entry in range.take(limit) {
             let (key, value) = entry.map_err(storage)?;
             let seq = key_seq(key.value());
-            let record = parse_record(origin, seq, value.value())?;
-            out.push(decode_stored(origin, seq, record.bytes)?);
+            let record = parse_record(chain, seq, value.value())?;
+            out.push(decode_stored(chain, seq, record.bytes)?);
         }
         Ok(out)
     }
 
-    fn seals(&self, origin: NodeId, from: Seq, to: Seq) -> Result<Vec<Seal>, StoreError> {
+    fn seals(&self, chain: &ChainId, from: Seq, to: Seq) -> Result<Vec<Seal>, StoreError> {
         if from > to {
             return Ok(Vec::new());
         }
         let txn = self.db.begin_read().map_err(storage)?;
         let events = txn.open_table(EVENTS).map_err(storage)?;
+        let (first, last) = (event_key(chain, from), event_key(chain, to));
         let mut out = Vec::new();
         for entry in events
-            .range(event_key(origin, from).as_slice()..=event_key(origin, to).as_slice())
+            .range(first.as_slice()..=last.as_slice())
             .map_err(storage)?
         {
             let (key, value) = entry.map_err(storage)?;
             let seq = key_seq(key.value());
-            let record = parse_record(origin, seq, value.value())?;
+            let record = parse_record(chain, seq, value.value())?;
             if let Some(signature) = record.signature {
                 out.push(Seal {
-                    origin,
+                    chain: chain.clone(),
                     seq,
                     hash: Hash::of(record.bytes),
                     signature,
@@ -760,28 +781,28 @@ impl EventLog for RedbLog {
 
     fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(storage)?;
-        let origins = txn.open_table(ORIGINS).map_err(storage)?;
+        let chains = txn.open_table(CHAINS).map_err(storage)?;
         let events = txn.open_table(EVENTS).map_err(storage)?;
         let mut cursors = Vec::new();
-        for origin in origins_in(&origins, self.node)? {
+        // `chains_in` lists chains in ChainId order, so a cursor's index orders chains the way
+        // `OrderKey` does after the stamp: (hlc, index) sorts exactly as (hlc, origin, unit, seq),
+        // because stamps strictly increase along a chain. The heap never clones a unit code.
+        for chain in chains_in(&chains)? {
+            let (first, last) = chain_bounds(&chain);
             let range = events
-                .range(
-                    event_key(origin, Seq(0)).as_slice()
-                        ..=event_key(origin, Seq(u64::MAX)).as_slice(),
-                )
+                .range(first.as_slice()..=last.as_slice())
                 .map_err(storage)?;
             cursors.push(ScanCursor {
-                origin,
+                chain,
                 range,
                 event: None,
                 bytes: Vec::new(),
             });
         }
-        // One cursor per origin; the heap holds each cursor's next event by replay order.
-        let mut heap: BinaryHeap<Reverse<(OrderKey, usize)>> = BinaryHeap::new();
+        let mut heap: BinaryHeap<Reverse<(Hlc, usize)>> = BinaryHeap::new();
         for (index, cursor) in cursors.iter_mut().enumerate() {
-            if let Some(key) = cursor.advance()? {
-                heap.push(Reverse((key, index)));
+            if let Some(hlc) = cursor.advance()? {
+                heap.push(Reverse((hlc, index)));
             }
         }
         let mut count = 0;
@@ -794,7 +815,7 @@ impl EventLog for RedbLog {
             count += 1;
             match cursor.advance()? {
                 // Replacing the top in place sifts once instead of a pop and a push.
-                Some(key) => top.0.0 = key,
+                Some(hlc) => top.0.0 = hlc,
                 None => {
                     std::collections::binary_heap::PeekMut::pop(top);
                 }
@@ -804,9 +825,9 @@ impl EventLog for RedbLog {
     }
 }
 
-/// One origin's place in a replay scan.
+/// One chain's place in a replay scan.
 struct ScanCursor<'txn> {
-    origin: NodeId,
+    chain: ChainId,
     range: redb::Range<'txn, &'static [u8], &'static [u8]>,
     event: Option<Event>,
     /// The current event's canonical bytes; the buffer is reused from event to event.
@@ -814,24 +835,31 @@ struct ScanCursor<'txn> {
 }
 
 impl ScanCursor<'_> {
-    /// Moves to the origin's next event and returns its replay key.
-    fn advance(&mut self) -> Result<Option<OrderKey>, StoreError> {
+    /// Moves to the chain's next event and returns its stamp.
+    fn advance(&mut self) -> Result<Option<Hlc>, StoreError> {
         let Some(entry) = self.range.next() else {
             self.event = None;
             return Ok(None);
         };
         let (key, value) = entry.map_err(storage)?;
         let seq = key_seq(key.value());
-        let bytes = parse_record(self.origin, seq, value.value())?.bytes;
+        let bytes = parse_record(&self.chain, seq, value.value())?.bytes;
         let event = Event::decode(bytes).map_err(|reason| StoreError::Damaged {
-            origin: self.origin,
+            chain: self.chain.clone(),
             seq,
             reason,
         })?;
+        // A record filed under another chain's key is damage, not a reason to misorder.
+        if event.seq != seq || event.origin != self.chain.origin || event.unit != self.chain.unit {
+            return Err(StoreError::DamagedRecord {
+                chain: self.chain.clone(),
+                seq,
+            });
+        }
         self.bytes.clear();
         self.bytes.extend_from_slice(bytes);
-        let order = event.order_key();
+        let hlc = event.hlc;
         self.event = Some(event);
-        Ok(Some(order))
+        Ok(Some(hlc))
     }
 }

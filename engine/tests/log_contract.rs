@@ -6,14 +6,22 @@ use std::sync::Arc;
 use ed25519_dalek::SigningKey;
 use nhip_engine::body::{Known, TaskCompleted, TaskCreated};
 use nhip_engine::{
-    AppendError, Batch, Body, Draft, EventId, EventLog, Hash, IngestError, MemoryLog, NodeId,
-    PersonId, RedbLog, RefusalReason, Seal, Seq, UnitId, limits, node_id, replay,
+    AppendError, Batch, Body, ChainId, Draft, EventId, EventLog, Hash, IngestError, MemoryLog,
+    NodeId, PersonId, RedbLog, RefusalReason, Seal, Seq, UnitId, limits, node_id, replay,
 };
 
 const T0: u64 = 1_758_585_600_000; // 2025-09-23, the day of the conference notice
 
 fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
+}
+
+/// The chain the test drafts go to: node `seed`'s events about the commune.
+fn chain(seed: u8) -> ChainId {
+    ChainId {
+        origin: node_id(&key(seed)),
+        unit: UnitId::new("xa-binh-lu").unwrap(),
+    }
 }
 
 fn draft(n: u128, body: Body) -> Draft {
@@ -62,7 +70,7 @@ fn origin_with(seed: u8, count: u128) -> (MemoryLog, Batch) {
         .unwrap();
     }
     let batch = log
-        .batch_from(node_id(&signer), Seq::FIRST, limits::BATCH_EVENTS_MAX)
+        .batch_from(&chain(seed), Seq::FIRST, limits::BATCH_EVENTS_MAX)
         .unwrap()
         .unwrap();
     (log, batch)
@@ -87,14 +95,14 @@ fn appends_form_a_sealed_gapless_chain() {
         }
         assert_eq!(all[0].event.prev, Hash::ZERO);
         let heads = log.heads().unwrap();
-        assert_eq!(heads[&node_id(&signer)].seq, Seq(4), "{name}");
+        assert_eq!(heads[&chain(1)].seq, Seq(4), "{name}");
         // Each append sealed its last event.
-        let seals = log.seals(node_id(&signer), Seq(1), Seq(4)).unwrap();
+        let seals = log.seals(&chain(1), Seq(1), Seq(4)).unwrap();
         let sealed: Vec<u64> = seals.iter().map(|seal| seal.seq.0).collect();
         assert_eq!(sealed, vec![3, 4], "{name}");
         assert!(seals.iter().all(|seal| seal.verify().is_ok()));
         assert_eq!(
-            log.read_origin(node_id(&signer), Seq(2), 2).unwrap(),
+            log.read_chain(&chain(1), Seq(2), 2).unwrap(),
             vec![all[1].clone(), all[2].clone()],
             "{name}"
         );
@@ -108,9 +116,7 @@ fn large_appends_are_sealed_at_intervals() {
         let count = limits::SEAL_INTERVAL_EVENTS * 2 + 5;
         let drafts = (0..count as u128).map(task).collect();
         log.append(&signer, T0, drafts).unwrap();
-        let seals = log
-            .seals(node_id(&signer), Seq(1), Seq(count as u64))
-            .unwrap();
+        let seals = log.seals(&chain(1), Seq(1), Seq(count as u64)).unwrap();
         let interval = limits::SEAL_INTERVAL_EVENTS as u64;
         let sealed: Vec<u64> = seals.iter().map(|seal| seal.seq.0).collect();
         assert_eq!(sealed, vec![interval, 2 * interval, count as u64], "{name}");
@@ -173,9 +179,9 @@ fn ingest_is_idempotent() {
 #[test]
 fn overlapping_batches_store_only_the_new_part() {
     let (origin, _) = origin_with(7, 6);
-    let origin_id = node_id(&key(7));
-    let early = origin.batch_from(origin_id, Seq(1), 3).unwrap().unwrap();
-    let all = origin.batch_from(origin_id, Seq(1), 100).unwrap().unwrap();
+    let origin_id = chain(7);
+    let early = origin.batch_from(&origin_id, Seq(1), 3).unwrap().unwrap();
+    let all = origin.batch_from(&origin_id, Seq(1), 100).unwrap().unwrap();
     for (name, log, _dir) in backends(node_id(&key(1))) {
         assert_eq!(log.ingest(T0, &early).unwrap().inserted.len(), 3, "{name}");
         let report = log.ingest(T0, &all).unwrap();
@@ -188,8 +194,7 @@ fn overlapping_batches_store_only_the_new_part() {
 #[test]
 fn a_gap_is_refused_and_nothing_is_stored() {
     let (origin, _) = origin_with(7, 6);
-    let origin_id = node_id(&key(7));
-    let late = origin.batch_from(origin_id, Seq(4), 100).unwrap().unwrap();
+    let late = origin.batch_from(&chain(7), Seq(4), 100).unwrap().unwrap();
     for (name, log, _dir) in backends(node_id(&key(1))) {
         let report = log.ingest(T0, &late).unwrap();
         assert_eq!(
@@ -216,11 +221,11 @@ fn forked_origin() -> (Batch, Batch, Batch) {
     honest.append(&signer, T0 + 10, vec![task(3)]).unwrap();
     forked.append(&signer, T0 + 10, vec![task(33)]).unwrap();
     forked.append(&signer, T0 + 20, vec![task(4)]).unwrap();
-    let origin = node_id(&signer);
+    let origin = chain(7);
     (
-        honest.batch_from(origin, Seq(1), 100).unwrap().unwrap(),
-        forked.batch_from(origin, Seq(1), 100).unwrap().unwrap(),
-        forked.batch_from(origin, Seq(4), 100).unwrap().unwrap(),
+        honest.batch_from(&origin, Seq(1), 100).unwrap().unwrap(),
+        forked.batch_from(&origin, Seq(1), 100).unwrap().unwrap(),
+        forked.batch_from(&origin, Seq(4), 100).unwrap().unwrap(),
     )
 }
 
@@ -229,7 +234,7 @@ fn an_equivocation_is_refused_recorded_and_overwrites_nothing() {
     let (honest, forked, _) = forked_origin();
     for (name, log, _dir) in backends(node_id(&key(1))) {
         log.ingest(T0, &honest).unwrap();
-        let held = log.read_origin(node_id(&key(7)), Seq(1), 10).unwrap();
+        let held = log.read_chain(&chain(7), Seq(1), 10).unwrap();
         let report = log.ingest(T0 + 99, &forked).unwrap();
         assert_eq!(
             report.refused[0].reason,
@@ -238,7 +243,7 @@ fn an_equivocation_is_refused_recorded_and_overwrites_nothing() {
         );
         assert!(report.inserted.is_empty(), "{name}");
         assert_eq!(
-            log.read_origin(node_id(&key(7)), Seq(1), 10).unwrap(),
+            log.read_chain(&chain(7), Seq(1), 10).unwrap(),
             held,
             "{name}: the held history must not change"
         );
@@ -267,7 +272,7 @@ fn a_fork_below_the_batch_is_an_equivocation_too() {
             "{name}"
         );
         assert_eq!(log.incidents().unwrap().len(), 1, "{name}");
-        assert_eq!(log.heads().unwrap()[&node_id(&key(7))].seq, Seq(3));
+        assert_eq!(log.heads().unwrap()[&chain(7)].seq, Seq(3));
     }
 }
 
@@ -281,7 +286,7 @@ fn forgeries_are_refused() {
     cases.push(("unsealed", unsealed));
 
     let mut foreign_signature = batch.clone();
-    let impostor = Seal::sign(&key(8), Seq(3), foreign_signature.seals[0].hash);
+    let impostor = Seal::sign(&key(8), chain(8), Seq(3), foreign_signature.seals[0].hash);
     foreign_signature.seals[0].signature = impostor.signature;
     cases.push(("signature of another key", foreign_signature));
 
@@ -368,24 +373,18 @@ fn unknown_body_kinds_are_stored_forwarded_and_counted() {
     origin
         .append(&newer, T0, vec![task(1), draft(2, future_body.clone())])
         .unwrap();
-    let batch = origin
-        .batch_from(node_id(&newer), Seq(1), 100)
-        .unwrap()
-        .unwrap();
+    let batch = origin.batch_from(&chain(9), Seq(1), 100).unwrap().unwrap();
     for (name, commune, _dir) in backends(node_id(&key(1))) {
         assert_eq!(commune.ingest(T0, &batch).unwrap().inserted.len(), 2);
         let state = replay(commune.as_ref()).unwrap();
         assert_eq!(state.unknown_kinds["budget.revised"], 1, "{name}");
         assert_eq!(state.tasks.len(), 1, "{name}");
         // Forwarded byte for byte to the hub.
-        let forwarded = commune
-            .batch_from(node_id(&newer), Seq(1), 100)
-            .unwrap()
-            .unwrap();
+        let forwarded = commune.batch_from(&chain(9), Seq(1), 100).unwrap().unwrap();
         assert_eq!(forwarded.events, batch.events, "{name}");
         let hub = MemoryLog::new(node_id(&key(2)));
         assert_eq!(hub.ingest(T0, &forwarded).unwrap().inserted.len(), 2);
-        let at_hub = hub.read_origin(node_id(&newer), Seq(2), 1).unwrap();
+        let at_hub = hub.read_chain(&chain(9), Seq(2), 1).unwrap();
         assert_eq!(at_hub[0].event.body, future_body, "{name}");
     }
 }
@@ -404,7 +403,7 @@ fn arrivals_are_listed_in_order() {
         let positions: Vec<u64> = arrivals.iter().map(|arrival| arrival.position).collect();
         assert_eq!(positions, vec![1, 2], "{name}");
         assert_eq!(arrivals[0].received_ms, T0 + 5);
-        assert_eq!(arrivals[1].ranges[0].origin, node_id(&key(8)));
+        assert_eq!(arrivals[1].ranges[0].chain, chain(8));
         assert_eq!(arrivals[1].ranges[0].last, Seq(3));
         assert_eq!(log.arrivals_after(1, 10).unwrap(), arrivals[1..].to_vec());
     }
@@ -454,7 +453,7 @@ fn concurrent_appenders_share_commits() {
         }
     });
     let total = (writers * appends_each) as u64;
-    let events = log.read_origin(node_id(&signer), Seq(1), 10_000).unwrap();
+    let events = log.read_chain(&chain(1), Seq(1), 10_000).unwrap();
     assert_eq!(events.len() as u64, total);
     for (index, stored) in events.iter().enumerate() {
         assert_eq!(stored.event.seq, Seq(index as u64 + 1));
@@ -464,4 +463,48 @@ fn concurrent_appenders_share_commits() {
     assert!(commits < total, "{commits} commits for {total} appends");
     let ids: std::collections::BTreeSet<_> = events.iter().map(|s| s.event.id).collect();
     assert_eq!(ids.len() as u64, total, "every append stored exactly once");
+}
+
+#[test]
+fn one_origin_writes_one_chain_per_unit_and_each_travels_alone() {
+    let signer = key(1);
+    let village = UnitId::new("xa-binh-lu/ban-na-ri").unwrap();
+    let about_village = |n: u128| Draft {
+        unit: village.clone(),
+        ..task(n)
+    };
+    let village_chain = ChainId {
+        origin: node_id(&signer),
+        unit: village.clone(),
+    };
+    for (name, log, _dir) in backends(node_id(&signer)) {
+        // One append that writes into two chains: each gets its own seq, links and seal.
+        let written = log
+            .append(
+                &signer,
+                T0,
+                vec![task(1), about_village(2), task(3), about_village(4)],
+            )
+            .unwrap();
+        let seqs: Vec<u64> = written.iter().map(|stored| stored.event.seq.0).collect();
+        assert_eq!(seqs, vec![1, 1, 2, 2], "{name}");
+        assert_eq!(written[3].event.prev, written[1].hash, "{name}");
+        let heads = log.heads().unwrap();
+        assert_eq!(heads.len(), 2, "{name}");
+        assert_eq!(heads[&village_chain].seq, Seq(2), "{name}");
+        for chain in heads.keys() {
+            let seals = log.seals(chain, Seq(1), Seq(2)).unwrap();
+            assert_eq!(seals.len(), 1, "{name}: one seal per chain per commit");
+            assert_eq!(seals[0].seq, Seq(2));
+        }
+        // The village's chain alone is a complete, verifiable batch.
+        let batch = log
+            .batch_from(&village_chain, Seq(1), 100)
+            .unwrap()
+            .unwrap();
+        let receiver = MemoryLog::new(node_id(&key(2)));
+        let report = receiver.ingest(T0, &batch).unwrap();
+        assert_eq!(report.inserted.len(), 2, "{name}");
+        assert_eq!(receiver.heads().unwrap().len(), 1, "{name}");
+    }
 }

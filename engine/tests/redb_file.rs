@@ -44,7 +44,8 @@ fn what_was_acknowledged_is_there_after_reopen() {
     // with a wall clock that went back.
     let next = log.append(&signer, T0 - 60_000, vec![task(4)]).unwrap();
     assert_eq!(next[0].event.seq, Seq(4));
-    let previous = log.read_origin(node_id(&signer), Seq(3), 1).unwrap();
+    let chain = next[0].event.chain();
+    let previous = log.read_chain(&chain, Seq(3), 1).unwrap();
     assert!(next[0].event.hlc > previous[0].event.hlc);
 }
 
