@@ -212,7 +212,7 @@ pub fn copy_all(
             if held >= head.seq {
                 break;
             }
-            let Some(batch) = from.batch_from(&chain, held.next(), 1024)? else {
+            let Some(batch) = from.batch_from(&chain, held.next(), 1024, usize::MAX)? else {
                 break;
             };
             let report = to.ingest(now_ms, &batch)?;

@@ -89,7 +89,10 @@ fn prepare(events: usize, origins: usize, batch: usize) -> Vec<Batch> {
             origin: node_id(&signer),
             unit: UnitId::new("xa-binh-lu/ban-na-ri").expect("valid"),
         };
-        while let Some(next) = log.batch_from(&chain, from, batch).expect("read") {
+        while let Some(next) = log
+            .batch_from(&chain, from, batch, usize::MAX)
+            .expect("read")
+        {
             from = Seq(from.0 + next.events.len() as u64);
             batches.push(next);
         }

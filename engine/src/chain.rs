@@ -12,7 +12,7 @@ use crate::hlc::Hlc;
 use crate::ids::{ChainId, Hash, NodeId, Seq, UnitId};
 use crate::limits::{
     APPEND_EVENTS_MAX, BATCH_EVENTS_MAX, BATCH_SEALS_MAX, EVENT_BYTES_MAX, HLC_AHEAD_MS_MAX,
-    SEAL_INTERVAL_EVENTS,
+    SEAL_INTERVAL_BYTES, SEAL_INTERVAL_EVENTS,
 };
 use crate::log::{
     AppendError, Batch, Head, Incident, IngestError, Refusal, RefusalReason, StoreError,
@@ -115,15 +115,21 @@ pub(crate) fn seal_local(
         *entry = (seq, hash, entry.2 + 1);
         events.push(StoredEvent { event, bytes, hash });
     }
-    // Seal each chain's last event of this append, and every interval within a chain.
-    let mut counted: BTreeMap<&UnitId, usize> = BTreeMap::new();
+    // Seal each chain's last event of this append, and within a chain every
+    // SEAL_INTERVAL_EVENTS events or SEAL_INTERVAL_BYTES bytes, whichever comes first.
+    let mut counted: BTreeMap<&UnitId, (usize, usize)> = BTreeMap::new();
     let mut seals = Vec::new();
     for stored in &events {
         let unit = &stored.event.unit;
-        let count = counted.entry(unit).or_default();
+        let (count, unsealed_bytes) = counted.entry(unit).or_default();
         *count += 1;
+        *unsealed_bytes += stored.bytes.len();
         let (_, _, total) = running[unit];
-        if *count == total || *count % SEAL_INTERVAL_EVENTS == 0 {
+        if *count == total
+            || *count % SEAL_INTERVAL_EVENTS == 0
+            || *unsealed_bytes >= SEAL_INTERVAL_BYTES
+        {
+            *unsealed_bytes = 0;
             seals.push(Seal::sign(
                 signer,
                 stored.event.chain(),

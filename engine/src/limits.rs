@@ -18,6 +18,10 @@ pub const APPEND_EVENTS_MAX: usize = 10_000;
 /// commit, so that a sender can always cut a batch at a sealed event.
 pub const SEAL_INTERVAL_EVENTS: usize = 256;
 
+/// A local commit also seals an event once this many bytes of its chain follow the previous
+/// seal, so that a sealed prefix of a chain is never much larger than this.
+pub const SEAL_INTERVAL_BYTES: usize = 1024 * 1024;
+
 /// The most events one foreign batch may carry.
 pub const BATCH_EVENTS_MAX: usize = 4096;
 
@@ -37,5 +41,6 @@ pub const GROUP_COMMIT_REQUESTS_MAX: usize = 256;
 pub const GROUP_GATHER_YIELDS_MAX: usize = 8;
 
 const _: () = assert!(SEAL_INTERVAL_EVENTS <= BATCH_EVENTS_MAX);
+const _: () = assert!(EVENT_BYTES_MAX <= SEAL_INTERVAL_BYTES);
 const _: () = assert!(BODY_KIND_BYTES_MAX <= EVENT_BYTES_MAX);
 const _: () = assert!(APPEND_EVENTS_MAX * 64 <= u32::MAX as usize);

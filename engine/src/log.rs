@@ -314,26 +314,51 @@ pub trait EventLog: Send + Sync {
     /// a replay needs the events, and a verifier hashes the bytes itself.
     fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError>;
 
-    /// A batch of `chain`'s events from `from`, at most `events_max` long, cut at a sealed
-    /// event so that the receiver can verify it. `None` when nothing sealed is held from `from`.
+    /// A batch of `chain`'s events from `from`, at most `events_max` events and (unless a single
+    /// sealed stretch is larger) `bytes_max` bytes of events, cut at a sealed event so that the
+    /// receiver can verify it. `None` when nothing sealed is held from `from`.
     fn batch_from(
         &self,
         chain: &ChainId,
         from: Seq,
         events_max: usize,
+        bytes_max: usize,
     ) -> Result<Option<Batch>, StoreError> {
-        let events = self.read_chain(chain, from, events_max.min(BATCH_EVENTS_MAX))?;
+        let mut events = self.read_chain(chain, from, events_max.min(BATCH_EVENTS_MAX))?;
         let Some(last) = events.last() else {
             return Ok(None);
         };
         let seals = self.seals(chain, from, last.event.seq)?;
-        let Some(cut) = seals.last().map(|seal| seal.seq) else {
+        // The cut: the last seal within the byte budget, or the first seal when even the first
+        // sealed stretch is over budget (local appends seal at least every
+        // SEAL_INTERVAL_BYTES, so that stretch is bounded too).
+        let mut bytes = 0;
+        let mut cut = None;
+        let mut seal_index = 0;
+        for stored in &events {
+            bytes += stored.bytes.len();
+            let sealed = seals
+                .get(seal_index)
+                .is_some_and(|seal| seal.seq == stored.event.seq);
+            if sealed {
+                seal_index += 1;
+                if bytes <= bytes_max || cut.is_none() {
+                    cut = Some((stored.event.seq, seal_index));
+                }
+            }
+            if bytes > bytes_max && cut.is_some() {
+                break;
+            }
+        }
+        let Some((cut, seals_kept)) = cut else {
             return Ok(None);
         };
+        events.retain(|stored| stored.event.seq <= cut);
+        let mut seals = seals;
+        seals.truncate(seals_kept);
         Ok(Some(Batch {
             events: events
                 .into_iter()
-                .take_while(|stored| stored.event.seq <= cut)
                 .map(|stored| serde_bytes::ByteBuf::from(stored.bytes))
                 .collect(),
             seals,

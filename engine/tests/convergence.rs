@@ -82,7 +82,7 @@ fn sync(from: &dyn EventLog, to: &dyn EventLog, now_ms: u64, chunk: usize) {
                 break;
             }
             let batch = from
-                .batch_from(&chain, have.next(), chunk)
+                .batch_from(&chain, have.next(), chunk, usize::MAX)
                 .unwrap()
                 .unwrap();
             let report = to.ingest(now_ms, &batch).unwrap();
@@ -199,7 +199,10 @@ fn all_batches(log: &dyn EventLog, chunk: usize) -> Vec<Batch> {
     for (chain, head) in log.heads().unwrap() {
         let mut from = Seq(1);
         while from <= head.seq {
-            let batch = log.batch_from(&chain, from, chunk).unwrap().unwrap();
+            let batch = log
+                .batch_from(&chain, from, chunk, usize::MAX)
+                .unwrap()
+                .unwrap();
             from = Seq(from.0 + batch.events.len() as u64);
             batches.push(batch);
         }

@@ -70,7 +70,12 @@ fn origin_with(seed: u8, count: u128) -> (MemoryLog, Batch) {
         .unwrap();
     }
     let batch = log
-        .batch_from(&chain(seed), Seq::FIRST, limits::BATCH_EVENTS_MAX)
+        .batch_from(
+            &chain(seed),
+            Seq::FIRST,
+            limits::BATCH_EVENTS_MAX,
+            usize::MAX,
+        )
         .unwrap()
         .unwrap();
     (log, batch)
@@ -180,8 +185,14 @@ fn ingest_is_idempotent() {
 fn overlapping_batches_store_only_the_new_part() {
     let (origin, _) = origin_with(7, 6);
     let origin_id = chain(7);
-    let early = origin.batch_from(&origin_id, Seq(1), 3).unwrap().unwrap();
-    let all = origin.batch_from(&origin_id, Seq(1), 100).unwrap().unwrap();
+    let early = origin
+        .batch_from(&origin_id, Seq(1), 3, usize::MAX)
+        .unwrap()
+        .unwrap();
+    let all = origin
+        .batch_from(&origin_id, Seq(1), 100, usize::MAX)
+        .unwrap()
+        .unwrap();
     for (name, log, _dir) in backends(node_id(&key(1))) {
         assert_eq!(log.ingest(T0, &early).unwrap().inserted.len(), 3, "{name}");
         let report = log.ingest(T0, &all).unwrap();
@@ -194,7 +205,10 @@ fn overlapping_batches_store_only_the_new_part() {
 #[test]
 fn a_gap_is_refused_and_nothing_is_stored() {
     let (origin, _) = origin_with(7, 6);
-    let late = origin.batch_from(&chain(7), Seq(4), 100).unwrap().unwrap();
+    let late = origin
+        .batch_from(&chain(7), Seq(4), 100, usize::MAX)
+        .unwrap()
+        .unwrap();
     for (name, log, _dir) in backends(node_id(&key(1))) {
         let report = log.ingest(T0, &late).unwrap();
         assert_eq!(
@@ -223,9 +237,18 @@ fn forked_origin() -> (Batch, Batch, Batch) {
     forked.append(&signer, T0 + 20, vec![task(4)]).unwrap();
     let origin = chain(7);
     (
-        honest.batch_from(&origin, Seq(1), 100).unwrap().unwrap(),
-        forked.batch_from(&origin, Seq(1), 100).unwrap().unwrap(),
-        forked.batch_from(&origin, Seq(4), 100).unwrap().unwrap(),
+        honest
+            .batch_from(&origin, Seq(1), 100, usize::MAX)
+            .unwrap()
+            .unwrap(),
+        forked
+            .batch_from(&origin, Seq(1), 100, usize::MAX)
+            .unwrap()
+            .unwrap(),
+        forked
+            .batch_from(&origin, Seq(4), 100, usize::MAX)
+            .unwrap()
+            .unwrap(),
     )
 }
 
@@ -373,14 +396,20 @@ fn unknown_body_kinds_are_stored_forwarded_and_counted() {
     origin
         .append(&newer, T0, vec![task(1), draft(2, future_body.clone())])
         .unwrap();
-    let batch = origin.batch_from(&chain(9), Seq(1), 100).unwrap().unwrap();
+    let batch = origin
+        .batch_from(&chain(9), Seq(1), 100, usize::MAX)
+        .unwrap()
+        .unwrap();
     for (name, commune, _dir) in backends(node_id(&key(1))) {
         assert_eq!(commune.ingest(T0, &batch).unwrap().inserted.len(), 2);
         let state = replay(commune.as_ref()).unwrap();
         assert_eq!(state.unknown_kinds["budget.revised"], 1, "{name}");
         assert_eq!(state.tasks.len(), 1, "{name}");
         // Forwarded byte for byte to the hub.
-        let forwarded = commune.batch_from(&chain(9), Seq(1), 100).unwrap().unwrap();
+        let forwarded = commune
+            .batch_from(&chain(9), Seq(1), 100, usize::MAX)
+            .unwrap()
+            .unwrap();
         assert_eq!(forwarded.events, batch.events, "{name}");
         let hub = MemoryLog::new(node_id(&key(2)));
         assert_eq!(hub.ingest(T0, &forwarded).unwrap().inserted.len(), 2);
@@ -499,12 +528,47 @@ fn one_origin_writes_one_chain_per_unit_and_each_travels_alone() {
         }
         // The village's chain alone is a complete, verifiable batch.
         let batch = log
-            .batch_from(&village_chain, Seq(1), 100)
+            .batch_from(&village_chain, Seq(1), 100, usize::MAX)
             .unwrap()
             .unwrap();
         let receiver = MemoryLog::new(node_id(&key(2)));
         let report = receiver.ingest(T0, &batch).unwrap();
         assert_eq!(report.inserted.len(), 2, "{name}");
         assert_eq!(receiver.heads().unwrap().len(), 1, "{name}");
+    }
+}
+
+#[test]
+fn batches_respect_a_byte_budget_and_large_events_are_sealed_by_bytes() {
+    let signer = key(1);
+    let big = |n: u128| {
+        draft(
+            n,
+            Body {
+                kind: "item.attachment".into(),
+                version: 1,
+                data: vec![7; 60_000],
+            },
+        )
+    };
+    for (name, log, _dir) in backends(node_id(&signer)) {
+        log.append(&signer, T0, (0..40).map(big).collect()).unwrap();
+        let seals = log.seals(&chain(1), Seq(1), Seq(40)).unwrap();
+        // 60 kB events: a seal about every 1 MiB (18 events), and one at the end.
+        let sealed: Vec<u64> = seals.iter().map(|seal| seal.seq.0).collect();
+        assert_eq!(sealed, vec![18, 36, 40], "{name}");
+        let budget = 2_200_000;
+        let batch = log
+            .batch_from(&chain(1), Seq(1), 1000, budget)
+            .unwrap()
+            .unwrap();
+        let bytes: usize = batch.events.iter().map(|event| event.len()).sum();
+        assert!(bytes <= budget, "{name}: {bytes} bytes");
+        assert_eq!(batch.events.len(), 36, "{name}: cut at the last seal in budget");
+        // A budget smaller than one sealed stretch still makes progress.
+        let small = log.batch_from(&chain(1), Seq(1), 1000, 1).unwrap().unwrap();
+        assert_eq!(small.events.len(), 18, "{name}");
+        let receiver = MemoryLog::new(node_id(&key(2)));
+        assert_eq!(receiver.ingest(T0, &small).unwrap().inserted.len(), 18);
     }
 }
