@@ -160,6 +160,8 @@ pub(crate) struct IngestPlan {
     pub duplicates: u64,
     pub refused: Vec<Refusal>,
     pub incidents: Vec<Incident>,
+    /// Every chain accepted or wholly held already, with its head once the plan is stored.
+    pub held: Vec<(ChainId, Head)>,
     /// The latest clock stamp among accepted events, for the node's clock to observe.
     pub clock_seen: Option<Hlc>,
 }
@@ -169,6 +171,7 @@ pub(crate) fn plan_ingest(
     view: &mut dyn ChainView,
     now_ms: u64,
     batch: &Batch,
+    admit: &dyn Fn(&ChainId) -> bool,
 ) -> Result<IngestPlan, IngestError> {
     if batch.events.len() > BATCH_EVENTS_MAX {
         return Err(IngestError::TooManyEvents {
@@ -200,12 +203,21 @@ pub(crate) fn plan_ingest(
     let mut plan = IngestPlan::default();
     for (chain, events) in by_chain {
         let seals = seals_by_chain.remove(&chain).unwrap_or_default();
+        if !admit(&chain) {
+            plan.refused.push(Refusal {
+                chain,
+                reason: RefusalReason::NotAdmitted,
+            });
+            continue;
+        }
         match check_chain(view, now_ms, &chain, events, seals)? {
             ChainOutcome::Accepted {
                 accepted,
                 duplicates,
+                held,
             } => {
                 plan.duplicates += duplicates;
+                plan.held.push((chain, held));
                 if let Some(accepted) = accepted {
                     plan.clock_seen = plan.clock_seen.max(Some(accepted.head.hlc));
                     plan.accepted.push(accepted);
@@ -224,6 +236,8 @@ enum ChainOutcome {
     Accepted {
         accepted: Option<Accepted>,
         duplicates: u64,
+        /// The chain's head once the plan is stored.
+        held: Head,
     },
     Refused {
         reason: RefusalReason,
@@ -321,9 +335,12 @@ fn check_chain(
     let mut events = events;
     let fresh = events.split_off(duplicate_count);
     let Some(first_new) = fresh.first() else {
+        // Invariant: duplicates exist only below a held head.
+        let held = head.expect("a chain with duplicates is held");
         return Ok(ChainOutcome::Accepted {
             accepted: None,
             duplicates: duplicate_count as u64,
+            held,
         });
     };
     let expected = held_seq.next();
@@ -370,6 +387,7 @@ fn check_chain(
         .filter(|seal| seal.seq >= fresh_from)
         .collect();
     Ok(ChainOutcome::Accepted {
+        held: head,
         accepted: Some(Accepted {
             chain: chain.clone(),
             events: fresh,

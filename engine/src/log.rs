@@ -48,6 +48,9 @@ pub struct IngestReport {
     pub refused: Vec<Refusal>,
     /// Incidents recorded by this ingest (equivocations proved by a valid seal).
     pub incidents: Vec<Incident>,
+    /// Every chain of the batch that was stored or already held, with its head after the
+    /// commit: what a receipt states.
+    pub held: Vec<(ChainId, Head)>,
 }
 
 /// One chain's part of a batch, refused.
@@ -109,6 +112,9 @@ pub enum RefusalReason {
         /// The contested sequence number.
         seq: Seq,
     },
+    /// The caller's admission rule (scope) does not let this chain in from this batch's sender.
+    #[error("the chain may not be received from this sender")]
+    NotAdmitted,
     /// The clock stamp is too far ahead of this node's clock; retry once the clocks agree.
     #[error("the event at seq {seq} is stamped {ahead_ms} ms ahead of this node's clock")]
     ClockAhead {
@@ -286,8 +292,19 @@ pub trait EventLog: Send + Sync {
     ) -> Result<Vec<StoredEvent>, AppendError>;
 
     /// Verifies and stores a batch of foreign events in one transaction. Idempotent: events
-    /// held already are no-ops. Each chain's part is accepted or refused as a whole.
-    fn ingest(&self, now_ms: u64, batch: &Batch) -> Result<IngestReport, IngestError>;
+    /// held already are no-ops. Each chain's part is accepted or refused as a whole; chains
+    /// `admit` rejects are refused as [`RefusalReason::NotAdmitted`] before anything else.
+    fn ingest_admitting(
+        &self,
+        now_ms: u64,
+        batch: &Batch,
+        admit: &dyn Fn(&ChainId) -> bool,
+    ) -> Result<IngestReport, IngestError>;
+
+    /// [`EventLog::ingest_admitting`] with every chain admitted.
+    fn ingest(&self, now_ms: u64, batch: &Batch) -> Result<IngestReport, IngestError> {
+        self.ingest_admitting(now_ms, batch, &|_| true)
+    }
 
     /// The head of every chain held.
     fn heads(&self) -> Result<BTreeMap<ChainId, Head>, StoreError>;

@@ -111,12 +111,18 @@ impl EventLog for MemoryLog {
         Ok(sealed.events)
     }
 
-    fn ingest(&self, now_ms: u64, batch: &Batch) -> Result<IngestReport, IngestError> {
+    fn ingest_admitting(
+        &self,
+        now_ms: u64,
+        batch: &Batch,
+        admit: &dyn Fn(&ChainId) -> bool,
+    ) -> Result<IngestReport, IngestError> {
         let mut inner = self.lock();
-        let plan = chain::plan_ingest(&mut *inner, now_ms, batch)?;
+        let plan = chain::plan_ingest(&mut *inner, now_ms, batch, admit)?;
         let mut report = IngestReport {
             duplicates: plan.duplicates,
             refused: plan.refused,
+            held: plan.held,
             ..IngestReport::default()
         };
         let mut ranges = Vec::new();

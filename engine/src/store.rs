@@ -647,15 +647,21 @@ impl EventLog for RedbLog {
         own.expect("the leader's append is in its own group")
     }
 
-    fn ingest(&self, now_ms: u64, batch: &Batch) -> Result<IngestReport, IngestError> {
+    fn ingest_admitting(
+        &self,
+        now_ms: u64,
+        batch: &Batch,
+        admit: &dyn Fn(&ChainId) -> bool,
+    ) -> Result<IngestReport, IngestError> {
         let txn = self.db.begin_write().map_err(storage)?;
         let mut report = IngestReport::default();
         let clock_seen;
         {
             let mut tables = WriteTables::open(&txn)?;
-            let plan = chain::plan_ingest(&mut tables, now_ms, batch)?;
+            let plan = chain::plan_ingest(&mut tables, now_ms, batch, admit)?;
             report.duplicates = plan.duplicates;
             report.refused = plan.refused;
+            report.held = plan.held;
             let mut ranges = Vec::with_capacity(plan.accepted.len());
             for accepted in plan.accepted {
                 tables.store(&accepted.events, &accepted.seals)?;

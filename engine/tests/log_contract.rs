@@ -564,7 +564,11 @@ fn batches_respect_a_byte_budget_and_large_events_are_sealed_by_bytes() {
             .unwrap();
         let bytes: usize = batch.events.iter().map(|event| event.len()).sum();
         assert!(bytes <= budget, "{name}: {bytes} bytes");
-        assert_eq!(batch.events.len(), 36, "{name}: cut at the last seal in budget");
+        assert_eq!(
+            batch.events.len(),
+            36,
+            "{name}: cut at the last seal in budget"
+        );
         // A budget smaller than one sealed stretch still makes progress.
         let small = log.batch_from(&chain(1), Seq(1), 1000, 1).unwrap().unwrap();
         assert_eq!(small.events.len(), 18, "{name}");

@@ -1,5 +1,19 @@
-//! The Nhịp wire protocol: message types, framing with hard limits, and sync as a sans-IO
-//! state machine.
+//! The Nhịp wire protocol: message types, framing with hard limits, receipts, scope, and sync
+//! as a sans-IO state machine.
 //!
-//! This crate is a placeholder in the workspace layout: the wire is specified by issue 4 and is
-//! not written yet. Nothing here claims to sync.
+//! Pure: no sockets, no async runtime, no clock. The node crate moves the bytes (over QUIC);
+//! this crate decides what they say. PROTOCOL.md at the top of the repository describes the
+//! wire precisely enough to write a compatible client.
+
+pub mod frame;
+pub mod limits;
+pub mod message;
+pub mod receipt;
+pub mod scope;
+pub mod sync;
+
+pub use frame::FrameError;
+pub use message::{CloseCode, Message, RefusalCode};
+pub use receipt::{Receipt, ReceiptBody, ReceiptError};
+pub use scope::{Directory, Scope, Side, TreeScope};
+pub use sync::{Config, Stats, Sync, SyncEvent};
