@@ -611,6 +611,11 @@ impl Sync {
                 reason: refusal.reason.to_string(),
             })
             .collect();
+        // The peer holds what it just sent: never offer those events back to it.
+        for (chain, head) in &report.held {
+            let known = self.peer_holds.entry(chain.clone()).or_default();
+            *known = (*known).max(head.seq);
+        }
         self.stats.events_received += report.inserted.len() as u64;
         self.queue(&Message::Ack(Ack {
             id: frame.id,

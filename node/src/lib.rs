@@ -1,0 +1,10 @@
+//! The Nhịp node: the shell around the engine and the protocol. Key files, TLS identities,
+//! QUIC transport and (in `main.rs`) the `nhip` command.
+
+pub mod identity;
+pub mod limits;
+pub mod tls;
+pub mod transport;
+
+/// The QUIC implementation, re-exported for callers that hold connections and endpoints.
+pub use quinn;

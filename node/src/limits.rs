@@ -1,0 +1,31 @@
+//! Every limit of the node shell, in one place.
+
+/// A connection with no traffic for this long is closed (keep-alives keep a live link open).
+pub const IDLE_TIMEOUT_MS: u64 = 60_000;
+
+/// How often a connected child sends a keep-alive.
+pub const KEEP_ALIVE_MS: u64 = 15_000;
+
+/// Children connected at once; further connections are refused until one ends.
+pub const CONNECTIONS_MAX: usize = 512;
+
+/// Streams a peer may open on one connection: sync uses exactly one.
+pub const STREAMS_PER_CONNECTION_MAX: u32 = 1;
+
+/// Flow-control window of the sync stream: a full pipeline of the largest batches fits, so
+/// neither side stalls on the other's acknowledgements.
+pub const STREAM_WINDOW_BYTES: u32 = 48 * 1024 * 1024;
+
+/// Bytes read from the stream at a time.
+pub const READ_CHUNK_BYTES: usize = 256 * 1024;
+
+/// How long a finished link waits for the peer to finish too before closing the connection.
+pub const LINGER_MS: u64 = 2_000;
+
+/// Reconnection backoff: first delay, and the ceiling it doubles up to.
+pub const BACKOFF_FIRST_MS: u64 = 500;
+/// See [`BACKOFF_FIRST_MS`].
+pub const BACKOFF_MAX_MS: u64 = 60_000;
+
+const _: () = assert!(KEEP_ALIVE_MS < IDLE_TIMEOUT_MS);
+const _: () = assert!(BACKOFF_FIRST_MS <= BACKOFF_MAX_MS);
