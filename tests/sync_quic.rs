@@ -11,6 +11,7 @@ use ed25519_dalek::SigningKey;
 use nhip::engine::body::{Known, TaskCreated};
 use nhip::engine::{ChainId, Draft, EventId, EventLog, NodeId, PersonId, RedbLog, UnitId, node_id};
 use nhip::protocol::{Config, Directory, Scope, Side, Sync, TreeScope};
+use nhip_node::daemon;
 use nhip_node::tls::Admission;
 use nhip_node::transport::{self, LinkReport, Mode};
 use tokio::sync::watch;
@@ -103,7 +104,7 @@ struct Parent {
     site: Site,
     addr: SocketAddr,
     children: Arc<Children>,
-    reports: Arc<Mutex<Vec<LinkReport>>>,
+    node: daemon::Node,
     _endpoint: nhip_node::quinn::Endpoint,
 }
 
@@ -125,50 +126,56 @@ fn serve(site: Site, child: &Site, directory: Arc<Units>) -> Parent {
         transport::server_endpoint("127.0.0.1:0".parse().unwrap(), &site.key, children.clone())
             .unwrap();
     let addr = endpoint.local_addr().unwrap();
-    let reports = Arc::new(Mutex::new(Vec::new()));
-    let (key, unit, log) = (site.key.clone(), site.unit.clone(), site.log.clone());
-    let child_unit = child.unit.clone();
-    let accepting = endpoint.clone();
-    let sink = reports.clone();
-    tokio::spawn(async move {
-        let changes = Arc::new(watch::channel(0u64).0);
-        while let Some(incoming) = accepting.accept().await {
-            let Ok(connection) = incoming.await else {
-                continue;
-            };
-            let peer = transport::peer_node(&connection);
-            let machine = Sync::new(
-                Config {
-                    signer: key.clone(),
-                    unit: unit.clone(),
-                    expected_peer: peer,
-                },
-                Box::new(TreeScope::new(
-                    Side::Parent,
-                    child_unit.clone(),
-                    directory.clone(),
-                )),
-            );
-            let (log, changes, sink) = (log.clone(), changes.clone(), sink.clone());
-            tokio::spawn(async move {
-                if let Ok(report) =
-                    transport::run_link(connection, false, machine, log, Mode::Live, changes).await
-                {
-                    sink.lock().unwrap().push(report);
-                }
-            });
-        }
-    });
+    let node = daemon::Node::new(
+        site.key.clone(),
+        site.unit.clone(),
+        site.log.clone(),
+        directory,
+    );
+    tokio::spawn(daemon::serve(
+        endpoint.clone(),
+        node.clone(),
+        std::future::pending(),
+    ));
     Parent {
         site,
         addr,
         children,
-        reports,
+        node,
         _endpoint: endpoint,
     }
 }
 
+impl Parent {
+    fn link(&self) -> daemon::Parent {
+        daemon::Parent {
+            addr: self.addr,
+            node: self.site.id(),
+        }
+    }
+}
+
+/// One sync of `child` with its parent, with the standard scope.
 async fn sync_once(
+    child: &Site,
+    parent: &Parent,
+    directory: &Arc<Units>,
+) -> Result<LinkReport, transport::TransportError> {
+    let endpoint =
+        transport::client_endpoint("127.0.0.1:0".parse().unwrap(), &child.key, parent.site.id())?;
+    let node = daemon::Node::new(
+        child.key.clone(),
+        child.unit.clone(),
+        child.log.clone(),
+        directory.clone(),
+    );
+    let report = daemon::sync_with_parent(&endpoint, &node, &parent.link(), Mode::Once).await;
+    endpoint.wait_idle().await;
+    report
+}
+
+/// One sync of `child` with its parent, with a machine built by the test.
+async fn sync_with_machine(
     child: &Site,
     parent: &Parent,
     scope: Box<dyn Scope>,
@@ -186,7 +193,16 @@ async fn sync_once(
     );
     let log: Arc<dyn EventLog> = child.log.clone();
     let changes = Arc::new(watch::channel(0u64).0);
-    let report = transport::run_link(connection, true, machine, log, Mode::Once, changes).await;
+    let report = transport::run_link(
+        connection,
+        true,
+        machine,
+        log,
+        Mode::Once,
+        changes,
+        &mut |_| {},
+    )
+    .await;
     endpoint.wait_idle().await;
     report
 }
@@ -210,9 +226,7 @@ async fn offline_work_on_both_sides_meets_in_one_sync() {
     let units = directory(&commune, &village, &[]);
     let parent = serve(commune, &village, units.clone());
 
-    let report = sync_once(&village, &parent, child_scope(&village, &units))
-        .await
-        .unwrap();
+    let report = sync_once(&village, &parent, &units).await.unwrap();
     assert!(report.caught_up, "{report:?}");
     assert_eq!(report.delivered, 300);
     assert_eq!(report.received, 130);
@@ -237,9 +251,7 @@ async fn offline_work_on_both_sides_meets_in_one_sync() {
     );
 
     // A second sync finds nothing to do.
-    let again = sync_once(&village, &parent, child_scope(&village, &units))
-        .await
-        .unwrap();
+    let again = sync_once(&village, &parent, &units).await.unwrap();
     assert!(again.caught_up);
     assert_eq!((again.delivered, again.received), (0, 0));
 }
@@ -270,14 +282,18 @@ async fn a_link_cut_mid_backlog_resumes_without_loss_or_duplicates() {
         child_scope(&village, &units),
     );
     let log: Arc<dyn EventLog> = village.log.clone();
-    let link = tokio::spawn(transport::run_link(
-        connection,
-        true,
-        machine,
-        log,
-        Mode::Once,
-        Arc::new(watch::channel(0u64).0),
-    ));
+    let link = tokio::spawn(async move {
+        transport::run_link(
+            connection,
+            true,
+            machine,
+            log,
+            Mode::Once,
+            Arc::new(watch::channel(0u64).0),
+            &mut |_| {},
+        )
+        .await
+    });
     let parent_log = parent.site.log.clone();
     let mut waited = 0;
     while parent_log
@@ -305,9 +321,7 @@ async fn a_link_cut_mid_backlog_resumes_without_loss_or_duplicates() {
     );
 
     // Second attempt: resumes from the parent's heads.
-    let second = sync_once(&village, &parent, child_scope(&village, &units))
-        .await
-        .unwrap();
+    let second = sync_once(&village, &parent, &units).await.unwrap();
     assert!(second.caught_up);
     assert_eq!(
         second.delivered,
@@ -329,7 +343,7 @@ async fn unknown_and_revoked_keys_are_refused_in_the_handshake() {
 
     // In TLS 1.3 the client finishes its half of the handshake first, so the parent's refusal
     // of the client's certificate arrives as the handshake alert that ends the connection.
-    let refused = sync_once(&stranger, &parent, child_scope(&stranger, &units)).await;
+    let refused = sync_once(&stranger, &parent, &units).await;
     let Err(transport::TransportError::Refused(reason)) = refused else {
         panic!("{refused:?}")
     };
@@ -337,13 +351,9 @@ async fn unknown_and_revoked_keys_are_refused_in_the_handshake() {
     assert_eq!(parent.site.events(), 0);
 
     // The enrolled village connects, then is revoked and cannot any more.
-    assert!(
-        sync_once(&village, &parent, child_scope(&village, &units))
-            .await
-            .is_ok()
-    );
+    assert!(sync_once(&village, &parent, &units).await.is_ok());
     parent.children.0.lock().unwrap().remove(&village.id());
-    let revoked = sync_once(&village, &parent, child_scope(&village, &units)).await;
+    let revoked = sync_once(&village, &parent, &units).await;
     assert!(
         matches!(revoked, Err(transport::TransportError::Refused(_))),
         "{revoked:?}"
@@ -393,12 +403,117 @@ async fn a_child_cannot_upload_another_subtrees_chains() {
             true
         }
     }
-    let report = sync_once(&village, &parent, Box::new(Everything))
+    let report = sync_with_machine(&village, &parent, Box::new(Everything))
         .await
         .unwrap();
     assert!(report.caught_up, "the connection goes on after a refusal");
     assert_eq!(report.refusals.len(), 1, "{:?}", report.refusals);
     assert!(!parent.site.log.heads().unwrap().contains_key(&chain));
     assert_eq!(parent.site.events(), 12);
-    let _ = parent.reports.lock().unwrap().len();
+    // The parent's status board saw the link and the refusal.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let status = parent.node.status.snapshot();
+    let seen = &status[&village.id()];
+    assert_eq!(seen.events_received, 12);
+    assert_eq!(seen.refusals.len(), 1, "{seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watching_child_is_live_and_reconnects_after_the_parent_restarts() {
+    let commune = Site::new(12, "tinh/xa-binh-lu");
+    let mut village = Site::new(13, "tinh/xa-binh-lu/ban-na-ri");
+    let units = directory(&commune, &village, &[]);
+    let admission = Arc::new(Children(Mutex::new(BTreeSet::from([village.id()]))));
+    let parent_node = daemon::Node::new(
+        commune.key.clone(),
+        commune.unit.clone(),
+        commune.log.clone(),
+        units.clone(),
+    );
+    let start_parent = |addr: SocketAddr| {
+        let endpoint = transport::server_endpoint(addr, &commune.key, admission.clone()).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let local = endpoint.local_addr().unwrap();
+        tokio::spawn(daemon::serve(endpoint, parent_node.clone(), async move {
+            let _ = stopped.await;
+        }));
+        (local, stop)
+    };
+    let (addr, stop_parent) = start_parent("127.0.0.1:0".parse().unwrap());
+
+    let child_node = daemon::Node::new(
+        village.key.clone(),
+        village.unit.clone(),
+        village.log.clone(),
+        units.clone(),
+    );
+    let link = daemon::Parent {
+        addr,
+        node: commune.id(),
+    };
+    let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
+    let watcher = {
+        let child_node = child_node.clone();
+        tokio::spawn(async move {
+            let endpoint = transport::client_endpoint(
+                "127.0.0.1:0".parse().unwrap(),
+                &child_node.key,
+                link.node,
+            )
+            .unwrap();
+            daemon::sync_watch(
+                &endpoint,
+                &child_node,
+                &link,
+                async move {
+                    let _ = watch_stopped.await;
+                },
+                |_| {},
+            )
+            .await;
+        })
+    };
+
+    let wait_for = |count: u64| {
+        let log = commune.log.clone();
+        async move {
+            let started = std::time::Instant::now();
+            while log.heads().unwrap().values().map(|h| h.seq.0).sum::<u64>() < count {
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "never reached {count}"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            started.elapsed()
+        }
+    };
+    // Let the link come up and catch up, then write: the event must cross within a second.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    village.work("tinh/xa-binh-lu/ban-na-ri", 5, 5);
+    child_node.notify_changed();
+    let latency = wait_for(5).await;
+    assert!(
+        latency < Duration::from_secs(1),
+        "live event took {latency:?}"
+    );
+
+    // The parent goes away; the village keeps working offline.
+    let _ = stop_parent.send(());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    village.work("tinh/xa-binh-lu/ban-na-ri", 3, 3);
+    child_node.notify_changed();
+    // The parent comes back on the same address; the watcher reconnects by itself.
+    let (_, stop_again) = start_parent(addr);
+    wait_for(8).await;
+    assert_eq!(
+        nhip::engine::replay(commune.log.as_ref()).unwrap().events,
+        8
+    );
+
+    let _ = stop_watch.send(());
+    watcher.await.unwrap();
+    let _ = stop_again.send(());
+    let status = child_node.status.snapshot();
+    assert!(status[&commune.id()].last_success_ms.is_some());
 }

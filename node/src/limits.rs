@@ -22,6 +22,9 @@ pub const READ_CHUNK_BYTES: usize = 256 * 1024;
 /// How long a finished link waits for the peer to finish too before closing the connection.
 pub const LINGER_MS: u64 = 2_000;
 
+/// Refusals a link status keeps, newest last.
+pub const REFUSALS_REMEMBERED_MAX: usize = 20;
+
 /// Reconnection backoff: first delay, and the ceiling it doubles up to.
 pub const BACKOFF_FIRST_MS: u64 = 500;
 /// See [`BACKOFF_FIRST_MS`].

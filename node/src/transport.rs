@@ -176,7 +176,8 @@ pub struct LinkReport {
 }
 
 /// Runs one sync connection to its end. `changes` is bumped whenever this link stores events
-/// and wakes this link (in live mode) whenever anything else stores events.
+/// and wakes this link (in live mode) whenever anything else stores events. `observer` sees
+/// every [`SyncEvent`] as it happens (a live link may run for days).
 pub async fn run_link(
     connection: Connection,
     initiator: bool,
@@ -184,6 +185,7 @@ pub async fn run_link(
     log: Arc<dyn EventLog>,
     mode: Mode,
     changes: Arc<watch::Sender<u64>>,
+    observer: &mut (dyn FnMut(&SyncEvent) + Send),
 ) -> Result<LinkReport, TransportError> {
     let link = |error: &dyn std::fmt::Display| TransportError::Link(error.to_string());
     let (mut send, mut recv) = if initiator {
@@ -214,6 +216,7 @@ pub async fn run_link(
             }
         });
         while let Some(event) = machine.poll_event() {
+            observer(&event);
             observe(&mut report, event, &changes);
         }
         if machine.is_closed() {

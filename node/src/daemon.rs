@@ -1,0 +1,347 @@
+//! The long-running parts of a node: accepting children, syncing with the parent once or
+//! continuously (reconnecting with backoff and jitter), and the per-peer status that
+//! `nhip status` and the dashboard show.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use nhip_engine::{EventLog, NodeId, UnitId};
+use nhip_protocol::message::ChainRefusal;
+use nhip_protocol::{CloseCode, Config, Directory, Side, Sync, SyncEvent, TreeScope};
+use quinn::Endpoint;
+use tokio::sync::{Semaphore, watch};
+
+use crate::limits::{BACKOFF_FIRST_MS, BACKOFF_MAX_MS, CONNECTIONS_MAX, REFUSALS_REMEMBERED_MAX};
+use crate::transport::{self, LinkReport, Mode, TransportError, now_ms};
+
+/// Everything a node's links share.
+#[derive(Clone)]
+pub struct Node {
+    /// The node key.
+    pub key: SigningKey,
+    /// The node's unit.
+    pub unit: UnitId,
+    /// The node's log.
+    pub log: Arc<dyn EventLog>,
+    /// Which unit each known node belongs to (for scope).
+    pub directory: Arc<dyn Directory>,
+    /// Bumped whenever events are stored; wakes every live link.
+    pub changes: Arc<watch::Sender<u64>>,
+    /// Per-peer link status.
+    pub status: Arc<StatusBoard>,
+}
+
+impl Node {
+    /// A node with an empty status board and change counter.
+    pub fn new(
+        key: SigningKey,
+        unit: UnitId,
+        log: Arc<dyn EventLog>,
+        directory: Arc<dyn Directory>,
+    ) -> Node {
+        Node {
+            key,
+            unit,
+            log,
+            directory,
+            changes: Arc::new(watch::channel(0).0),
+            status: Arc::new(StatusBoard::default()),
+        }
+    }
+
+    /// Tells every live link that the log changed (after a local append).
+    pub fn notify_changed(&self) {
+        self.changes.send_modify(|generation| *generation += 1);
+    }
+}
+
+/// The state of the link with one peer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LinkStatus {
+    /// Whether a connection is open now.
+    pub connected: bool,
+    /// When a connection last caught up (ms since the epoch).
+    pub last_success_ms: Option<u64>,
+    /// When the last attempt ended in an error, and what it was.
+    pub last_error: Option<(u64, String)>,
+    /// Events delivered to the peer, in all.
+    pub events_sent: u64,
+    /// Events received from the peer, in all.
+    pub events_received: u64,
+    /// Refusals seen on the last connection.
+    pub refusals: Vec<String>,
+}
+
+/// Link status per peer, shared between links and readers.
+#[derive(Default)]
+pub struct StatusBoard(Mutex<BTreeMap<NodeId, LinkStatus>>);
+
+impl StatusBoard {
+    /// A copy of every peer's status.
+    pub fn snapshot(&self) -> BTreeMap<NodeId, LinkStatus> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<NodeId, LinkStatus>> {
+        // Plain data: a panic elsewhere leaves it consistent.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn update(&self, peer: NodeId, change: impl FnOnce(&mut LinkStatus)) {
+        change(self.lock().entry(peer).or_default());
+    }
+
+    /// Follows a link as it runs.
+    fn observe(&self, peer: NodeId, event: &SyncEvent) {
+        let now = now_ms();
+        self.update(peer, |status| match event {
+            SyncEvent::Connected { .. } => {
+                status.connected = true;
+                status.refusals.clear();
+            }
+            SyncEvent::Received {
+                inserted, refused, ..
+            } => {
+                status.events_received += *inserted as u64;
+                remember_refusals(status, refused, "from peer");
+            }
+            SyncEvent::Delivered {
+                events, refused, ..
+            } => {
+                status.events_sent += *events as u64;
+                remember_refusals(status, refused, "by peer");
+            }
+            SyncEvent::CaughtUp => status.last_success_ms = Some(now),
+            SyncEvent::Closed { code, reason, .. } => {
+                if *code != CloseCode::Done as u16 {
+                    status.last_error = Some((now, reason.clone()));
+                }
+            }
+        });
+    }
+
+    /// Records how a link ended.
+    fn record(&self, peer: NodeId, outcome: &Result<LinkReport, TransportError>) {
+        let now = now_ms();
+        self.update(peer, |status| {
+            status.connected = false;
+            if let Err(error) = outcome {
+                status.last_error = Some((now, error.to_string()));
+            }
+        });
+    }
+}
+
+fn remember_refusals(status: &mut LinkStatus, refused: &[ChainRefusal], direction: &str) {
+    for refusal in refused {
+        if status.refusals.len() >= REFUSALS_REMEMBERED_MAX {
+            status.refusals.remove(0);
+        }
+        status.refusals.push(format!(
+            "refused {direction}: {}: {}",
+            refusal.chain, refusal.reason
+        ));
+    }
+}
+
+/// Where the parent is and who it must be.
+#[derive(Clone, Copy, Debug)]
+pub struct Parent {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// Its pinned key.
+    pub node: NodeId,
+}
+
+/// Accepts children until `shutdown` completes; each admitted child gets a live link.
+pub async fn serve(endpoint: Endpoint, node: Node, shutdown: impl Future<Output = ()>) {
+    let slots = Arc::new(Semaphore::new(CONNECTIONS_MAX));
+    tokio::pin!(shutdown);
+    loop {
+        let incoming = tokio::select! {
+            incoming = endpoint.accept() => incoming,
+            () = &mut shutdown => break,
+        };
+        let Some(incoming) = incoming else {
+            break;
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            incoming.refuse();
+            continue;
+        };
+        let node = node.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let Ok(connection) = incoming.await else {
+                return;
+            };
+            let Some(peer) = transport::peer_node(&connection) else {
+                return;
+            };
+            let Some(child_unit) = node.directory.unit_of(&peer) else {
+                connection.close(quinn::VarInt::from_u32(3), b"unknown unit for this node");
+                return;
+            };
+            let machine = Sync::new(
+                Config {
+                    signer: node.key.clone(),
+                    unit: node.unit.clone(),
+                    expected_peer: Some(peer),
+                },
+                Box::new(TreeScope::new(
+                    Side::Parent,
+                    child_unit,
+                    node.directory.clone(),
+                )),
+            );
+            let status = node.status.clone();
+            let outcome = transport::run_link(
+                connection,
+                false,
+                machine,
+                node.log.clone(),
+                Mode::Live,
+                node.changes.clone(),
+                &mut |event| status.observe(peer, event),
+            )
+            .await;
+            node.status.record(peer, &outcome);
+        });
+    }
+    endpoint.close(quinn::VarInt::from_u32(0), b"shutting down");
+}
+
+fn child_machine(node: &Node, parent: &Parent) -> Sync {
+    Sync::new(
+        Config {
+            signer: node.key.clone(),
+            unit: node.unit.clone(),
+            expected_peer: Some(parent.node),
+        },
+        Box::new(TreeScope::new(
+            Side::Child,
+            node.unit.clone(),
+            node.directory.clone(),
+        )),
+    )
+}
+
+/// Connects to the parent and runs one link in `mode`.
+pub async fn sync_with_parent(
+    endpoint: &Endpoint,
+    node: &Node,
+    parent: &Parent,
+    mode: Mode,
+) -> Result<LinkReport, TransportError> {
+    let outcome = async {
+        let connection = transport::connect(endpoint, parent.addr).await?;
+        let status = node.status.clone();
+        transport::run_link(
+            connection,
+            true,
+            child_machine(node, parent),
+            node.log.clone(),
+            mode,
+            node.changes.clone(),
+            &mut |event| status.observe(parent.node, event),
+        )
+        .await
+    }
+    .await;
+    node.status.record(parent.node, &outcome);
+    outcome
+}
+
+/// Exponential backoff with jitter: each delay is drawn between half and all of a ceiling that
+/// doubles from [`BACKOFF_FIRST_MS`] up to [`BACKOFF_MAX_MS`].
+#[derive(Debug)]
+pub struct Backoff {
+    ceiling_ms: u64,
+}
+
+impl Default for Backoff {
+    fn default() -> Backoff {
+        Backoff {
+            ceiling_ms: BACKOFF_FIRST_MS,
+        }
+    }
+}
+
+impl Backoff {
+    /// The next delay; `random` is any 64-bit random number.
+    pub fn next_delay_ms(&mut self, random: u64) -> u64 {
+        let ceiling = self.ceiling_ms;
+        self.ceiling_ms = (self.ceiling_ms * 2).min(BACKOFF_MAX_MS);
+        let half = ceiling / 2;
+        half + random % (ceiling - half + 1)
+    }
+
+    /// Back to the first delay, after a success.
+    pub fn reset(&mut self) {
+        self.ceiling_ms = BACKOFF_FIRST_MS;
+    }
+}
+
+fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    // Jitter only spreads reconnections out; a failed read just means no jitter.
+    let _ = getrandom::fill(&mut bytes);
+    u64::from_le_bytes(bytes)
+}
+
+/// Keeps a live link to the parent until `shutdown` completes, reconnecting with backoff.
+/// `on_link` sees the outcome of every connection.
+pub async fn sync_watch(
+    endpoint: &Endpoint,
+    node: &Node,
+    parent: &Parent,
+    shutdown: impl Future<Output = ()>,
+    mut on_link: impl FnMut(&Result<LinkReport, TransportError>),
+) {
+    let mut backoff = Backoff::default();
+    tokio::pin!(shutdown);
+    loop {
+        let outcome = tokio::select! {
+            outcome = sync_with_parent(endpoint, node, parent, Mode::Live) => outcome,
+            () = &mut shutdown => return,
+        };
+        if outcome.as_ref().is_ok_and(|report| report.caught_up) {
+            backoff.reset();
+        }
+        on_link(&outcome);
+        let delay = Duration::from_millis(backoff.next_delay_ms(random_u64()));
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = &mut shutdown => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_a_ceiling_and_resets() {
+        let mut backoff = Backoff::default();
+        let mut ceiling = BACKOFF_FIRST_MS;
+        for step in 0..12 {
+            let low = backoff.next_delay_ms(0);
+            assert_eq!(low, ceiling / 2, "step {step}");
+            ceiling = (ceiling * 2).min(BACKOFF_MAX_MS);
+        }
+        let mut backoff = Backoff::default();
+        assert!(backoff.next_delay_ms(u64::MAX - 1) <= BACKOFF_FIRST_MS);
+        for _ in 0..20 {
+            assert!(backoff.next_delay_ms(random_u64()) <= BACKOFF_MAX_MS);
+        }
+        backoff.reset();
+        assert!(backoff.next_delay_ms(random_u64()) <= BACKOFF_FIRST_MS);
+    }
+}
