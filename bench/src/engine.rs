@@ -6,17 +6,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ed25519_dalek::SigningKey;
-use nhip_engine::body::{Known, TaskProgressed};
 use nhip_engine::{
-    Batch, ChainId, Draft, Event, EventId, EventLog, MemoryLog, PersonId, RedbLog, Seq, UnitId,
-    node_id, replay,
+    Batch, ChainId, Draft, EventLog, MemoryLog, RedbLog, Seq, UnitId, node_id, replay,
 };
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
+use crate::raw::{T0, best, draft, rate, raw_batched_insert, raw_grouped_commits, raw_scan_decode};
 use crate::{Figure, report};
-
-const RAW: TableDefinition<&[u8], &[u8]> = TableDefinition::new("raw");
-const T0: u64 = 1_758_560_400_000;
 
 /// Options of the engine suite.
 #[derive(clap::Args)]
@@ -42,22 +37,6 @@ pub struct Options {
     /// Concurrent appenders for the group-commit figure.
     #[arg(long, default_value_t = 16)]
     writers: usize,
-}
-
-fn draft(n: u64) -> Draft {
-    let item = EventId(uuid::Uuid::from_u64_pair(0x0199_7000_0000_7000, n / 4));
-    Draft {
-        id: EventId(uuid::Uuid::from_u64_pair(0x0199_7000_0000_7000, n)),
-        actor: PersonId::new("lo-van-pao").expect("valid"),
-        unit: UnitId::new("xa-binh-lu/ban-na-ri").expect("valid"),
-        seen: Some(item),
-        body: Known::TaskProgressed(TaskProgressed {
-            item,
-            percent: (n % 101) as u8,
-            note: format!("Đã tiêu độc khử trùng {n} chuồng trại"),
-        })
-        .to_body(),
-    }
 }
 
 /// The events of `origins` offices, as the sealed batches a sync would carry, interleaved
@@ -108,84 +87,6 @@ fn prepare(events: usize, origins: usize, batch: usize) -> Vec<Batch> {
         }
     }
     interleaved
-}
-
-/// The raw ceiling keys events as the log does (origin ‖ unit ‖ 0 ‖ seq); keys are computed before the
-/// timed region, so the ceiling pays for no decoding at all.
-fn raw_key(bytes: &[u8]) -> Vec<u8> {
-    let event = Event::decode(bytes).expect("prepared events decode");
-    let mut key = event.origin.0.to_vec();
-    key.extend_from_slice(event.unit.as_str().as_bytes());
-    key.push(0);
-    key.extend_from_slice(&event.seq.0.to_be_bytes());
-    key
-}
-
-fn rate(count: usize, started: Instant) -> f64 {
-    count as f64 / started.elapsed().as_secs_f64()
-}
-
-/// Raw redb: one durable transaction per batch, one insert per event.
-fn raw_batched_insert(path: &Path, batches: &[Batch]) -> f64 {
-    let db = Database::create(path).expect("create");
-    let keys: Vec<Vec<Vec<u8>>> = batches
-        .iter()
-        .map(|batch| batch.events.iter().map(|bytes| raw_key(bytes)).collect())
-        .collect();
-    let started = Instant::now();
-    let mut count = 0;
-    for (batch, keys) in batches.iter().zip(&keys) {
-        let txn = db.begin_write().expect("begin");
-        {
-            let mut table = txn.open_table(RAW).expect("table");
-            for (bytes, key) in batch.events.iter().zip(keys) {
-                table
-                    .insert(key.as_slice(), bytes.as_slice())
-                    .expect("insert");
-            }
-        }
-        txn.commit().expect("commit");
-        count += batch.events.len();
-    }
-    rate(count, started)
-}
-
-/// Raw redb: scan the table and decode every event (envelope and body).
-fn raw_scan_decode(path: &Path) -> f64 {
-    let db = Database::open(path).expect("open");
-    let started = Instant::now();
-    let txn = db.begin_read().expect("read");
-    let table = txn.open_table(RAW).expect("table");
-    let mut count = 0;
-    for entry in table.iter().expect("iter") {
-        let (_, value) = entry.expect("entry");
-        let event = Event::decode(value.value()).expect("decode");
-        std::hint::black_box(Known::from_body(&event.body));
-        count += 1;
-    }
-    rate(count, started)
-}
-
-/// Raw redb: one durable transaction per `group` inserts, from one thread: what a perfect group
-/// commit of `group` concurrent appenders could reach on this disk.
-fn raw_grouped_commits(path: &Path, commits: usize, group: usize, sample: &[u8]) -> f64 {
-    let db = Database::create(path).expect("create");
-    let started = Instant::now();
-    let mut n = 0u64;
-    for _ in 0..commits {
-        let txn = db.begin_write().expect("begin");
-        {
-            let mut table = txn.open_table(RAW).expect("table");
-            for _ in 0..group {
-                let mut key = [0u8; 40];
-                key[32..].copy_from_slice(&n.to_be_bytes());
-                table.insert(key.as_slice(), sample).expect("insert");
-                n += 1;
-            }
-        }
-        txn.commit().expect("commit");
-    }
-    rate(commits * group, started)
 }
 
 fn nhip_ingest(
@@ -250,21 +151,6 @@ fn nhip_concurrent(
         }
     });
     Ok((rate(writers * per_writer, started), log.append_commits()))
-}
-
-/// The best of `rounds` runs of `measure` (each run gets its own round number for file names).
-fn best<T: PartialOrd + Copy>(
-    rounds: usize,
-    mut measure: impl FnMut(usize) -> Result<T, Box<dyn std::error::Error>>,
-) -> Result<T, Box<dyn std::error::Error>> {
-    let mut best = measure(0)?;
-    for round in 1..rounds {
-        let next = measure(round)?;
-        if next > best {
-            best = next;
-        }
-    }
-    Ok(best)
 }
 
 /// Runs the suite.
@@ -333,6 +219,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             unit: "events/s",
             ratio: replayed / raw_scan,
             target: 0.80,
+            lower_is_better: false,
         },
         Figure {
             metric: "single durable append",
@@ -342,6 +229,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             unit: "appends/s",
             ratio: single / raw_single,
             target: 0.90,
+            lower_is_better: false,
         },
         Figure {
             metric: "concurrent appends (group commit)",
@@ -351,6 +239,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             unit: "appends/s",
             ratio: concurrent / single,
             target: 10.0,
+            lower_is_better: false,
         },
         Figure {
             metric: "batched ingest (verify + store)",
@@ -360,6 +249,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             unit: "events/s",
             ratio: ingest / raw_insert,
             target: 0.66,
+            lower_is_better: false,
         },
     ];
     let context = serde_json::json!({

@@ -183,14 +183,27 @@ pub(crate) fn plan_ingest(
             count: batch.seals.len(),
         });
     }
+    // Group by chain. Batches are runs of one chain, so an event joins the run before it
+    // without building its chain id; only a new run looks its chain up.
     let mut by_chain: BTreeMap<ChainId, Vec<StoredEvent>> = BTreeMap::new();
+    let mut run: Vec<StoredEvent> = Vec::new();
     for (index, bytes) in batch.events.iter().enumerate() {
         let stored = StoredEvent::from_bytes(bytes.to_vec())
             .map_err(|reason| IngestError::Malformed { index, reason })?;
-        by_chain
-            .entry(stored.event.chain())
-            .or_default()
-            .push(stored);
+        let same_run = run.last().is_some_and(|last| {
+            last.event.origin == stored.event.origin && last.event.unit == stored.event.unit
+        });
+        if !same_run {
+            if let Some(first) = run.first() {
+                let chain = first.event.chain();
+                by_chain.entry(chain).or_default().append(&mut run);
+            }
+        }
+        run.push(stored);
+    }
+    if let Some(first) = run.first() {
+        let chain = first.event.chain();
+        by_chain.entry(chain).or_default().append(&mut run);
     }
     let mut seals_by_chain: BTreeMap<ChainId, Vec<Seal>> = BTreeMap::new();
     for seal in &batch.seals {

@@ -341,44 +341,63 @@ pub trait EventLog: Send + Sync {
         events_max: usize,
         bytes_max: usize,
     ) -> Result<Option<Batch>, StoreError> {
-        let mut events = self.read_chain(chain, from, events_max.min(BATCH_EVENTS_MAX))?;
+        let events = self.read_chain(chain, from, events_max.min(BATCH_EVENTS_MAX))?;
         let Some(last) = events.last() else {
             return Ok(None);
         };
         let seals = self.seals(chain, from, last.event.seq)?;
-        // The cut: the last seal within the byte budget, or the first seal when even the first
-        // sealed stretch is over budget (local appends seal at least every
-        // SEAL_INTERVAL_BYTES, so that stretch is bounded too).
-        let mut bytes = 0;
-        let mut cut = None;
-        let mut seal_index = 0;
-        for stored in &events {
-            bytes += stored.bytes.len();
-            let sealed = seals
-                .get(seal_index)
-                .is_some_and(|seal| seal.seq == stored.event.seq);
-            if sealed {
-                seal_index += 1;
-                if bytes <= bytes_max || cut.is_none() {
-                    cut = Some((stored.event.seq, seal_index));
-                }
-            }
-            if bytes > bytes_max && cut.is_some() {
-                break;
-            }
-        }
-        let Some((cut, seals_kept)) = cut else {
-            return Ok(None);
-        };
-        events.retain(|stored| stored.event.seq <= cut);
-        let mut seals = seals;
-        seals.truncate(seals_kept);
-        Ok(Some(Batch {
-            events: events
-                .into_iter()
-                .map(|stored| serde_bytes::ByteBuf::from(stored.bytes))
-                .collect(),
-            seals,
-        }))
+        let mut seals = seals.into_iter().peekable();
+        let records = events.into_iter().map(|stored| {
+            let signature = seals
+                .next_if(|seal| seal.seq == stored.event.seq)
+                .map(|seal| seal.signature);
+            Ok((stored.event.seq, stored.bytes, signature))
+        });
+        cut_batch(chain, from, records, bytes_max)
     }
+}
+
+/// Builds a batch from a chain's records in order — `(seq, canonical bytes, seal signature)` —
+/// cut at the last sealed event within `bytes_max`, or at the first sealed event when even the
+/// first sealed stretch is over budget (local appends seal at least every
+/// [`SEAL_INTERVAL_BYTES`](crate::limits::SEAL_INTERVAL_BYTES), so that stretch is bounded
+/// too). Stops early at a gap. `None` when no record from `from` is sealed.
+pub(crate) fn cut_batch(
+    chain: &ChainId,
+    from: Seq,
+    records: impl Iterator<Item = Result<(Seq, Vec<u8>, Option<[u8; 64]>), StoreError>>,
+    bytes_max: usize,
+) -> Result<Option<Batch>, StoreError> {
+    let mut events = Vec::new();
+    let mut seals = Vec::new();
+    let mut bytes = 0;
+    let mut cut = None;
+    let mut expected = from;
+    for record in records {
+        let (seq, event, signature) = record?;
+        if seq != expected {
+            break;
+        }
+        expected = seq.next();
+        bytes += event.len();
+        if bytes > bytes_max && cut.is_some() {
+            break;
+        }
+        if let Some(signature) = signature {
+            seals.push(Seal {
+                chain: chain.clone(),
+                seq,
+                hash: Hash::of(&event),
+                signature,
+            });
+            cut = Some((events.len() + 1, seals.len()));
+        }
+        events.push(serde_bytes::ByteBuf::from(event));
+    }
+    let Some((events_kept, seals_kept)) = cut else {
+        return Ok(None);
+    };
+    events.truncate(events_kept);
+    seals.truncate(seals_kept);
+    Ok(Some(Batch { events, seals }))
 }

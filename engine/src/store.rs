@@ -39,7 +39,7 @@ use crate::chain::{self, ChainView, SealedAppend};
 use crate::event::{Draft, Event, StoredEvent};
 use crate::hlc::Hlc;
 use crate::ids::{ChainId, Hash, NodeId, Seq, UnitId};
-use crate::limits::{GROUP_COMMIT_REQUESTS_MAX, GROUP_GATHER_YIELDS_MAX};
+use crate::limits::{BATCH_EVENTS_MAX, GROUP_COMMIT_REQUESTS_MAX, GROUP_GATHER_YIELDS_MAX};
 use crate::log::{
     AppendError, Arrival, ArrivalRange, Batch, EventLog, Head, Incident, IngestError, IngestReport,
     StoreError,
@@ -485,26 +485,32 @@ impl<'txn> WriteTables<'txn> {
     /// Stores events with the seals over them; both in the order they were chained.
     fn store(&mut self, events: &[StoredEvent], seals: &[Seal]) -> Result<(), StoreError> {
         let mut seals = seals.iter().peekable();
-        let mut known: Option<ChainId> = None;
+        // The key of the current event: its chain's prefix is rebuilt only when the chain
+        // changes (runs of one chain are the rule), then the sequence number is swapped in.
+        let mut key: Vec<u8> = Vec::new();
+        let mut prefix_len = 0;
+        let mut current: Option<(NodeId, &UnitId)> = None;
         for stored in events {
-            let chain = stored.event.chain();
-            let signature = seals
-                .next_if(|seal| seal.chain == chain && seal.seq == stored.event.seq)
-                .map(|seal| &seal.signature);
-            if known.as_ref() != Some(&chain) {
-                let prefix = chain_key(&chain);
-                if self
-                    .chains
-                    .get(prefix.as_slice())
-                    .map_err(storage)?
-                    .is_none()
-                {
-                    self.chains.insert(prefix.as_slice(), ()).map_err(storage)?;
+            let event = &stored.event;
+            if current != Some((event.origin, &event.unit)) {
+                let chain = event.chain();
+                key = chain_key(&chain);
+                prefix_len = key.len();
+                if self.chains.get(key.as_slice()).map_err(storage)?.is_none() {
+                    self.chains.insert(key.as_slice(), ()).map_err(storage)?;
                 }
-                known = Some(chain.clone());
+                current = Some((event.origin, &event.unit));
             }
+            let signature = seals
+                .next_if(|seal| {
+                    seal.seq == event.seq
+                        && seal.chain.origin == event.origin
+                        && seal.chain.unit == event.unit
+                })
+                .map(|seal| &seal.signature);
+            key.truncate(prefix_len);
+            key.extend_from_slice(&event.seq.0.to_be_bytes());
             // Written in place: no intermediate buffer per event.
-            let key = event_key(&chain, stored.event.seq);
             let mut slot = self
                 .events
                 .insert_reserve(key.as_slice(), record_len(&stored.bytes, signature))
@@ -726,6 +732,31 @@ impl EventLog for RedbLog {
             out.push(decode_stored(chain, seq, record.bytes)?);
         }
         Ok(out)
+    }
+
+    /// One scan of the chain's records: seals are inline, and events are sent as stored,
+    /// never decoded or hashed on the way out.
+    fn batch_from(
+        &self,
+        chain: &ChainId,
+        from: Seq,
+        events_max: usize,
+        bytes_max: usize,
+    ) -> Result<Option<Batch>, StoreError> {
+        let txn = self.db.begin_read().map_err(storage)?;
+        let table = txn.open_table(EVENTS).map_err(storage)?;
+        let first = event_key(chain, from);
+        let (_, last) = chain_bounds(chain);
+        let range = table
+            .range(first.as_slice()..=last.as_slice())
+            .map_err(storage)?;
+        let records = range.take(events_max.min(BATCH_EVENTS_MAX)).map(|entry| {
+            let (key, value) = entry.map_err(storage)?;
+            let seq = key_seq(key.value());
+            let record = parse_record(chain, seq, value.value())?;
+            Ok((seq, record.bytes.to_vec(), record.signature))
+        });
+        crate::log::cut_batch(chain, from, records, bytes_max)
     }
 
     fn seals(&self, chain: &ChainId, from: Seq, to: Seq) -> Result<Vec<Seal>, StoreError> {
