@@ -1,34 +1,34 @@
-//! A log written and replayed: the commune of Bình Lư records its action program, a village
-//! works on it offline while the commune changes the same tasks, the village syncs, and both
-//! logs replay to the same state hash, also after reopening the file from disk.
+//! A log written and replayed: the commune of Bình Lư registers its people and records its
+//! action program, a village works on it offline while the commune acts on the same tasks, the
+//! village syncs, and both logs replay to the same state hash — also after reopening the files
+//! from disk. The task both sides changed shows as a conflict, with both events kept.
 //!
 //! Run with `cargo run --release --example replay`.
 
 use ed25519_dalek::SigningKey;
-use nhip::engine::state::TaskStatus;
-use nhip::engine::{EventLog, RedbLog, node_id, replay};
-use nhip::sample::offline_story;
+use nhip::engine::{Date, EventLog, RedbLog, node_id, replay};
+use nhip::sample::{CONFERENCE_DAY_MS, DAY_MS, offline_story};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = tempfile_dir()?;
+    let dir = std::env::temp_dir().join(format!("nhip-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
     let commune_key = SigningKey::from_bytes(&[1; 32]);
     let village_key = SigningKey::from_bytes(&[2; 32]);
     let commune_path = dir.join("xa-binh-lu.redb");
     let village_path = dir.join("ban-na-ri.redb");
 
-    let tasks = {
+    let story = {
         let commune = RedbLog::create(&commune_path, node_id(&commune_key))?;
         let village = RedbLog::create(&village_path, node_id(&village_key))?;
-        let tasks = offline_story(&commune, &commune_key, &village, &village_key)?;
+        let story = offline_story(&commune, &commune_key, &village, &village_key)?;
         println!("Sổ xã Bình Lư / commune log:   {}", commune_path.display());
         println!("Sổ bản Nà Ri / village log:    {}", village_path.display());
         let arrivals = commune.arrivals_after(0, usize::MAX)?;
         println!(
-            "Xã đã nhận {} đợt đồng bộ / batches received by the commune: {}",
-            arrivals.len(),
+            "Xã đã nhận {} đợt đồng bộ / batches received by the commune",
             arrivals.len()
         );
-        tasks
+        story
     };
 
     // Reopen both files and replay from zero.
@@ -36,35 +36,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let village = RedbLog::open(&village_path)?;
     let at_commune = replay(&commune)?;
     let at_village = replay(&village)?;
+    let today = Date::from_unix_ms(CONFERENCE_DAY_MS + 7 * DAY_MS);
 
     println!();
     println!(
-        "{:<4} {:<12} {:>5}  Công việc / task",
-        "#", "trạng thái", "%"
+        "{:<3} {:<24} {:>4}  {:<10}  Việc / work",
+        "#", "trạng thái / state", "%", "hạn"
     );
-    for (index, id) in tasks.iter().enumerate() {
-        let task = &at_commune.tasks[id];
-        let status = match task.status {
-            TaskStatus::Open => "mới",
-            TaskStatus::InProgress => "đang làm",
-            TaskStatus::Done => "hoàn thành",
-            TaskStatus::Cancelled => "đã hủy",
-        };
-        let late = if task.late > 0 {
-            format!("  ({} sự kiện đến muộn không có hiệu lực)", task.late)
+    for (index, id) in story.tasks.iter().chain([&story.document]).enumerate() {
+        let item = &at_commune.items[id];
+        let definition = at_commune.definition_of(item).ok_or("unknown workflow")?;
+        let state = definition
+            .state(&item.state)
+            .map_or(item.state.as_str(), |state| state.name.as_str());
+        let deadline = item.deadline.map(|d| d.to_string()).unwrap_or_default();
+        let overdue = if item.is_overdue(definition, today) {
+            " (quá hạn)"
         } else {
-            String::new()
+            ""
         };
         println!(
-            "{:<4} {:<12} {:>5}  {}{}",
+            "{:<3} {:<24} {:>4}  {:<10}  {}{overdue}",
             index + 1,
-            status,
-            task.percent,
-            task.title,
-            late
+            state,
+            item.percent,
+            deadline,
+            item.title
         );
+        for conflict in item.open_conflicts() {
+            let loser = item
+                .history
+                .iter()
+                .find(|entry| entry.event == conflict.event);
+            println!(
+                "      xung đột / conflict: {} — {}",
+                loser.map_or("?", |entry| entry.summary.as_str()),
+                conflict.reason
+            );
+        }
     }
+    let summary = at_commune.summary(&nhip::engine::UnitId::new(nhip::sample::COMMUNE)?, today);
     println!();
+    println!(
+        "Toàn xã / whole commune: {} việc, {} quá hạn, {} chờ duyệt, {} xung đột chưa xử lý",
+        summary.items, summary.overdue, summary.waiting_approval, summary.open_conflicts
+    );
     println!(
         "Sự kiện / events: xã {}, bản {}",
         at_commune.events, at_village.events
@@ -83,10 +99,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Hai sổ thống nhất / the two logs agree.");
     std::fs::remove_dir_all(&dir)?;
     Ok(())
-}
-
-fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("nhip-replay-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
-use nhip::engine::body::{Known, TaskCreated};
+use nhip::engine::body::{ItemCreated, Known};
 use nhip::engine::{ChainId, Draft, EventId, EventLog, NodeId, PersonId, RedbLog, UnitId, node_id};
 use nhip::protocol::{Config, Directory, Scope, Side, Sync, TreeScope};
 use nhip_node::daemon;
@@ -71,12 +71,12 @@ impl Site {
                         actor: PersonId::new("can-bo").unwrap(),
                         unit: UnitId::new(unit).unwrap(),
                         seen: None,
-                        body: Known::TaskCreated(TaskCreated {
-                            title: format!("Thu gom rác thải sinh hoạt, đợt {}", self.next % 997),
-                            lead_unit: UnitId::new(unit).unwrap(),
-                            assignee: None,
-                            deadline: None,
-                        })
+                        body: Known::ItemCreated(ItemCreated::simple(
+                            "document",
+                            format!("Thu gom rác thải sinh hoạt, đợt {}", self.next % 997),
+                            UnitId::new(unit).unwrap(),
+                            None,
+                        ))
                         .to_body(),
                     }
                 })

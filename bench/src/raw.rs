@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use nhip_engine::body::{Known, TaskProgressed};
+use nhip_engine::body::{ItemProgressed, Known};
 use nhip_engine::{Batch, Draft, Event, EventId, PersonId, UnitId};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -22,7 +22,7 @@ pub fn draft(n: u64) -> Draft {
         actor: PersonId::new("lo-van-pao").expect("valid"),
         unit: UnitId::new("xa-binh-lu/ban-na-ri").expect("valid"),
         seen: Some(item),
-        body: Known::TaskProgressed(TaskProgressed {
+        body: Known::ItemProgressed(ItemProgressed {
             item,
             percent: (n % 101) as u8,
             note: format!("Đã tiêu độc khử trùng {n} chuồng trại"),

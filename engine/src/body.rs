@@ -5,67 +5,162 @@
 //! (kept, forwarded and counted), and bytes that do not match a known schema are
 //! [`Decoded::Malformed`] (kept and counted).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
+use crate::date::Date;
 use crate::event::Body;
-use crate::ids::{EventId, PersonId, UnitId};
+use crate::ids::{EventId, NodeId, PersonId, UnitId};
 
-/// Kind names, one constant each.
-pub mod kind {
-    /// A task is created; the event's id becomes the task's id.
-    pub const TASK_CREATED: &str = "task.created";
-    /// Progress reported on a task.
-    pub const TASK_PROGRESSED: &str = "task.progressed";
-    /// A task is completed.
-    pub const TASK_COMPLETED: &str = "task.completed";
-    /// A task is cancelled.
-    pub const TASK_CANCELLED: &str = "task.cancelled";
-    /// A comment on an item.
-    pub const COMMENTED: &str = "item.commented";
-}
-
-/// The schema version this version writes for every kind above.
+/// The schema version this version writes for every kind.
 pub const BODY_VERSION: u16 = 1;
 
-/// A calendar date as `yyyymmdd` (deadlines are days, not instants).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
-pub struct Date(pub u32);
-
-impl Date {
-    /// A date from its parts, if it exists in the Gregorian calendar.
-    pub fn new(year: u32, month: u32, day: u32) -> Option<Date> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        if !(1..=9999).contains(&year) || day == 0 || day > days_in_month {
-            return None;
-        }
-        Some(Date(year * 10_000 + month * 100 + day))
-    }
+/// A unit of the org tree is defined (or renamed).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct UnitDefined {
+    /// Its path.
+    pub unit: UnitId,
+    /// Its display name.
+    pub name: String,
+    /// Its kind (`hub`, `commune`, `village`, `committee`, `board`, `office`, `cell`, ...).
+    pub kind: String,
 }
 
-/// A new task of an action program.
+/// A person is registered (or renamed).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct TaskCreated {
+pub struct PersonRegistered {
+    /// Their code.
+    pub person: PersonId,
+    /// Their full name.
+    pub name: String,
+}
+
+/// A person is appointed to a role in a unit (or removed from it).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct RoleChange {
+    /// The person.
+    pub person: PersonId,
+    /// The unit.
+    pub unit: UnitId,
+    /// The role code.
+    pub role: String,
+}
+
+/// A node is enrolled for a unit: its events are that subtree's.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct NodeEnrolled {
+    /// The node's key.
+    pub node: NodeId,
+    /// Its unit.
+    pub unit: UnitId,
+}
+
+/// A workflow definition is published, as its TOML source.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct WorkflowPublished {
+    /// The definition file, exactly as written.
+    pub source: String,
+}
+
+/// A new item (task, document, petition, ...): the event's id becomes the item's id, and the
+/// event's unit the item's unit.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ItemCreated {
+    /// The workflow's id.
+    pub workflow: String,
+    /// The workflow's version; the item keeps it.
+    pub version: u16,
     /// The work (rõ việc).
     pub title: String,
+    /// Details.
+    pub description: String,
     /// The lead unit (đơn vị chủ trì).
     pub lead_unit: UnitId,
-    /// The person responsible (rõ người), if already known.
+    /// Coordinating units (đơn vị phối hợp).
+    pub coordinating: Vec<UnitId>,
+    /// The person responsible (rõ người).
     pub assignee: Option<PersonId>,
     /// The deadline (rõ thời gian).
     pub deadline: Option<Date>,
+    /// The parent program or resolution item.
+    pub parent: Option<EventId>,
+    /// The indicator the item serves.
+    pub indicator: Option<String>,
+    /// Extra fields a workflow may use.
+    pub fields: BTreeMap<String, String>,
 }
 
-/// Progress on a task.
+impl ItemCreated {
+    /// An item of `workflow` (version 1) named `title`, led by `lead_unit`, with nothing else
+    /// set.
+    pub fn simple(
+        workflow: &str,
+        title: impl Into<String>,
+        lead_unit: UnitId,
+        deadline: Option<Date>,
+    ) -> ItemCreated {
+        ItemCreated {
+            workflow: workflow.to_owned(),
+            version: 1,
+            title: title.into(),
+            description: String::new(),
+            lead_unit,
+            coordinating: Vec::new(),
+            assignee: None,
+            deadline,
+            parent: None,
+            indicator: None,
+            fields: BTreeMap::new(),
+        }
+    }
+}
+
+/// A transition is fired.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct TaskProgressed {
-    /// The task.
+pub struct ItemFired {
+    /// The item.
+    pub item: EventId,
+    /// The transition's id.
+    pub transition: String,
+    /// The state the writer saw the item in: if the item has moved since, the event is a
+    /// conflict, not a silent overwrite.
+    pub from: String,
+    /// Why, or what was done.
+    pub note: String,
+}
+
+/// A vote on a transition that needs approval: yes fires it when enough agree; no sends the
+/// item back.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ItemVoted {
+    /// The item.
+    pub item: EventId,
+    /// The transition voted on.
+    pub transition: String,
+    /// The state the voter saw the item in.
+    pub from: String,
+    /// Yes or no.
+    pub approve: bool,
+    /// The voter's comment.
+    pub note: String,
+}
+
+/// The item is (re)assigned.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ItemAssigned {
+    /// The item.
+    pub item: EventId,
+    /// The new assignee.
+    pub assignee: PersonId,
+    /// The assignee the writer saw.
+    pub previous: Option<PersonId>,
+}
+
+/// Progress is reported.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ItemProgressed {
+    /// The item.
     pub item: EventId,
     /// Percent done, 0 to 100.
     pub percent: u8,
@@ -73,44 +168,134 @@ pub struct TaskProgressed {
     pub note: String,
 }
 
-/// A task finished.
+/// The deadline is extended.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct TaskCompleted {
-    /// The task.
+pub struct ItemExtended {
+    /// The item.
     pub item: EventId,
-}
-
-/// A task cancelled.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct TaskCancelled {
-    /// The task.
-    pub item: EventId,
+    /// The new deadline.
+    pub deadline: Date,
+    /// The deadline the writer saw.
+    pub previous: Option<Date>,
     /// Why.
     pub reason: String,
 }
 
-/// A comment on an item.
+/// A comment.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct Commented {
+pub struct ItemCommented {
     /// The item.
     pub item: EventId,
     /// The comment.
     pub text: String,
 }
 
-/// A body of a kind this version knows.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Known {
-    /// See [`TaskCreated`].
-    TaskCreated(TaskCreated),
-    /// See [`TaskProgressed`].
-    TaskProgressed(TaskProgressed),
-    /// See [`TaskCompleted`].
-    TaskCompleted(TaskCompleted),
-    /// See [`TaskCancelled`].
-    TaskCancelled(TaskCancelled),
-    /// See [`Commented`].
-    Commented(Commented),
+/// The item is linked to a parent program or an indicator.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ItemLinked {
+    /// The item.
+    pub item: EventId,
+    /// The parent program or resolution, if it changes.
+    pub parent: Option<EventId>,
+    /// The indicator, if it changes.
+    pub indicator: Option<String>,
+}
+
+/// A person settles an open conflict on an item.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ConflictResolved {
+    /// The item.
+    pub item: EventId,
+    /// The losing event the conflict is about.
+    pub conflict: EventId,
+    /// The decision, in words.
+    pub note: String,
+}
+
+/// An indicator (chỉ tiêu) is defined.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct IndicatorDefined {
+    /// Its code.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its unit of measure ("%", "hộ", "km").
+    pub measure: String,
+    /// The target, in thousandths of the measure (integers keep the state hash exact).
+    pub target_milli: i64,
+    /// The period ("2025", "Q4-2025").
+    pub period: String,
+}
+
+/// A value is reported for an indicator.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct IndicatorReported {
+    /// The indicator.
+    pub id: String,
+    /// The value reached, in thousandths of the measure.
+    pub value_milli: i64,
+    /// A note.
+    pub note: String,
+}
+
+macro_rules! known_kinds {
+    ($($variant:ident($schema:ident) = $kind:literal,)*) => {
+        /// A body of a kind this version knows.
+        #[derive(Clone, PartialEq, Eq, Debug)]
+        pub enum Known {
+            $(
+                #[doc = concat!("`", $kind, "`")]
+                $variant($schema),
+            )*
+        }
+
+        impl Known {
+            /// The kind name this body travels under.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Known::$variant(_) => $kind,)*
+                }
+            }
+
+            /// The body this value encodes to.
+            pub fn to_body(&self) -> Body {
+                match self {
+                    $(Known::$variant(value) => encode($kind, value),)*
+                }
+            }
+
+            /// Reads a body, telling known, unknown and malformed apart.
+            pub fn from_body(body: &Body) -> Decoded {
+                if body.version != BODY_VERSION {
+                    return Decoded::Unknown;
+                }
+                match body.kind.as_str() {
+                    $($kind => decode(body, Known::$variant),)*
+                    _ => Decoded::Unknown,
+                }
+            }
+        }
+    };
+}
+
+known_kinds! {
+    UnitDefined(UnitDefined) = "unit.defined",
+    PersonRegistered(PersonRegistered) = "person.registered",
+    RoleAssigned(RoleChange) = "role.assigned",
+    RoleRemoved(RoleChange) = "role.removed",
+    NodeEnrolled(NodeEnrolled) = "node.enrolled",
+    WorkflowPublished(WorkflowPublished) = "workflow.published",
+    ItemCreated(ItemCreated) = "item.created",
+    ItemFired(ItemFired) = "item.fired",
+    ItemVoted(ItemVoted) = "item.voted",
+    ItemAssigned(ItemAssigned) = "item.assigned",
+    ItemProgressed(ItemProgressed) = "item.progressed",
+    ItemExtended(ItemExtended) = "item.extended",
+    ItemCommented(ItemCommented) = "item.commented",
+    ItemLinked(ItemLinked) = "item.linked",
+    ConflictResolved(ConflictResolved) = "item.conflict_resolved",
+    IndicatorDefined(IndicatorDefined) = "indicator.defined",
+    IndicatorReported(IndicatorReported) = "indicator.reported",
 }
 
 /// What a body turned out to be.
@@ -128,7 +313,7 @@ fn encode<T: Serialize>(kind: &str, value: &T) -> Body {
     Body {
         kind: kind.to_owned(),
         version: BODY_VERSION,
-        // Invariant: body structs hold only strings, numbers and ids, which always encode.
+        // Invariant: body structs hold only strings, numbers, dates and ids.
         data: rmp_serde::to_vec(value).expect("a body always encodes"),
     }
 }
@@ -141,29 +326,18 @@ fn decode<T: for<'de> Deserialize<'de>>(body: &Body, wrap: impl FnOnce(T) -> Kno
 }
 
 impl Known {
-    /// The body this value encodes to.
-    pub fn to_body(&self) -> Body {
+    /// The item this body is about, for item events.
+    pub fn item(&self) -> Option<EventId> {
         match self {
-            Known::TaskCreated(value) => encode(kind::TASK_CREATED, value),
-            Known::TaskProgressed(value) => encode(kind::TASK_PROGRESSED, value),
-            Known::TaskCompleted(value) => encode(kind::TASK_COMPLETED, value),
-            Known::TaskCancelled(value) => encode(kind::TASK_CANCELLED, value),
-            Known::Commented(value) => encode(kind::COMMENTED, value),
-        }
-    }
-
-    /// Reads a body, telling known, unknown and malformed apart.
-    pub fn from_body(body: &Body) -> Decoded {
-        if body.version != BODY_VERSION {
-            return Decoded::Unknown;
-        }
-        match body.kind.as_str() {
-            kind::TASK_CREATED => decode(body, Known::TaskCreated),
-            kind::TASK_PROGRESSED => decode(body, Known::TaskProgressed),
-            kind::TASK_COMPLETED => decode(body, Known::TaskCompleted),
-            kind::TASK_CANCELLED => decode(body, Known::TaskCancelled),
-            kind::COMMENTED => decode(body, Known::Commented),
-            _ => Decoded::Unknown,
+            Known::ItemFired(body) => Some(body.item),
+            Known::ItemVoted(body) => Some(body.item),
+            Known::ItemAssigned(body) => Some(body.item),
+            Known::ItemProgressed(body) => Some(body.item),
+            Known::ItemExtended(body) => Some(body.item),
+            Known::ItemCommented(body) => Some(body.item),
+            Known::ItemLinked(body) => Some(body.item),
+            Known::ConflictResolved(body) => Some(body.item),
+            _ => None,
         }
     }
 }
@@ -174,16 +348,14 @@ mod tests {
 
     #[test]
     fn known_bodies_round_trip() {
-        let created = Known::TaskCreated(TaskCreated {
-            title: "Phòng chống dịch tả lợn châu Phi".into(),
-            lead_unit: UnitId::new("xa-binh-lu/ubnd").unwrap(),
-            assignee: None,
-            deadline: Date::new(2025, 12, 31),
+        let fired = Known::ItemFired(ItemFired {
+            item: EventId(uuid::Uuid::from_u128(5)),
+            transition: "start".into(),
+            from: "assigned".into(),
+            note: "Bắt đầu tiêu độc khử trùng".into(),
         });
-        assert_eq!(
-            Known::from_body(&created.to_body()),
-            Decoded::Known(created)
-        );
+        assert_eq!(fired.kind(), "item.fired");
+        assert_eq!(Known::from_body(&fired.to_body()), Decoded::Known(fired));
     }
 
     #[test]
@@ -195,24 +367,16 @@ mod tests {
         };
         assert_eq!(Known::from_body(&newer), Decoded::Unknown);
         let newer_version = Body {
-            kind: kind::TASK_COMPLETED.into(),
+            kind: "item.fired".into(),
             version: BODY_VERSION + 1,
             data: vec![],
         };
         assert_eq!(Known::from_body(&newer_version), Decoded::Unknown);
         let garbage = Body {
-            kind: kind::TASK_COMPLETED.into(),
+            kind: "item.fired".into(),
             version: BODY_VERSION,
             data: vec![0xc1],
         };
         assert!(matches!(Known::from_body(&garbage), Decoded::Malformed(_)));
-    }
-
-    #[test]
-    fn dates_are_checked() {
-        assert_eq!(Date::new(2025, 12, 31), Some(Date(20251231)));
-        assert_eq!(Date::new(2024, 2, 29), Some(Date(20240229)));
-        assert_eq!(Date::new(2025, 2, 29), None);
-        assert_eq!(Date::new(2025, 13, 1), None);
     }
 }

@@ -8,17 +8,22 @@
 
 pub mod body;
 mod chain;
+pub mod command;
+pub mod date;
 pub mod event;
 pub mod hlc;
 pub mod ids;
 pub mod limits;
 pub mod log;
 pub mod memory;
+pub mod registry;
 pub mod replay;
 pub mod seal;
 pub mod state;
 pub mod store;
+pub mod workflow;
 
+pub use date::Date;
 pub use event::{Body, DecodeError, Draft, Event, OrderKey, StoredEvent};
 pub use hlc::Hlc;
 pub use ids::{ChainId, EventId, Hash, NodeId, PersonId, Seq, UnitId};

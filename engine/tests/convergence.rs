@@ -6,35 +6,49 @@
 //! incremental projector must equal a full replay after every delivery.
 
 use ed25519_dalek::SigningKey;
-use nhip_engine::body::{Known, TaskCancelled, TaskCompleted, TaskCreated, TaskProgressed};
+use nhip_engine::command::{Command, decide};
 use nhip_engine::{
-    Batch, Body, Draft, EventId, EventLog, MemoryLog, NodeId, PersonId, Projector, Seq, UnitId,
-    node_id, replay,
+    Batch, Body, Date, Draft, EventId, EventLog, MemoryLog, NodeId, PersonId, Projector, Seq,
+    UnitId, node_id, replay,
 };
 use proptest::prelude::*;
 
 const T0: u64 = 1_758_585_600_000;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// What an office does next. `pick` chooses among the items (and their possible steps) the
+/// office knows at that moment, so every command is one a person could really give there.
 #[derive(Clone, Debug)]
 enum Op {
     Create {
         node: usize,
+        document: bool,
+    },
+    Step {
+        node: usize,
+        pick: usize,
+        choice: usize,
     },
     Progress {
         node: usize,
         pick: usize,
         percent: u8,
     },
-    Complete {
+    Extend {
         node: usize,
         pick: usize,
+        days: u8,
     },
-    Cancel {
+    Assign {
         node: usize,
         pick: usize,
+        who: usize,
     },
     Comment {
+        node: usize,
+        pick: usize,
+    },
+    Resolve {
         node: usize,
         pick: usize,
     },
@@ -51,18 +65,24 @@ enum Op {
 }
 
 const NODES: usize = 4;
+const UNITS: [&str; 3] = ["xa", "xa/ban-a", "xa/ban-b"];
 
 fn op() -> impl Strategy<Value = Op> {
     let node = 0..NODES;
     prop_oneof![
-        3 => node.clone().prop_map(|node| Op::Create { node }),
-        3 => (node.clone(), any::<usize>(), 0u8..=100)
+        3 => (node.clone(), any::<bool>()).prop_map(|(node, document)| Op::Create { node, document }),
+        6 => (node.clone(), any::<usize>(), any::<usize>())
+            .prop_map(|(node, pick, choice)| Op::Step { node, pick, choice }),
+        2 => (node.clone(), any::<usize>(), 0u8..=100)
             .prop_map(|(node, pick, percent)| Op::Progress { node, pick, percent }),
-        2 => (node.clone(), any::<usize>()).prop_map(|(node, pick)| Op::Complete { node, pick }),
-        2 => (node.clone(), any::<usize>()).prop_map(|(node, pick)| Op::Cancel { node, pick }),
+        2 => (node.clone(), any::<usize>(), 1u8..30)
+            .prop_map(|(node, pick, days)| Op::Extend { node, pick, days }),
+        1 => (node.clone(), any::<usize>(), 0..NODES)
+            .prop_map(|(node, pick, who)| Op::Assign { node, pick, who }),
         1 => (node.clone(), any::<usize>()).prop_map(|(node, pick)| Op::Comment { node, pick }),
+        1 => (node.clone(), any::<usize>()).prop_map(|(node, pick)| Op::Resolve { node, pick }),
         1 => node.clone().prop_map(|node| Op::Unknown { node }),
-        3 => (node.clone(), node).prop_map(|(from, to)| Op::Sync { from, to }),
+        4 => (node.clone(), node).prop_map(|(from, to)| Op::Sync { from, to }),
         2 => (0u64..3 * DAY_MS as u64).prop_map(|ms| Op::Wait { ms }),
     ]
 }
@@ -71,6 +91,7 @@ struct Office {
     signer: SigningKey,
     log: MemoryLog,
     skew_ms: i64,
+    person: PersonId,
 }
 
 /// Sends everything `from` holds that `to` lacks, in sealed batches of at most `chunk` events.
@@ -91,17 +112,53 @@ fn sync(from: &dyn EventLog, to: &dyn EventLog, now_ms: u64, chunk: usize) {
     }
 }
 
-/// The units offices write about: each origin keeps one chain per unit.
-const UNITS: [&str; 3] = ["xa-binh-lu", "xa-binh-lu/ban-na-ri", "xa-binh-lu/ban-phin"];
+fn person(index: usize) -> PersonId {
+    PersonId::new(&format!("can-bo-{index}")).unwrap()
+}
 
-fn draft(id: &mut u128, seen: Option<EventId>, body: Body) -> Draft {
-    *id += 1;
-    Draft {
-        id: EventId(uuid::Uuid::from_u128(*id)),
-        actor: PersonId::new("can-bo").unwrap(),
-        unit: UnitId::new(UNITS[(*id % 3) as usize]).unwrap(),
-        seen,
-        body,
+fn unit(code: &str) -> UnitId {
+    UnitId::new(code).unwrap()
+}
+
+/// Office 0 registers everyone: each office's person is secretary and officer of the commune,
+/// a committee member, and the head of one village; then everyone gets the registry.
+fn bootstrap(offices: &[Office]) {
+    let desk = &offices[0];
+    let mut ids = 0u128;
+    let mut commands = vec![Command::AssignRole {
+        person: person(0),
+        unit: unit("xa"),
+        role: "quan-tri".into(),
+    }];
+    for index in 0..NODES {
+        for (at, role) in [("xa", "bi-thu"), ("xa", "can-bo"), ("xa", "uy-vien-bch")] {
+            commands.push(Command::AssignRole {
+                person: person(index),
+                unit: unit(at),
+                role: role.into(),
+            });
+        }
+        commands.push(Command::AssignRole {
+            person: person(index),
+            unit: unit(UNITS[1 + index % 2]),
+            role: "truong-ban".into(),
+        });
+    }
+    for command in commands {
+        let state = replay(&desk.log).unwrap();
+        ids += 1;
+        let draft = decide(
+            &state,
+            &person(0),
+            EventId(uuid::Uuid::from_u128(ids)),
+            T0,
+            command,
+        )
+        .unwrap();
+        desk.log.append(&desk.signer, T0, vec![draft]).unwrap();
+    }
+    for office in &offices[1..] {
+        sync(&offices[0].log, &office.log, T0, 64);
     }
 }
 
@@ -114,14 +171,16 @@ fn run(ops: &[Op], skews: &[i64]) -> Vec<Office> {
                 signer,
                 log,
                 skew_ms: skews[index],
+                person: person(index),
             }
         })
         .collect();
-    let mut now = T0;
-    let mut ids = 0u128;
+    bootstrap(&offices);
+    let mut now = T0 + 60_000;
+    let mut ids = 1u128 << 64;
     for op in ops {
         let local = |office: &Office| now.saturating_add_signed(office.skew_ms);
-        let (node, body, pick) = match *op {
+        let node = match *op {
             Op::Wait { ms } => {
                 now += ms;
                 continue;
@@ -131,64 +190,136 @@ fn run(ops: &[Op], skews: &[i64]) -> Vec<Office> {
                 sync(&offices[from].log, &offices[to].log, at, 7);
                 continue;
             }
-            Op::Create { node } => (
-                node,
-                Some(Known::TaskCreated(TaskCreated {
-                    title: "Thu gom rác thải sinh hoạt".into(),
-                    lead_unit: UnitId::new("xa-binh-lu/ubnd").unwrap(),
-                    assignee: None,
-                    deadline: None,
-                })),
-                None,
-            ),
-            Op::Unknown { node } => (node, None, None),
-            Op::Progress { node, pick, .. }
-            | Op::Complete { node, pick }
-            | Op::Cancel { node, pick }
-            | Op::Comment { node, pick } => (node, None, Some(pick)),
+            Op::Create { node, .. }
+            | Op::Step { node, .. }
+            | Op::Progress { node, .. }
+            | Op::Extend { node, .. }
+            | Op::Assign { node, .. }
+            | Op::Comment { node, .. }
+            | Op::Resolve { node, .. }
+            | Op::Unknown { node } => node,
         };
         let office = &offices[node];
+        let at = local(office);
         let state = replay(&office.log).unwrap();
-        let (body, seen) = match (body, pick) {
-            (Some(known), _) => (known.to_body(), None),
-            (None, None) => (
-                Body {
-                    kind: "future.kind".into(),
-                    version: 9,
-                    data: vec![0xc0],
-                },
-                None,
-            ),
-            (None, Some(pick)) => {
-                if state.tasks.is_empty() {
+        let items: Vec<(EventId, &nhip_engine::state::Item)> =
+            state.items.iter().map(|(id, item)| (*id, item)).collect();
+        let pick = |pick: usize| (!items.is_empty()).then(|| items[pick % items.len()]);
+        ids += 1;
+        let id = EventId(uuid::Uuid::from_u128(ids));
+        let command = match *op {
+            Op::Create { document, .. } => Command::CreateItem {
+                workflow: if document { "document" } else { "task" }.into(),
+                unit: unit(UNITS[ids as usize % 3]),
+                title: "Thu gom rác thải sinh hoạt".into(),
+                description: String::new(),
+                lead_unit: None,
+                coordinating: Vec::new(),
+                assignee: Some(person(node)),
+                deadline: Date::from_ymd(2025, 12, 31),
+                parent: None,
+                indicator: None,
+            },
+            Op::Step {
+                pick: p, choice, ..
+            } => {
+                let Some((item_id, item)) = pick(p) else {
+                    continue;
+                };
+                let definition = state.definition_of(item).unwrap();
+                let steps: Vec<_> = definition.transitions_from(&item.state).collect();
+                if steps.is_empty() {
                     continue;
                 }
-                let (item, task) = state.tasks.iter().nth(pick % state.tasks.len()).unwrap();
-                let item = *item;
-                let known = match *op {
-                    Op::Progress { percent, .. } => Known::TaskProgressed(TaskProgressed {
-                        item,
-                        percent,
-                        note: "đã làm".into(),
-                    }),
-                    Op::Complete { .. } => Known::TaskCompleted(TaskCompleted { item }),
-                    Op::Cancel { .. } => Known::TaskCancelled(TaskCancelled {
-                        item,
-                        reason: "trùng".into(),
-                    }),
-                    _ => Known::Commented(nhip_engine::body::Commented {
-                        item,
-                        text: "ý kiến".into(),
-                    }),
-                };
-                (known.to_body(), Some(task.version))
+                let step = steps[choice % steps.len()];
+                if step.reject_to.is_some()
+                    || !matches!(step.who, nhip_engine::workflow::Who::OneOf(_))
+                {
+                    Command::Vote {
+                        item: item_id,
+                        transition: Some(step.id.clone()),
+                        approve: choice % 3 != 0,
+                        note: "ý kiến".into(),
+                    }
+                } else {
+                    Command::Fire {
+                        item: item_id,
+                        transition: step.id.clone(),
+                        note: String::new(),
+                    }
+                }
             }
+            Op::Progress {
+                pick: p, percent, ..
+            } => {
+                let Some((item, _)) = pick(p) else { continue };
+                Command::Progress {
+                    item,
+                    percent,
+                    note: "đã làm".into(),
+                }
+            }
+            Op::Extend { pick: p, days, .. } => {
+                let Some((item, current)) = pick(p) else {
+                    continue;
+                };
+                let base = current
+                    .deadline
+                    .unwrap_or(Date::from_ymd(2025, 12, 31).unwrap());
+                Command::Extend {
+                    item,
+                    deadline: base.plus_days(i32::from(days)),
+                    reason: "thời tiết".into(),
+                }
+            }
+            Op::Assign { pick: p, who, .. } => {
+                let Some((item, _)) = pick(p) else { continue };
+                Command::Assign {
+                    item,
+                    assignee: person(who),
+                }
+            }
+            Op::Comment { pick: p, .. } => {
+                let Some((item, _)) = pick(p) else { continue };
+                Command::Comment {
+                    item,
+                    text: "ý kiến".into(),
+                }
+            }
+            Op::Resolve { pick: p, .. } => {
+                let Some((item, current)) = pick(p) else {
+                    continue;
+                };
+                let Some(open) = current.open_conflicts().next() else {
+                    continue;
+                };
+                Command::Resolve {
+                    item,
+                    conflict: open.event,
+                    note: "giữ kết quả".into(),
+                }
+            }
+            Op::Unknown { .. } => {
+                let draft = Draft {
+                    id,
+                    actor: office.person.clone(),
+                    unit: unit("xa"),
+                    seen: None,
+                    body: Body {
+                        kind: "future.kind".into(),
+                        version: 9,
+                        data: vec![0xc0],
+                    },
+                };
+                office.log.append(&office.signer, at, vec![draft]).unwrap();
+                continue;
+            }
+            Op::Wait { .. } | Op::Sync { .. } => unreachable!("handled above"),
         };
-        let draft = draft(&mut ids, seen, body);
-        office
-            .log
-            .append(&office.signer, local(office), vec![draft])
-            .unwrap();
+        // A refused command writes nothing, as at a real desk.
+        if let Ok(draft) = decide(&state, &office.person, id, at, command) {
+            office.log.append(&office.signer, at, vec![draft]).unwrap();
+        }
     }
     offices
 }
@@ -272,7 +403,26 @@ proptest! {
                 total += head.seq.0;
             }
         }
-        prop_assert_eq!(reference.events, total, "no event dropped from the history");
+        prop_assert_eq!(reference.events, total, "no event dropped from the log");
+        // No event is dropped from the history either: every item event is in its item's
+        // history, whatever became of it (applied, conflict, late or refused).
+        let mut item_events = 0u64;
+        offices[0].log.scan(&mut |event, _| {
+            if let nhip_engine::body::Decoded::Known(known) =
+                nhip_engine::body::Known::from_body(&event.body)
+            {
+                if known.item().is_some() || known.kind() == "item.created" {
+                    item_events += 1;
+                }
+            }
+        }).unwrap();
+        let history: u64 = reference.items.values().map(|item| item.history.len() as u64).sum();
+        let refused_creations = reference
+            .refused
+            .keys()
+            .filter(|id| !reference.items.values().any(|item| item.history.iter().any(|e| e.event == **id)))
+            .count() as u64;
+        prop_assert_eq!(history + refused_creations + reference.dangling, item_events);
         for office in &offices {
             prop_assert_eq!(replay(&office.log).unwrap().hash(), reference.hash());
         }

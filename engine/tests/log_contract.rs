@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
-use nhip_engine::body::{Known, TaskCompleted, TaskCreated};
+use nhip_engine::body::{ItemCreated, Known};
 use nhip_engine::{
     AppendError, Batch, Body, ChainId, Draft, EventId, EventLog, Hash, IngestError, MemoryLog,
     NodeId, PersonId, RedbLog, RefusalReason, Seal, Seq, UnitId, limits, node_id, replay,
@@ -37,12 +37,12 @@ fn draft(n: u128, body: Body) -> Draft {
 fn task(n: u128) -> Draft {
     draft(
         n,
-        Known::TaskCreated(TaskCreated {
-            title: format!("Nhiệm vụ {n}"),
-            lead_unit: UnitId::new("xa-binh-lu/ubnd").unwrap(),
-            assignee: None,
-            deadline: None,
-        })
+        Known::ItemCreated(ItemCreated::simple(
+            "document",
+            format!("Dự thảo {n}"),
+            UnitId::new("xa-binh-lu/ubnd").unwrap(),
+            None,
+        ))
         .to_body(),
     )
 }
@@ -404,7 +404,7 @@ fn unknown_body_kinds_are_stored_forwarded_and_counted() {
         assert_eq!(commune.ingest(T0, &batch).unwrap().inserted.len(), 2);
         let state = replay(commune.as_ref()).unwrap();
         assert_eq!(state.unknown_kinds["budget.revised"], 1, "{name}");
-        assert_eq!(state.tasks.len(), 1, "{name}");
+        assert_eq!(state.items.len(), 1, "{name}");
         // Forwarded byte for byte to the hub.
         let forwarded = commune
             .batch_from(&chain(9), Seq(1), 100, usize::MAX)
@@ -439,26 +439,14 @@ fn arrivals_are_listed_in_order() {
 }
 
 #[test]
-fn completing_a_task_is_replayed() {
+fn an_item_written_is_an_item_replayed() {
     let signer = key(1);
     for (name, log, _dir) in backends(node_id(&signer)) {
         let created = log.append(&signer, T0, vec![task(1)]).unwrap();
         let item = created[0].event.id;
-        log.append(
-            &signer,
-            T0 + 1,
-            vec![draft(
-                2,
-                Known::TaskCompleted(TaskCompleted { item }).to_body(),
-            )],
-        )
-        .unwrap();
         let state = replay(log.as_ref()).unwrap();
-        assert_eq!(
-            state.tasks[&item].status,
-            nhip_engine::state::TaskStatus::Done,
-            "{name}"
-        );
+        assert_eq!(state.items[&item].state, "draft", "{name}");
+        assert_eq!(state.items[&item].history.len(), 1, "{name}");
     }
 }
 

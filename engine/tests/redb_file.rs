@@ -2,7 +2,7 @@
 //! are not (or not yet) readable by this version.
 
 use ed25519_dalek::SigningKey;
-use nhip_engine::body::{Known, TaskCreated};
+use nhip_engine::body::{ItemCreated, Known};
 use nhip_engine::{
     Draft, EventId, EventLog, OpenError, PersonId, RedbLog, SCHEMA_VERSION, Seq, UnitId, node_id,
     replay,
@@ -16,12 +16,12 @@ fn task(n: u128) -> Draft {
         actor: PersonId::new("nguyen-tien-thinh").unwrap(),
         unit: UnitId::new("xa-binh-lu").unwrap(),
         seen: None,
-        body: Known::TaskCreated(TaskCreated {
-            title: format!("Việc {n}"),
-            lead_unit: UnitId::new("xa-binh-lu").unwrap(),
-            assignee: None,
-            deadline: None,
-        })
+        body: Known::ItemCreated(ItemCreated::simple(
+            "document",
+            format!("Việc {n}"),
+            UnitId::new("xa-binh-lu").unwrap(),
+            None,
+        ))
         .to_body(),
     }
 }

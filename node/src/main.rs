@@ -41,7 +41,7 @@ fn main() -> ExitCode {
             match replay(&log) {
                 Ok(state) => {
                     println!("sự kiện: {}", state.events);
-                    println!("công việc: {}", state.tasks.len());
+                    println!("công việc: {}", state.items.len());
                     println!("mã băm trạng thái: {}", state.hash());
                     ExitCode::SUCCESS
                 }

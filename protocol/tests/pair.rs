@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
-use nhip_engine::body::{Known, TaskCreated};
+use nhip_engine::body::{ItemCreated, Known};
 use nhip_engine::{
     ChainId, Draft, EventId, EventLog, MemoryLog, NodeId, PersonId, Seq, UnitId, node_id, replay,
 };
@@ -82,14 +82,17 @@ impl Node {
                         actor: PersonId::new("can-bo").unwrap(),
                         unit: UnitId::new(unit).unwrap(),
                         seen: None,
-                        body: Known::TaskCreated(TaskCreated {
-                            title: format!(
-                                "Rà soát, củng cố chi bộ bản yếu kém — đợt {}",
-                                self.next_id % 1000
-                            ),
-                            lead_unit: UnitId::new(unit).unwrap(),
+                        body: Known::ItemCreated(ItemCreated {
                             assignee: Some(PersonId::new("lo-van-pao").unwrap()),
-                            deadline: nhip_engine::body::Date::new(2025, 12, 31),
+                            ..ItemCreated::simple(
+                                "task",
+                                format!(
+                                    "Rà soát, củng cố chi bộ bản yếu kém — đợt {}",
+                                    self.next_id % 1000
+                                ),
+                                UnitId::new(unit).unwrap(),
+                                nhip_engine::Date::from_ymd(2025, 12, 31),
+                            )
                         })
                         .to_body(),
                     }

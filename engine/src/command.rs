@@ -1,0 +1,812 @@
+//! Commands: what a person asks for, checked against the registry and the workflow definition
+//! and turned into the event to write. A refused command writes nothing and says why, and who
+//! may do it instead.
+//!
+//! The check is the fold itself: the event is built, then folded into a scratch copy of what it
+//! touches, with exactly the rules every node will apply when it replays the event. A command
+//! and its replay can therefore never disagree.
+
+use std::collections::BTreeSet;
+
+use crate::body::{
+    ConflictResolved, IndicatorDefined, IndicatorReported, ItemAssigned, ItemCommented,
+    ItemCreated, ItemExtended, ItemFired, ItemLinked, ItemProgressed, ItemVoted, Known,
+    NodeEnrolled, PersonRegistered, RoleChange, UnitDefined, WorkflowPublished,
+};
+use crate::date::Date;
+use crate::event::{Draft, ENVELOPE_FORMAT, Event};
+use crate::hlc::Hlc;
+use crate::ids::{EventId, Hash, NodeId, PersonId, Seq, UnitId};
+use crate::state::{Item, Outcome, State, lookup, matches_role, who_text};
+use crate::workflow::{Definition, RoleRef, Who, builtins};
+
+/// What a person asks for.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Command {
+    /// Define (or rename) a unit.
+    DefineUnit {
+        /// Its path.
+        unit: UnitId,
+        /// Its display name.
+        name: String,
+        /// Its kind.
+        kind: String,
+    },
+    /// Register (or rename) a person, in the registry of `unit`.
+    RegisterPerson {
+        /// Their code.
+        person: PersonId,
+        /// Their full name.
+        name: String,
+        /// The unit whose registry records them.
+        unit: UnitId,
+    },
+    /// Appoint a person to a role in a unit.
+    AssignRole {
+        /// The person.
+        person: PersonId,
+        /// The unit.
+        unit: UnitId,
+        /// The role.
+        role: String,
+    },
+    /// Remove a person from a role in a unit.
+    RemoveRole {
+        /// The person.
+        person: PersonId,
+        /// The unit.
+        unit: UnitId,
+        /// The role.
+        role: String,
+    },
+    /// Record that a node belongs to a unit.
+    EnrollNode {
+        /// The node's key.
+        node: NodeId,
+        /// Its unit.
+        unit: UnitId,
+    },
+    /// Publish a workflow definition (its TOML source) for `unit` and everything below it.
+    PublishWorkflow {
+        /// The definition file.
+        source: String,
+        /// Where it applies.
+        unit: UnitId,
+    },
+    /// Create an item under a workflow.
+    CreateItem {
+        /// The workflow's id (`task`, `document`, `budget`, `petition`, `inspection`, ...).
+        workflow: String,
+        /// The unit the item concerns.
+        unit: UnitId,
+        /// The work.
+        title: String,
+        /// Details.
+        description: String,
+        /// The lead unit (defaults to `unit`).
+        lead_unit: Option<UnitId>,
+        /// Coordinating units.
+        coordinating: Vec<UnitId>,
+        /// The person responsible.
+        assignee: Option<PersonId>,
+        /// The deadline (else the workflow's default, if it has one).
+        deadline: Option<Date>,
+        /// The parent program or resolution.
+        parent: Option<EventId>,
+        /// The indicator it serves.
+        indicator: Option<String>,
+    },
+    /// Fire a transition (start, submit, complete, cancel, ...).
+    Fire {
+        /// The item.
+        item: EventId,
+        /// The transition.
+        transition: String,
+        /// Why, or what was done.
+        note: String,
+    },
+    /// Approve (yes) or refuse and send back (no) on a transition that needs approval.
+    Vote {
+        /// The item.
+        item: EventId,
+        /// The transition (`None`: the one approval the item waits for).
+        transition: Option<String>,
+        /// Yes or no.
+        approve: bool,
+        /// A comment.
+        note: String,
+    },
+    /// Assign or reassign.
+    Assign {
+        /// The item.
+        item: EventId,
+        /// The new assignee.
+        assignee: PersonId,
+    },
+    /// Report progress.
+    Progress {
+        /// The item.
+        item: EventId,
+        /// Percent done.
+        percent: u8,
+        /// What was done.
+        note: String,
+    },
+    /// Extend the deadline.
+    Extend {
+        /// The item.
+        item: EventId,
+        /// The new deadline.
+        deadline: Date,
+        /// Why.
+        reason: String,
+    },
+    /// Comment.
+    Comment {
+        /// The item.
+        item: EventId,
+        /// The comment.
+        text: String,
+    },
+    /// Link to a parent program or an indicator.
+    Link {
+        /// The item.
+        item: EventId,
+        /// The parent.
+        parent: Option<EventId>,
+        /// The indicator.
+        indicator: Option<String>,
+    },
+    /// Record the resolution of an open conflict.
+    Resolve {
+        /// The item.
+        item: EventId,
+        /// The losing event the conflict is about.
+        conflict: EventId,
+        /// The decision.
+        note: String,
+    },
+    /// Define an indicator.
+    DefineIndicator {
+        /// Its code.
+        id: String,
+        /// Its name.
+        name: String,
+        /// Unit of measure.
+        measure: String,
+        /// Target, in thousandths.
+        target_milli: i64,
+        /// Period.
+        period: String,
+        /// Owning unit.
+        unit: UnitId,
+    },
+    /// Report an indicator's value.
+    ReportIndicator {
+        /// Its code.
+        id: String,
+        /// The value, in thousandths.
+        value_milli: i64,
+        /// A note.
+        note: String,
+    },
+}
+
+/// Why a command was refused. Nothing was written.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum CommandError {
+    /// No item has this id here.
+    #[error("no item {0} is known on this node")]
+    UnknownItem(EventId),
+    /// No workflow has this id.
+    #[error("no workflow {0:?}; known ones: {1}")]
+    UnknownWorkflow(String, String),
+    /// The transition does not exist, or does not leave the item's state.
+    #[error("{transition:?} cannot be done in state {state:?}; possible now: {available}")]
+    NotNow {
+        /// The transition asked for.
+        transition: String,
+        /// The item's state.
+        state: String,
+        /// What may be done instead.
+        available: String,
+    },
+    /// The person may not do this; others may.
+    #[error("{reason}. Who may: {who}")]
+    NotAllowed {
+        /// Why not, in words.
+        reason: String,
+        /// Who may instead: roles, and the people holding them here.
+        who: String,
+    },
+    /// The item is finished; nothing more can change it.
+    #[error("the item is finished (state {state:?}); nothing more can change it")]
+    Finished {
+        /// Its final state.
+        state: String,
+    },
+    /// A field is missing or invalid.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The command is not allowed by the registry (not an item matter).
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> CommandError {
+    CommandError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// The newest version of workflow `id` this node knows.
+pub fn latest_workflow<'a>(state: &'a State, id: &str) -> Option<&'a Definition> {
+    let published = state
+        .workflows
+        .iter()
+        .filter(|((workflow, _), _)| workflow == id)
+        .map(|(_, definition)| definition);
+    let builtin = builtins()
+        .iter()
+        .filter(|((workflow, _), _)| workflow == id)
+        .map(|(_, definition)| definition);
+    published
+        .chain(builtin)
+        .max_by_key(|definition| definition.version)
+}
+
+/// People who match any of `roles` for `item`.
+fn eligible_people(state: &State, item: &Item, who: &Who) -> Vec<PersonId> {
+    let candidates: BTreeSet<&PersonId> = state
+        .registry
+        .roles
+        .values()
+        .flatten()
+        .chain(item.assignee.iter())
+        .chain(std::iter::once(&item.creator))
+        .collect();
+    candidates
+        .into_iter()
+        .filter(|person| match who {
+            Who::OneOf(roles) | Who::AllOf(roles) => roles
+                .iter()
+                .any(|role| matches_role(&state.registry, item, role, person)),
+            Who::Quorum { role, .. } => state.registry.holds(person, &item.unit, role),
+        })
+        .cloned()
+        .collect()
+}
+
+fn who_may(state: &State, item: &Item, who: &Who) -> String {
+    let people = eligible_people(state, item, who);
+    let people = if people.is_empty() {
+        "no one holds these roles here yet".to_owned()
+    } else {
+        people
+            .iter()
+            .map(|person| {
+                state
+                    .registry
+                    .people
+                    .get(person)
+                    .map_or_else(|| person.to_string(), |p| format!("{} ({person})", p.name))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("{} — {people}", who_text(who).join(", "))
+}
+
+/// Checks `command` by `actor` at `now_ms` against `state` and returns the event to append,
+/// with id `id`.
+pub fn decide(
+    state: &State,
+    actor: &PersonId,
+    id: EventId,
+    now_ms: u64,
+    command: Command,
+) -> Result<Draft, CommandError> {
+    let today = Date::from_unix_ms(now_ms);
+    let draft = |unit: UnitId, seen: Option<EventId>, known: Known| Draft {
+        id,
+        actor: actor.clone(),
+        unit,
+        seen,
+        body: known.to_body(),
+    };
+    let item_of = |item: EventId| {
+        state
+            .items
+            .get(&item)
+            .ok_or(CommandError::UnknownItem(item))
+    };
+    let planned = match command {
+        Command::DefineUnit { unit, name, kind } => {
+            if name.trim().is_empty() {
+                return Err(invalid("name", "a unit needs a name"));
+            }
+            draft(
+                unit.clone(),
+                None,
+                Known::UnitDefined(UnitDefined { unit, name, kind }),
+            )
+        }
+        Command::RegisterPerson { person, name, unit } => {
+            if name.trim().is_empty() {
+                return Err(invalid("name", "a person needs a name"));
+            }
+            draft(
+                unit,
+                None,
+                Known::PersonRegistered(PersonRegistered { person, name }),
+            )
+        }
+        Command::AssignRole { person, unit, role } | Command::RemoveRole { person, unit, role }
+            if !is_role(&role) =>
+        {
+            let _ = (person, unit);
+            return Err(invalid(
+                "role",
+                format!("{role:?} is not a role code (a-z, 0-9, '-')"),
+            ));
+        }
+        Command::AssignRole { person, unit, role } => draft(
+            unit.clone(),
+            None,
+            Known::RoleAssigned(RoleChange { person, unit, role }),
+        ),
+        Command::RemoveRole { person, unit, role } => draft(
+            unit.clone(),
+            None,
+            Known::RoleRemoved(RoleChange { person, unit, role }),
+        ),
+        Command::EnrollNode { node, unit } => draft(
+            unit.clone(),
+            None,
+            Known::NodeEnrolled(NodeEnrolled { node, unit }),
+        ),
+        Command::PublishWorkflow { source, unit } => {
+            Definition::parse(&source)
+                .map_err(|errors| invalid("definition", errors.to_string()))?;
+            draft(
+                unit,
+                None,
+                Known::WorkflowPublished(WorkflowPublished { source }),
+            )
+        }
+        Command::CreateItem {
+            workflow,
+            unit,
+            title,
+            description,
+            lead_unit,
+            coordinating,
+            assignee,
+            deadline,
+            parent,
+            indicator,
+        } => {
+            let definition = latest_workflow(state, &workflow).ok_or_else(|| {
+                let mut known: Vec<String> = builtins().keys().map(|(id, _)| id.clone()).collect();
+                known.extend(state.workflows.keys().map(|(id, _)| id.clone()));
+                known.dedup();
+                CommandError::UnknownWorkflow(workflow.clone(), known.join(", "))
+            })?;
+            if title.trim().is_empty() {
+                return Err(invalid("title", "the work must be named (rõ việc)"));
+            }
+            let deadline = deadline.or_else(|| {
+                definition
+                    .deadline
+                    .default_days
+                    .map(|days| today.plus_days(days as i32))
+            });
+            if definition.deadline.required && deadline.is_none() {
+                return Err(invalid(
+                    "deadline",
+                    format!("a {} needs a deadline (rõ thời gian)", definition.id),
+                ));
+            }
+            if let Some(parent) = parent {
+                item_of(parent)?;
+            }
+            draft(
+                unit.clone(),
+                None,
+                Known::ItemCreated(ItemCreated {
+                    workflow: definition.id.clone(),
+                    version: definition.version,
+                    title: title.trim().to_owned(),
+                    description,
+                    lead_unit: lead_unit.unwrap_or(unit),
+                    coordinating,
+                    assignee,
+                    deadline,
+                    parent,
+                    indicator,
+                    fields: Default::default(),
+                }),
+            )
+        }
+        Command::Fire {
+            item: id_of_item,
+            transition,
+            note,
+        } => {
+            let item = item_of(id_of_item)?;
+            let definition = definition_of(state, item)?;
+            check_transition(definition, item, &transition)?;
+            let Some(found) = definition.transition(&transition) else {
+                unreachable!("checked above");
+            };
+            if !matches!(found.who, Who::OneOf(_)) || found.reject_to.is_some() {
+                return Err(CommandError::Refused(format!(
+                    "{transition} is an approval: approve or refuse it instead"
+                )));
+            }
+            draft(
+                item.unit.clone(),
+                Some(item.state_event),
+                Known::ItemFired(ItemFired {
+                    item: id_of_item,
+                    transition,
+                    from: item.state.clone(),
+                    note,
+                }),
+            )
+        }
+        Command::Vote {
+            item: id_of_item,
+            transition,
+            approve,
+            note,
+        } => {
+            let item = item_of(id_of_item)?;
+            let definition = definition_of(state, item)?;
+            let transition = match transition {
+                Some(transition) => transition,
+                None => {
+                    let waiting = item.waiting_for(definition);
+                    match waiting.as_slice() {
+                        [(transition, _)] => transition.clone(),
+                        [] => {
+                            return Err(CommandError::Refused(format!(
+                                "the item waits for no approval in state {}",
+                                item.state
+                            )));
+                        }
+                        _ => {
+                            return Err(invalid(
+                                "transition",
+                                "the item waits for several approvals: name one",
+                            ));
+                        }
+                    }
+                }
+            };
+            check_transition(definition, item, &transition)?;
+            if !approve && !note.trim().is_empty() {
+                // A refusal says why (it goes back to the people who did the work).
+            } else if !approve {
+                return Err(invalid("note", "say why the item is sent back"));
+            }
+            draft(
+                item.unit.clone(),
+                Some(item.state_event),
+                Known::ItemVoted(ItemVoted {
+                    item: id_of_item,
+                    transition,
+                    from: item.state.clone(),
+                    approve,
+                    note,
+                }),
+            )
+        }
+        Command::Assign {
+            item: id_of_item,
+            assignee,
+        } => {
+            let item = item_of(id_of_item)?;
+            draft(
+                item.unit.clone(),
+                Some(item.assignee_event),
+                Known::ItemAssigned(ItemAssigned {
+                    item: id_of_item,
+                    assignee,
+                    previous: item.assignee.clone(),
+                }),
+            )
+        }
+        Command::Progress {
+            item: id_of_item,
+            percent,
+            note,
+        } => {
+            let item = item_of(id_of_item)?;
+            if percent > 100 {
+                return Err(invalid("percent", "0 to 100"));
+            }
+            draft(
+                item.unit.clone(),
+                Some(item.state_event),
+                Known::ItemProgressed(ItemProgressed {
+                    item: id_of_item,
+                    percent,
+                    note,
+                }),
+            )
+        }
+        Command::Extend {
+            item: id_of_item,
+            deadline,
+            reason,
+        } => {
+            let item = item_of(id_of_item)?;
+            if reason.trim().is_empty() {
+                return Err(invalid("reason", "an extension needs a reason"));
+            }
+            if item.deadline.is_some_and(|current| deadline <= current) {
+                return Err(invalid(
+                    "deadline",
+                    "a new deadline must be later than the current one",
+                ));
+            }
+            draft(
+                item.unit.clone(),
+                Some(item.deadline_event),
+                Known::ItemExtended(ItemExtended {
+                    item: id_of_item,
+                    deadline,
+                    previous: item.deadline,
+                    reason,
+                }),
+            )
+        }
+        Command::Comment {
+            item: id_of_item,
+            text,
+        } => {
+            let item = item_of(id_of_item)?;
+            if text.trim().is_empty() {
+                return Err(invalid("text", "the comment is empty"));
+            }
+            draft(
+                item.unit.clone(),
+                Some(item.state_event),
+                Known::ItemCommented(ItemCommented {
+                    item: id_of_item,
+                    text,
+                }),
+            )
+        }
+        Command::Link {
+            item: id_of_item,
+            parent,
+            indicator,
+        } => {
+            let item = item_of(id_of_item)?;
+            if let Some(parent) = parent {
+                item_of(parent)?;
+            }
+            if let Some(indicator) = &indicator {
+                if !state.indicators.contains_key(indicator) {
+                    return Err(invalid("indicator", format!("no indicator {indicator:?}")));
+                }
+            }
+            draft(
+                item.unit.clone(),
+                Some(item.state_event),
+                Known::ItemLinked(ItemLinked {
+                    item: id_of_item,
+                    parent,
+                    indicator,
+                }),
+            )
+        }
+        Command::Resolve {
+            item: id_of_item,
+            conflict,
+            note,
+        } => {
+            let item = item_of(id_of_item)?;
+            if note.trim().is_empty() {
+                return Err(invalid("note", "record what was decided"));
+            }
+            draft(
+                item.unit.clone(),
+                Some(item.state_event),
+                Known::ConflictResolved(ConflictResolved {
+                    item: id_of_item,
+                    conflict,
+                    note,
+                }),
+            )
+        }
+        Command::DefineIndicator {
+            id: code,
+            name,
+            measure,
+            target_milli,
+            period,
+            unit,
+        } => draft(
+            unit,
+            None,
+            Known::IndicatorDefined(IndicatorDefined {
+                id: code,
+                name,
+                measure,
+                target_milli,
+                period,
+            }),
+        ),
+        Command::ReportIndicator {
+            id: code,
+            value_milli,
+            note,
+        } => {
+            let indicator = state
+                .indicators
+                .get(&code)
+                .ok_or_else(|| invalid("indicator", format!("no indicator {code:?}")))?;
+            draft(
+                indicator.unit.clone(),
+                None,
+                Known::IndicatorReported(IndicatorReported {
+                    id: code,
+                    value_milli,
+                    note,
+                }),
+            )
+        }
+    };
+    dry_run(state, &planned, now_ms)?;
+    Ok(planned)
+}
+
+fn is_role(role: &str) -> bool {
+    !role.is_empty()
+        && role
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn definition_of<'a>(state: &'a State, item: &Item) -> Result<&'a Definition, CommandError> {
+    lookup(&state.workflows, &item.workflow, item.version).ok_or_else(|| {
+        CommandError::Refused(format!(
+            "workflow {} version {} is not known on this node yet",
+            item.workflow, item.version
+        ))
+    })
+}
+
+fn check_transition(
+    definition: &Definition,
+    item: &Item,
+    transition: &str,
+) -> Result<(), CommandError> {
+    if definition.is_terminal(&item.state) {
+        return Err(CommandError::Finished {
+            state: item.state.clone(),
+        });
+    }
+    let leaves_here = definition
+        .transition(transition)
+        .is_some_and(|found| found.from.contains(&item.state));
+    if !leaves_here {
+        let available: Vec<String> = definition
+            .transitions_from(&item.state)
+            .map(|found| found.id.clone())
+            .collect();
+        return Err(CommandError::NotNow {
+            transition: transition.to_owned(),
+            state: item.state.clone(),
+            available: available.join(", "),
+        });
+    }
+    Ok(())
+}
+
+/// Folds the planned event into a scratch copy of what it touches, with the fold's own rules.
+fn dry_run(state: &State, planned: &Draft, now_ms: u64) -> Result<(), CommandError> {
+    let event = Event {
+        format: ENVELOPE_FORMAT,
+        id: planned.id,
+        origin: NodeId([0; 32]),
+        seq: Seq(1),
+        prev: Hash::ZERO,
+        hlc: Hlc {
+            wall_ms: now_ms,
+            logical: 0,
+        },
+        actor: planned.actor.clone(),
+        unit: planned.unit.clone(),
+        seen: planned.seen,
+        body: planned.body.clone(),
+    };
+    let crate::body::Decoded::Known(known) = Known::from_body(&event.body) else {
+        return Err(CommandError::Refused("the event does not encode".into()));
+    };
+    if let Some(id) = known.item() {
+        // Only the item changes: fold into a copy of it.
+        let mut scratch = State {
+            registry: state.registry.clone(),
+            workflows: state.workflows.clone(),
+            ..State::default()
+        };
+        let Some(item) = state.items.get(&id) else {
+            return Err(CommandError::UnknownItem(id));
+        };
+        scratch.items.insert(id, item.clone());
+        scratch.apply(&event);
+        let after = &scratch.items[&id];
+        return match after.history.last().map(|entry| &entry.outcome) {
+            Some(Outcome::Applied) => Ok(()),
+            Some(Outcome::Late) => Err(CommandError::Finished {
+                state: item.state.clone(),
+            }),
+            Some(Outcome::Conflict) => Err(CommandError::Refused(
+                "the item changed meanwhile; look at it again".into(),
+            )),
+            Some(Outcome::Refused(reason)) => Err(not_allowed(state, item, &known, reason)),
+            None => Err(CommandError::Refused(
+                "the event did not reach the item".into(),
+            )),
+        };
+    }
+    let mut scratch = State {
+        registry: state.registry.clone(),
+        workflows: state.workflows.clone(),
+        indicators: state.indicators.clone(),
+        ..State::default()
+    };
+    if let Known::ItemCreated(_) = known {
+        if state.items.contains_key(&planned.id) {
+            return Err(CommandError::Refused("an item with this id exists".into()));
+        }
+    }
+    scratch.apply(&event);
+    match scratch.refused.get(&planned.id) {
+        None => Ok(()),
+        Some(reason) => Err(CommandError::Refused(reason.clone())),
+    }
+}
+
+/// A refusal, with who may do it instead when the definition says.
+fn not_allowed(state: &State, item: &Item, known: &Known, reason: &str) -> CommandError {
+    let transition = match known {
+        Known::ItemFired(body) => Some(&body.transition),
+        Known::ItemVoted(body) => Some(&body.transition),
+        _ => None,
+    };
+    let who = transition
+        .and_then(|transition| {
+            lookup(&state.workflows, &item.workflow, item.version)?.transition(transition)
+        })
+        .map(|transition| who_may(state, item, &transition.who));
+    match who {
+        Some(who) => CommandError::NotAllowed {
+            reason: reason.to_owned(),
+            who,
+        },
+        None => CommandError::NotAllowed {
+            reason: reason.to_owned(),
+            who: who_may(
+                state,
+                item,
+                &Who::OneOf(vec![
+                    RoleRef::Assignee,
+                    RoleRef::Creator,
+                    RoleRef::InLine("bi-thu".into()),
+                    RoleRef::InLine("truong-ban".into()),
+                ]),
+            ),
+        },
+    }
+}
