@@ -87,8 +87,17 @@ pub const ROLES: &[(&str, &str, &str)] = &[
     ("tao-van-khanh", VILLAGE_PHIENG_PHAT, "truong-ban"),
 ];
 
-/// The action-program tasks named in the notice: (work, unit, lead unit, assignee, deadline).
-pub const PROGRAM: &[(&str, &str, &str, &str, (i32, u32, u32))] = &[
+/// One task of the program: (work, unit, lead unit, assignee, deadline as year, month, day).
+pub type ProgramTask = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    (i32, u32, u32),
+);
+
+/// The action-program tasks named in the notice.
+pub const PROGRAM: &[ProgramTask] = &[
     (
         "Phòng, chống dịch tả lợn châu Phi trên đàn vật nuôi",
         VILLAGE_NA_RI,

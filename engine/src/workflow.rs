@@ -470,7 +470,7 @@ impl Definition {
                     "after_days must be at least 1",
                 ));
             }
-            if escalation.to_role.is_none() == !escalation.to_parent {
+            if escalation.to_role.is_some() == escalation.to_parent {
                 errors.push(lines.error(
                     escalation.after_days.span(),
                     "an escalation goes either to_role = \"...\" or to_parent = true",
