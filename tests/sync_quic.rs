@@ -135,6 +135,7 @@ fn serve(site: Site, child: &Site, directory: Arc<Units>) -> Parent {
     tokio::spawn(daemon::serve(
         endpoint.clone(),
         node.clone(),
+        None,
         std::future::pending(),
     ));
     Parent {
@@ -434,9 +435,14 @@ async fn a_watching_child_is_live_and_reconnects_after_the_parent_restarts() {
         let endpoint = transport::server_endpoint(addr, &commune.key, admission.clone()).unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let local = endpoint.local_addr().unwrap();
-        tokio::spawn(daemon::serve(endpoint, parent_node.clone(), async move {
-            let _ = stopped.await;
-        }));
+        tokio::spawn(daemon::serve(
+            endpoint,
+            parent_node.clone(),
+            None,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         (local, stop)
     };
     let (addr, stop_parent) = start_parent("127.0.0.1:0".parse().unwrap());

@@ -134,7 +134,7 @@ async fn catch_up(
         units.clone(),
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(daemon::serve(server, parent_node, async move {
+    let serving = tokio::spawn(daemon::serve(server, parent_node, None, async move {
         let _ = stopped.await;
     }));
 

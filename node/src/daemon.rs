@@ -15,6 +15,8 @@ use nhip_protocol::{CloseCode, Config, Directory, Side, Sync, SyncEvent, TreeSco
 use quinn::Endpoint;
 use tokio::sync::{Semaphore, watch};
 
+use crate::enroll;
+use crate::home::Home;
 use crate::limits::{BACKOFF_FIRST_MS, BACKOFF_MAX_MS, CONNECTIONS_MAX, REFUSALS_REMEMBERED_MAX};
 use crate::transport::{self, LinkReport, Mode, TransportError, now_ms};
 
@@ -159,8 +161,15 @@ pub struct Parent {
     pub node: NodeId,
 }
 
-/// Accepts children until `shutdown` completes; each admitted child gets a live link.
-pub async fn serve(endpoint: Endpoint, node: Node, shutdown: impl Future<Output = ()>) {
+/// Accepts children until `shutdown` completes; each admitted child gets a live link. With a
+/// `home`, a key that is not yet an enrolled child (admitted because an invitation is open) may
+/// only redeem an invitation.
+pub async fn serve(
+    endpoint: Endpoint,
+    node: Node,
+    home: Option<Arc<Home>>,
+    shutdown: impl Future<Output = ()>,
+) {
     let slots = Arc::new(Semaphore::new(CONNECTIONS_MAX));
     tokio::pin!(shutdown);
     loop {
@@ -176,6 +185,7 @@ pub async fn serve(endpoint: Endpoint, node: Node, shutdown: impl Future<Output 
             continue;
         };
         let node = node.clone();
+        let home = home.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let Ok(connection) = incoming.await else {
@@ -184,6 +194,12 @@ pub async fn serve(endpoint: Endpoint, node: Node, shutdown: impl Future<Output 
             let Some(peer) = transport::peer_node(&connection) else {
                 return;
             };
+            if let Some(home) = home {
+                if !home.admission().is_child(&peer) {
+                    enroll::serve_enrollment(&home, connection, peer).await;
+                    return;
+                }
+            }
             let Some(child_unit) = node.directory.unit_of(&peer) else {
                 connection.close(quinn::VarInt::from_u32(3), b"unknown unit for this node");
                 return;

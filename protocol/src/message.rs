@@ -20,6 +20,29 @@ pub enum Message {
     CaughtUp,
     /// The sender is closing the connection; `code` says why.
     Close(Close),
+    /// A new child redeems an invitation (the only message a not-yet-enrolled key may send).
+    Enroll(Enroll),
+    /// The parent's answer to [`Message::Enroll`].
+    Enrolled(Enrolled),
+}
+
+/// A child redeems its one-time invitation.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Enroll {
+    /// The invitation's secret.
+    #[serde(with = "serde_bytes")]
+    pub secret: [u8; 32],
+    /// The unit the invitation is for.
+    pub unit: UnitId,
+}
+
+/// Whether an enrollment succeeded.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Enrolled {
+    /// Accepted or not.
+    pub accepted: bool,
+    /// Why not, in words.
+    pub reason: String,
 }
 
 /// Who a node is and what it speaks.

@@ -342,6 +342,10 @@ impl Sync {
         log: &dyn EventLog,
     ) -> Result<(), Fatal> {
         match (self.phase, message) {
+            (_, Message::Enroll(_) | Message::Enrolled(_)) => Err(Fatal::new(
+                CloseCode::UnexpectedMessage,
+                "enrollment messages belong to an enrollment connection, not to sync",
+            )),
             (Phase::Greeting, Message::Hello(hello)) => self.handle_hello(hello, log),
             (Phase::Greeting, other) => Err(Fatal::new(
                 CloseCode::UnexpectedMessage,
@@ -743,5 +747,7 @@ fn name(message: &Message) -> &'static str {
         Message::Ack(_) => "Ack",
         Message::CaughtUp => "CaughtUp",
         Message::Close(_) => "Close",
+        Message::Enroll(_) => "Enroll",
+        Message::Enrolled(_) => "Enrolled",
     }
 }

@@ -1,0 +1,526 @@
+//! `nhip demo`: a province hub, Bình Lư commune and two villages, each a real node with its own
+//! key and redb log in a temporary folder, enrolled with one-time invitations and syncing over
+//! QUIC on loopback. The commune loads its action program; a village works offline while the
+//! hub cancels one of its tasks; the link comes back; the conflict shows.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use nhip_engine::command::Command;
+use nhip_engine::{Date, EventId, PersonId, UnitId};
+
+use crate::cli::Failure;
+use crate::daemon::{self, Parent};
+use crate::enroll;
+use crate::home::Home;
+use crate::texts::Texts;
+use crate::transport::{self, Mode, now_ms};
+
+fn fail(message: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: 1,
+        message: message.to_string(),
+    }
+}
+
+fn unit(code: &str) -> UnitId {
+    // Invariant: the demo's codes are valid.
+    UnitId::new(code).expect("valid demo unit")
+}
+
+fn person(code: &str) -> PersonId {
+    // Invariant: the demo's codes are valid.
+    PersonId::new(code).expect("valid demo person")
+}
+
+struct Running {
+    home: Arc<Home>,
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start(home: Home) -> Result<Running, Failure> {
+    let home = Arc::new(home);
+    let endpoint = transport::server_endpoint(
+        "127.0.0.1:0".parse().map_err(fail)?,
+        &home.key,
+        home.admission(),
+    )
+    .map_err(fail)?;
+    let addr = endpoint.local_addr().map_err(fail)?;
+    let node = daemon::Node::new(
+        home.key.clone(),
+        home.config.unit.clone(),
+        home.log.clone(),
+        home.directory(),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(daemon::serve(
+        endpoint,
+        node,
+        Some(home.clone()),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Ok(Running {
+        home,
+        addr,
+        stop,
+        task,
+    })
+}
+
+/// Creates a child node in `dir` from an invitation by `parent`, and joins.
+async fn child(
+    dir: &Path,
+    parent: &Running,
+    code: &str,
+    name: &str,
+    admin: &str,
+    admin_name: &str,
+) -> Result<Home, Failure> {
+    let invite = enroll::invite(
+        &parent.home,
+        &unit(code),
+        name,
+        Some((&person(admin), admin_name)),
+        &parent.addr.to_string(),
+        1,
+    )
+    .map_err(fail)?;
+    let mut home = Home::create(dir, unit(code), person(admin)).map_err(fail)?;
+    enroll::join(&mut home, &invite).await.map_err(fail)?;
+    Ok(home)
+}
+
+/// One sync of `home` with its parent.
+async fn sync(home: &Home) -> Result<(u64, u64), Failure> {
+    let parent = home
+        .config
+        .parent
+        .as_ref()
+        .ok_or_else(|| fail("no parent"))?;
+    let link = Parent {
+        addr: enroll::resolve(&parent.addr).map_err(fail)?,
+        node: nhip_engine::NodeId::from_hex(&parent.node).ok_or_else(|| fail("parent key"))?,
+    };
+    let node = daemon::Node::new(
+        home.key.clone(),
+        home.config.unit.clone(),
+        home.log.clone(),
+        home.directory(),
+    );
+    let endpoint =
+        transport::client_endpoint("127.0.0.1:0".parse().map_err(fail)?, &home.key, link.node)
+            .map_err(fail)?;
+    let report = daemon::sync_with_parent(&endpoint, &node, &link, Mode::Once)
+        .await
+        .map_err(fail)?;
+    endpoint.wait_idle().await;
+    Ok((report.delivered, report.received))
+}
+
+fn act(home: &Home, who: &str, command: Command) -> Result<EventId, Failure> {
+    home.act(&person(who), command).map_err(fail)
+}
+
+fn fire(
+    home: &Home,
+    who: &str,
+    item: EventId,
+    transition: &str,
+    note: &str,
+) -> Result<EventId, Failure> {
+    act(
+        home,
+        who,
+        Command::Fire {
+            item,
+            transition: transition.into(),
+            note: note.into(),
+        },
+    )
+}
+
+/// Runs the demo; with `exit`, returns after the summary instead of serving until Ctrl-C.
+pub fn run(texts: Texts, exit: bool) -> Result<(), Failure> {
+    let dir = std::env::temp_dir().join(format!("nhip-demo-{}", std::process::id()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    let outcome = runtime.block_on(story(&dir, texts, exit));
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
+async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
+    println!("{}", texts.demo_intro(&dir.display().to_string()));
+    let step = |text: &str| println!("{}", texts.demo_step(text));
+
+    // The province hub and its administrator.
+    let hub = Home::create(
+        &dir.join("lai-chau"),
+        unit("lai-chau"),
+        person("admin-tinh"),
+    )
+    .map_err(fail)?;
+    for command in [
+        Command::AssignRole {
+            person: person("admin-tinh"),
+            unit: unit("lai-chau"),
+            role: "quan-tri".into(),
+        },
+        Command::DefineUnit {
+            unit: unit("lai-chau"),
+            name: "Tỉnh Lai Châu".into(),
+            kind: "hub".into(),
+        },
+        Command::RegisterPerson {
+            person: person("nguyen-ngoc-vinh"),
+            name: "Nguyễn Ngọc Vinh".into(),
+            unit: unit("lai-chau"),
+        },
+        Command::AssignRole {
+            person: person("nguyen-ngoc-vinh"),
+            unit: unit("lai-chau"),
+            role: "lanh-dao".into(),
+        },
+    ] {
+        act(&hub, "admin-tinh", command)?;
+    }
+    let hub = start(hub).await?;
+    step("Nút tỉnh Lai Châu đã chạy / the province hub is up");
+
+    // Bình Lư commune joins with a one-time invitation and learns its registry from the hub.
+    let commune = child(
+        &dir.join("binh-lu"),
+        &hub,
+        "lai-chau/binh-lu",
+        "Xã Bình Lư",
+        "ta-thi-dung",
+        "Tạ Thị Dung",
+    )
+    .await?;
+    sync(&commune).await?;
+    write_commune_registry(&commune)?;
+    let commune = start(commune).await?;
+    step("Xã Bình Lư gia nhập bằng tệp mời / Bình Lư commune joined with an invitation");
+
+    let na_ri = child(
+        &dir.join("na-ri"),
+        &commune,
+        "lai-chau/binh-lu/ban-na-ri",
+        "Bản Nà Ri",
+        "lo-van-pao",
+        "Lò Văn Pao",
+    )
+    .await?;
+    let phieng = child(
+        &dir.join("phieng-phat"),
+        &commune,
+        "lai-chau/binh-lu/ban-phieng-phat",
+        "Bản Phiêng Phát",
+        "tao-van-khanh",
+        "Tao Văn Khánh",
+    )
+    .await?;
+    step("Hai bản gia nhập xã / two villages joined the commune");
+
+    // The commune loads its program (deadlines around today: some due soon, one already late).
+    let today = Date::from_unix_ms(now_ms());
+    let program = [
+        (
+            "Phòng, chống dịch tả lợn châu Phi trên đàn vật nuôi",
+            "lai-chau/binh-lu/ban-na-ri",
+            "lo-van-pao",
+            30,
+        ),
+        (
+            "Thu gom, xử lý triệt để rác thải sinh hoạt tại bản",
+            "lai-chau/binh-lu/ban-na-ri",
+            "lo-van-pao",
+            20,
+        ),
+        (
+            "Thu gom, xử lý triệt để rác thải sinh hoạt tại bản",
+            "lai-chau/binh-lu/ban-phieng-phat",
+            "tao-van-khanh",
+            -3,
+        ),
+        (
+            "Củng cố chi bộ bản còn hạn chế, yếu kém",
+            "lai-chau/binh-lu/ban-phieng-phat",
+            "tao-van-khanh",
+            5,
+        ),
+        (
+            "Hoàn thiện Chương trình hành động, bổ sung phụ lục nhiệm vụ",
+            "lai-chau/binh-lu",
+            "lo-thi-mai",
+            14,
+        ),
+        (
+            "Xây dựng nghị quyết chuyên đề về 03 nhiệm vụ đột phá chiến lược",
+            "lai-chau/binh-lu",
+            "vang-a-sinh",
+            45,
+        ),
+    ];
+    let mut tasks = Vec::new();
+    for (title, at, assignee, days) in program {
+        tasks.push(act(
+            &commune.home,
+            "ta-thi-dung",
+            Command::CreateItem {
+                workflow: "task".into(),
+                unit: unit(at),
+                title: title.into(),
+                description: String::new(),
+                lead_unit: None,
+                coordinating: Vec::new(),
+                assignee: Some(person(assignee)),
+                deadline: Some(today.plus_days(days)),
+                parent: None,
+                indicator: None,
+            },
+        )?);
+    }
+    act(
+        &commune.home,
+        "nguyen-tien-thinh",
+        Command::DefineIndicator {
+            id: "ty-le-thu-gom-rac".into(),
+            name: "Tỷ lệ hộ được thu gom rác thải".into(),
+            measure: "%".into(),
+            target_milli: 100_000,
+            period: "2025".into(),
+            unit: unit("lai-chau/binh-lu"),
+        },
+    )?;
+    act(
+        &commune.home,
+        "nguyen-tien-thinh",
+        Command::ReportIndicator {
+            id: "ty-le-thu-gom-rac".into(),
+            value_milli: 82_000,
+            note: "Quý IV".into(),
+        },
+    )?;
+    sync(&na_ri).await?;
+    sync(&phieng).await?;
+    sync_commune(&commune.home).await?;
+    step(
+        "Xã giao 6 nhiệm vụ; các bản và tỉnh đã nhận / the commune assigned 6 tasks; villages and hub have them",
+    );
+
+    // Nà Ri goes offline and works; meanwhile the hub cancels Nà Ri's waste task.
+    fire(
+        &na_ri,
+        "lo-van-pao",
+        tasks[0],
+        "start",
+        "Bắt đầu tiêu độc khử trùng",
+    )?;
+    act(
+        &na_ri,
+        "lo-van-pao",
+        Command::Progress {
+            item: tasks[0],
+            percent: 60,
+            note: "Đã tiêu độc 42 chuồng trại".into(),
+        },
+    )?;
+    fire(&na_ri, "lo-van-pao", tasks[1], "start", "")?;
+    fire(
+        &na_ri,
+        "lo-van-pao",
+        tasks[1],
+        "complete",
+        "Cả bản đã có điểm tập kết rác",
+    )?;
+    fire(
+        &hub.home,
+        "nguyen-ngoc-vinh",
+        tasks[1],
+        "cancel",
+        "Gộp vào đề án vệ sinh môi trường của tỉnh",
+    )?;
+    act(
+        &phieng,
+        "tao-van-khanh",
+        Command::Progress {
+            item: tasks[3],
+            percent: 30,
+            note: "Đã họp chi bộ".into(),
+        },
+    )?;
+    step(
+        "Bản Nà Ri mất mạng, vẫn làm việc; tỉnh hủy cùng nhiệm vụ đó / Nà Ri works offline; the hub cancels the same task",
+    );
+
+    // The link comes back.
+    let (up, _) = sync(&na_ri).await?;
+    sync(&phieng).await?;
+    sync_commune(&commune.home).await?;
+    sync(&na_ri).await?;
+    step(&format!(
+        "Có mạng trở lại: Nà Ri gửi {up} sự kiện; tất cả đã đồng bộ / the link is back: Nà Ri sent {up} events; all synced"
+    ));
+
+    // The summary, from the hub.
+    let state = hub.home.state().map_err(fail)?;
+    println!();
+    println!(
+        "{:<34} {:>5} {:>8} {:>9} {:>8}",
+        "Đơn vị / unit", "việc", "quá hạn", "chờ duyệt", "xung đột"
+    );
+    for code in [
+        "lai-chau",
+        "lai-chau/binh-lu",
+        "lai-chau/binh-lu/ban-na-ri",
+        "lai-chau/binh-lu/ban-phieng-phat",
+    ] {
+        let summary = state.summary(&unit(code), today);
+        let name = state
+            .registry
+            .units
+            .get(&unit(code))
+            .map_or(code.to_owned(), |u| u.name.clone());
+        println!(
+            "{:<34} {:>5} {:>8} {:>9} {:>8}",
+            name, summary.items, summary.overdue, summary.waiting_approval, summary.open_conflicts
+        );
+    }
+    for (id, item) in &state.items {
+        for conflict in item.open_conflicts() {
+            let loser = item
+                .history
+                .iter()
+                .find(|entry| entry.event == conflict.event);
+            let winner = item
+                .history
+                .iter()
+                .find(|entry| entry.event == conflict.against);
+            println!();
+            println!(
+                "Xung đột / conflict on \"{}\" ({})",
+                item.title,
+                &id.0.simple().to_string()[24..]
+            );
+            if let Some(winner) = winner {
+                println!("  giữ / stands: {} — {}", winner.actor, winner.summary);
+            }
+            if let Some(loser) = loser {
+                println!("  thua / lost:  {} — {}", loser.actor, loser.summary);
+            }
+        }
+    }
+    let hashes = [
+        hub.home.state().map_err(fail)?.hash(),
+        commune.home.state().map_err(fail)?.hash(),
+    ];
+    println!();
+    println!("Mã băm trạng thái tỉnh / hub state hash:     {}", hashes[0]);
+    println!("Mã băm trạng thái xã / commune state hash:   {}", hashes[1]);
+    if exit {
+        for running in [commune, hub] {
+            let _ = running.stop.send(());
+            let _ = running.task.await;
+        }
+        return Ok(());
+    }
+    println!("{}", texts.demo_serving(&hub.addr.to_string()));
+    let _ = tokio::signal::ctrl_c().await;
+    for running in [commune, hub] {
+        let _ = running.stop.send(());
+        let _ = running.task.await;
+    }
+    println!("{}", texts.stopped());
+    Ok(())
+}
+
+/// The commune syncs with the hub (it is serving its villages at the same time).
+async fn sync_commune(commune: &Home) -> Result<(), Failure> {
+    sync(commune).await.map(|_| ())
+}
+
+fn write_commune_registry(commune: &Home) -> Result<(), Failure> {
+    let admin = "ta-thi-dung";
+    let units = [
+        ("lai-chau/binh-lu", "Xã Bình Lư", "commune"),
+        (
+            "lai-chau/binh-lu/bch",
+            "Ban Chấp hành Đảng bộ xã",
+            "committee",
+        ),
+        (
+            "lai-chau/binh-lu/ban-xay-dung-dang",
+            "Ban Xây dựng Đảng",
+            "board",
+        ),
+        ("lai-chau/binh-lu/ubnd", "Ủy ban nhân dân xã", "committee"),
+    ];
+    for (code, name, kind) in units {
+        act(
+            commune,
+            admin,
+            Command::DefineUnit {
+                unit: unit(code),
+                name: name.into(),
+                kind: kind.into(),
+            },
+        )?;
+    }
+    let people = [
+        (
+            "nguyen-tien-thinh",
+            "Nguyễn Tiến Thịnh",
+            "lai-chau/binh-lu",
+            "bi-thu",
+        ),
+        (
+            "ta-thi-dung",
+            "Tạ Thị Dung",
+            "lai-chau/binh-lu",
+            "pho-bi-thu",
+        ),
+        (
+            "lo-thi-mai",
+            "Lò Thị Mai",
+            "lai-chau/binh-lu/ban-xay-dung-dang",
+            "truong-ban",
+        ),
+        (
+            "vang-a-sinh",
+            "Vàng A Sinh",
+            "lai-chau/binh-lu/ubnd",
+            "chu-tich",
+        ),
+    ];
+    for (code, name, at, role) in people {
+        act(
+            commune,
+            admin,
+            Command::RegisterPerson {
+                person: person(code),
+                name: name.into(),
+                unit: unit("lai-chau/binh-lu"),
+            },
+        )?;
+        act(
+            commune,
+            admin,
+            Command::AssignRole {
+                person: person(code),
+                unit: unit(at),
+                role: role.into(),
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,311 @@
+//! Enrollment: a parent invites a child with a one-time file; the child redeems it on first
+//! contact, which pins the parent's key on the child and the child's key on the parent.
+//!
+//! While an invitation is open, the parent's TLS admits unknown keys — but such a connection
+//! may do nothing but redeem an invitation (one `Enroll` frame, one `Enrolled` answer). Once
+//! no invitation is open, unknown keys fail the handshake.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use nhip_engine::command::Command;
+use nhip_engine::{NodeId, UnitId};
+use nhip_protocol::frame;
+use nhip_protocol::message::{Enroll, Enrolled, Message};
+use quinn::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Child, Invite, ParentConfig};
+use crate::home::{Home, HomeError};
+use crate::transport::{self, TransportError, now_ms};
+
+/// How long an enrollment exchange may take.
+const ENROLL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The invitation file handed to a child.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct InviteFile {
+    /// Where the parent listens.
+    pub parent_addr: String,
+    /// The parent's key, hex.
+    pub parent_node: String,
+    /// The parent's unit.
+    pub parent_unit: UnitId,
+    /// The child's unit.
+    pub unit: UnitId,
+    /// The one-time secret, hex.
+    pub secret: String,
+    /// Expiry, ms since the epoch.
+    pub expires_ms: u64,
+}
+
+/// Why enrollment failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollError {
+    /// A node-folder problem.
+    #[error(transparent)]
+    Home(#[from] HomeError),
+    /// The link failed.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The invitation file is not valid.
+    #[error("the invitation file is not valid: {0}")]
+    BadFile(String),
+    /// The invitation expired.
+    #[error("the invitation expired")]
+    Expired,
+    /// The parent refused.
+    #[error("{0}")]
+    Refused(String),
+    /// The unit is not below this node's unit.
+    #[error("{child} is not below {parent}")]
+    NotBelow {
+        /// The child's unit.
+        child: String,
+        /// This node's unit.
+        parent: String,
+    },
+}
+
+/// Creates an invitation for `unit` below this node, valid for `days`, reachable at `addr`.
+/// Records the unit (and, if given, its administrator) in the registry.
+pub fn invite(
+    home: &Home,
+    unit: &UnitId,
+    unit_name: &str,
+    admin: Option<(&nhip_engine::PersonId, &str)>,
+    addr: &str,
+    days: u64,
+) -> Result<InviteFile, EnrollError> {
+    if unit == &home.config.unit || !unit.is_within(&home.config.unit) {
+        return Err(EnrollError::NotBelow {
+            child: unit.to_string(),
+            parent: home.config.unit.to_string(),
+        });
+    }
+    let me = home.config.person.clone();
+    let state = home.state()?;
+    if !state.registry.units.contains_key(unit) {
+        home.act_on(
+            &state,
+            &me,
+            Command::DefineUnit {
+                unit: unit.clone(),
+                name: unit_name.to_owned(),
+                kind: "unit".into(),
+            },
+        )?;
+    }
+    if let Some((person, name)) = admin {
+        home.act(
+            &me,
+            Command::RegisterPerson {
+                person: person.clone(),
+                name: name.to_owned(),
+                unit: unit.clone(),
+            },
+        )?;
+        home.act(
+            &me,
+            Command::AssignRole {
+                person: person.clone(),
+                unit: unit.clone(),
+                role: nhip_engine::registry::ADMIN_ROLE.into(),
+            },
+        )?;
+    }
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|error| EnrollError::BadFile(error.to_string()))?;
+    let expires_ms = now_ms() + days * 24 * 60 * 60 * 1000;
+    let mut invites = home.invites()?;
+    invites.invites.push(Invite {
+        unit: unit.clone(),
+        secret_hash: blake3::hash(&secret).to_hex().to_string(),
+        expires_ms,
+        used: false,
+    });
+    home.save_invites(&invites)?;
+    Ok(InviteFile {
+        parent_addr: addr.to_owned(),
+        parent_node: home.node().to_hex(),
+        parent_unit: home.config.unit.clone(),
+        unit: unit.clone(),
+        secret: NodeId(secret).to_hex(),
+        expires_ms,
+    })
+}
+
+/// Reads an invitation file.
+pub fn read_invite(path: &Path) -> Result<InviteFile, EnrollError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| EnrollError::BadFile(format!("{}: {error}", path.display())))?;
+    toml::from_str(&text).map_err(|error| EnrollError::BadFile(error.to_string()))
+}
+
+/// The child's side: connects to the parent pinned in `invite`, redeems it, and pins the
+/// parent in the child's configuration.
+pub async fn join(home: &mut Home, invite: &InviteFile) -> Result<(), EnrollError> {
+    if invite.expires_ms < now_ms() {
+        return Err(EnrollError::Expired);
+    }
+    let parent = NodeId::from_hex(&invite.parent_node)
+        .ok_or_else(|| EnrollError::BadFile("parent_node is not a key".into()))?;
+    let secret = NodeId::from_hex(&invite.secret)
+        .ok_or_else(|| EnrollError::BadFile("secret is not 64 hex digits".into()))?
+        .0;
+    let addr: SocketAddr = resolve(&invite.parent_addr)?;
+    let endpoint = transport::client_endpoint(unspecified_for(&addr), &home.key, parent)?;
+    let exchange = async {
+        let connection = transport::connect(&endpoint, addr).await?;
+        let (mut send, mut recv) = connection
+            .open_bi()
+            .await
+            .map_err(|error| TransportError::Link(error.to_string()))?;
+        let request = frame::encode(&Message::Enroll(Enroll {
+            secret,
+            unit: invite.unit.clone(),
+        }));
+        send.write_all(&request)
+            .await
+            .map_err(|error| TransportError::Link(error.to_string()))?;
+        let _ = send.finish();
+        let answer = read_frame(&mut recv).await?;
+        connection.close(quinn::VarInt::from_u32(0), b"enrolled");
+        Ok::<_, TransportError>(answer)
+    };
+    let answer = tokio::time::timeout(ENROLL_TIMEOUT, exchange)
+        .await
+        .map_err(|_| TransportError::Link("the parent did not answer in time".into()))??;
+    endpoint.wait_idle().await;
+    match answer {
+        Message::Enrolled(Enrolled { accepted: true, .. }) => {
+            home.config.parent = Some(ParentConfig {
+                addr: invite.parent_addr.clone(),
+                node: invite.parent_node.clone(),
+                unit: invite.parent_unit.clone(),
+            });
+            home.save_config()?;
+            Ok(())
+        }
+        Message::Enrolled(Enrolled { reason, .. }) => Err(EnrollError::Refused(reason)),
+        _ => Err(EnrollError::Refused(
+            "the parent answered something else".into(),
+        )),
+    }
+}
+
+/// The parent's side, for a connection from a key that is not an enrolled child.
+pub async fn serve_enrollment(home: &Home, connection: Connection, peer: NodeId) {
+    let outcome = async {
+        let (mut send, mut recv) = connection
+            .accept_bi()
+            .await
+            .map_err(|error| TransportError::Link(error.to_string()))?;
+        let request = read_frame(&mut recv).await?;
+        let answer = match request {
+            Message::Enroll(enroll) => redeem(home, peer, &enroll),
+            _ => Enrolled {
+                accepted: false,
+                reason: "this node is not enrolled here; only an invitation may be redeemed".into(),
+            },
+        };
+        send.write_all(&frame::encode(&Message::Enrolled(answer)))
+            .await
+            .map_err(|error| TransportError::Link(error.to_string()))?;
+        let _ = send.finish();
+        let _ = tokio::time::timeout(Duration::from_secs(2), send.stopped()).await;
+        Ok::<_, TransportError>(())
+    };
+    let _ = tokio::time::timeout(ENROLL_TIMEOUT, outcome).await;
+    connection.close(quinn::VarInt::from_u32(0), b"");
+}
+
+fn redeem(home: &Home, peer: NodeId, enroll: &Enroll) -> Enrolled {
+    let refused = |reason: &str| Enrolled {
+        accepted: false,
+        reason: reason.to_owned(),
+    };
+    let Ok(mut invites) = home.invites() else {
+        return refused("the parent cannot read its invitations");
+    };
+    let hash = blake3::hash(&enroll.secret).to_hex().to_string();
+    let now = now_ms();
+    let Some(invite) = invites
+        .invites
+        .iter_mut()
+        .find(|invite| invite.secret_hash == hash && invite.unit == enroll.unit)
+    else {
+        return refused("no such invitation");
+    };
+    if invite.used {
+        return refused("this invitation was already used");
+    }
+    if invite.expires_ms < now {
+        return refused("this invitation expired");
+    }
+    invite.used = true;
+    if home.save_invites(&invites).is_err() {
+        return refused("the parent cannot record the invitation as used");
+    }
+    let Ok(mut children) = home.children() else {
+        return refused("the parent cannot read its children");
+    };
+    children.children.push(Child {
+        node: peer.to_hex(),
+        unit: enroll.unit.clone(),
+        revoked: false,
+    });
+    if home.save_children(&children).is_err() {
+        return refused("the parent cannot record the child");
+    }
+    // Record the enrollment as an event, so the nodes above learn the child's unit.
+    let _ = home.act(
+        &home.config.person,
+        Command::EnrollNode {
+            node: peer,
+            unit: enroll.unit.clone(),
+        },
+    );
+    Enrolled {
+        accepted: true,
+        reason: String::new(),
+    }
+}
+
+async fn read_frame(recv: &mut quinn::RecvStream) -> Result<Message, TransportError> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match frame::decode(&buffer) {
+            Ok((message, _)) => return Ok(message),
+            Err(nhip_protocol::FrameError::Incomplete { .. }) => {}
+            Err(error) => return Err(TransportError::Link(error.to_string())),
+        }
+        match recv.read(&mut chunk).await {
+            Ok(Some(len)) => buffer.extend_from_slice(&chunk[..len]),
+            Ok(None) => return Err(TransportError::Link("the stream ended early".into())),
+            Err(error) => return Err(TransportError::Link(error.to_string())),
+        }
+        if buffer.len() > 64 * 1024 {
+            return Err(TransportError::Link("enrollment frame too large".into()));
+        }
+    }
+}
+
+/// Resolves `host:port`.
+pub fn resolve(addr: &str) -> Result<SocketAddr, EnrollError> {
+    use std::net::ToSocketAddrs;
+    addr.to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| EnrollError::BadFile(format!("{addr:?} is not a reachable address")))
+}
+
+/// The any-address of `addr`'s family, for binding a client socket.
+pub fn unspecified_for(addr: &SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V4(_) => "0.0.0.0:0".parse().expect("valid"),
+        SocketAddr::V6(_) => "[::]:0".parse().expect("valid"),
+    }
+}

@@ -1,0 +1,263 @@
+//! Import of the action-program appendix (CSV) and export of items (CSV that Excel opens with
+//! Vietnamese intact, or JSON lines).
+
+use std::io::Write;
+use std::path::Path;
+
+use nhip_engine::command::{self, Command};
+use nhip_engine::{Date, EventId, EventLog, PersonId, UnitId};
+
+use crate::cli::Failure;
+use crate::home::Home;
+use crate::text_search::{fold, normalize};
+use crate::texts::Texts;
+use crate::transport::now_ms;
+
+/// UTF-8 byte order mark: Excel reads a CSV as UTF-8 only when it starts with one.
+const BOM: &str = "\u{feff}";
+
+fn fail(code: u8, message: impl Into<String>) -> Failure {
+    Failure {
+        code,
+        message: message.into(),
+    }
+}
+
+/// The appendix columns, recognised by their folded header (Vietnamese or English).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Column {
+    Work,
+    Person,
+    Lead,
+    Coordinating,
+    Deadline,
+    Unit,
+    Description,
+}
+
+fn column(header: &str) -> Option<Column> {
+    let key = fold(header).replace(['_', '-'], " ");
+    let key = key.trim();
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| key.starts_with(p));
+    if starts(&["cong viec", "noi dung", "nhiem vu", "work", "title", "task"]) {
+        Some(Column::Work)
+    } else if starts(&["don vi chu tri", "chu tri", "lead"]) {
+        Some(Column::Lead)
+    } else if starts(&["don vi phoi hop", "phoi hop", "coordinat"]) {
+        Some(Column::Coordinating)
+    } else if starts(&["nguoi", "can bo", "person", "assignee"]) {
+        Some(Column::Person)
+    } else if starts(&["thoi han", "han", "deadline", "due"]) {
+        Some(Column::Deadline)
+    } else if starts(&["don vi", "unit"]) {
+        Some(Column::Unit)
+    } else if starts(&["mo ta", "ghi chu", "description", "note"]) {
+        Some(Column::Description)
+    } else {
+        None
+    }
+}
+
+/// Imports the appendix in `file`: every row is checked first; if any is wrong, each wrong row
+/// is reported with its number and nothing is imported. Otherwise all rows are written in one
+/// commit.
+pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Result<(), Failure> {
+    let lower = file.to_string_lossy().to_lowercase();
+    if lower.ends_with(".xlsx") || lower.ends_with(".xls") {
+        return Err(fail(
+            1,
+            "XLSX: lưu bảng tính dưới dạng CSV UTF-8 (File → Save As → CSV UTF-8) rồi nhập tệp CSV / save the sheet as CSV UTF-8 and import that",
+        ));
+    }
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| fail(1, format!("{}: {error}", file.display())))?;
+    let text = text.strip_prefix(BOM).unwrap_or(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<Option<Column>> = reader
+        .headers()
+        .map_err(|error| fail(1, error.to_string()))?
+        .iter()
+        .map(column)
+        .collect();
+    if !headers.contains(&Some(Column::Work)) {
+        return Err(fail(
+            1,
+            texts.import_row(1, "cần cột \"Công việc\" / a \"work\" column is needed"),
+        ));
+    }
+    let state = home.state().map_err(|error| fail(6, error.to_string()))?;
+    let now = now_ms();
+    let mut drafts = Vec::new();
+    let mut errors = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let row = index + 2;
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                errors.push(texts.import_row(row, &error.to_string()));
+                continue;
+            }
+        };
+        let cell = |wanted: Column| -> String {
+            headers
+                .iter()
+                .zip(record.iter())
+                .find(|(column, _)| **column == Some(wanted))
+                .map(|(_, value)| normalize(value))
+                .unwrap_or_default()
+        };
+        let parse = || -> Result<Command, String> {
+            let title = cell(Column::Work);
+            let unit_of =
+                |text: &str| UnitId::new(text).map_err(|error| format!("{text:?}: {error}"));
+            let lead = match cell(Column::Lead) {
+                text if text.is_empty() => None,
+                text => Some(unit_of(&text)?),
+            };
+            let unit = match cell(Column::Unit) {
+                text if text.is_empty() => lead.clone().unwrap_or_else(|| home.config.unit.clone()),
+                text => unit_of(&text)?,
+            };
+            let coordinating = cell(Column::Coordinating)
+                .split([';', ','])
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+                .map(unit_of)
+                .collect::<Result<Vec<_>, _>>()?;
+            let assignee = match cell(Column::Person) {
+                text if text.is_empty() => None,
+                text => Some(PersonId::new(&text).map_err(|error| format!("{text:?}: {error}"))?),
+            };
+            let deadline = match cell(Column::Deadline) {
+                text if text.is_empty() => None,
+                text => Some(Date::parse(&text).map_err(|error| error.to_string())?),
+            };
+            Ok(Command::CreateItem {
+                workflow: "task".into(),
+                unit,
+                title,
+                description: cell(Column::Description),
+                lead_unit: lead,
+                coordinating,
+                assignee,
+                deadline,
+                parent: None,
+                indicator: None,
+            })
+        };
+        match parse() {
+            Err(reason) => errors.push(texts.import_row(row, &reason)),
+            Ok(command) => {
+                let id = EventId(uuid::Uuid::now_v7());
+                match command::decide(&state, person, id, now, command) {
+                    Ok(draft) => drafts.push(draft),
+                    Err(error) => errors.push(texts.import_row(row, &texts.command_error(&error))),
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        let mut message = texts.import_refused(errors.len());
+        for error in &errors {
+            message.push_str("\n  ");
+            message.push_str(error);
+        }
+        return Err(fail(1, message));
+    }
+    let count = drafts.len();
+    if count > 0 {
+        home.log
+            .append(&home.key, now, drafts)
+            .map_err(|error| fail(6, error.to_string()))?;
+    }
+    println!("{}", texts.imported(count));
+    Ok(())
+}
+
+/// Exports the items of this node's subtree as CSV (with a BOM) or JSON lines.
+pub fn export(home: &Home, texts: Texts, format: &str, out: Option<&Path>) -> Result<(), Failure> {
+    let state = home.state().map_err(|error| fail(6, error.to_string()))?;
+    let today = Date::from_unix_ms(now_ms());
+    let items: Vec<_> = state.items_within(&home.config.unit).collect();
+    let mut buffer: Vec<u8> = Vec::new();
+    match format {
+        "csv" => {
+            buffer.extend_from_slice(BOM.as_bytes());
+            let mut writer = csv::Writer::from_writer(&mut buffer);
+            let io = |error: csv::Error| fail(1, error.to_string());
+            writer
+                .write_record([
+                    "Mã",
+                    "Công việc",
+                    "Quy trình",
+                    "Trạng thái",
+                    "Đơn vị",
+                    "Đơn vị chủ trì",
+                    "Đơn vị phối hợp",
+                    "Người thực hiện",
+                    "Thời hạn",
+                    "Tiến độ (%)",
+                    "Quá hạn",
+                    "Xung đột",
+                ])
+                .map_err(io)?;
+            for (id, item) in &items {
+                let definition = state.definition_of(item);
+                let state_name = definition
+                    .and_then(|d| d.state(&item.state))
+                    .map_or(item.state.clone(), |s| s.name.clone());
+                let overdue = definition.is_some_and(|d| item.is_overdue(d, today));
+                writer
+                    .write_record([
+                        id.to_string(),
+                        item.title.clone(),
+                        item.workflow.clone(),
+                        state_name,
+                        item.unit.to_string(),
+                        item.lead_unit.to_string(),
+                        item.coordinating
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        item.assignee
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
+                        item.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                        item.percent.to_string(),
+                        if overdue { "có" } else { "" }.to_owned(),
+                        item.open_conflicts().count().to_string(),
+                    ])
+                    .map_err(io)?;
+            }
+            writer.flush().map_err(|error| fail(1, error.to_string()))?;
+        }
+        "jsonl" => {
+            for (id, item) in &items {
+                let line = serde_json::to_string(&serde_json::json!({ "id": id, "item": item }))
+                    .map_err(|error| fail(1, error.to_string()))?;
+                buffer.extend_from_slice(line.as_bytes());
+                buffer.push(b'\n');
+            }
+        }
+        other => return Err(fail(2, format!("--format {other:?}: csv | jsonl"))),
+    }
+    match out {
+        Some(path) => {
+            std::fs::write(path, &buffer)
+                .map_err(|error| fail(1, format!("{}: {error}", path.display())))?;
+            eprintln!(
+                "{}",
+                texts.exported(items.len(), &path.display().to_string())
+            );
+        }
+        None => std::io::stdout()
+            .write_all(&buffer)
+            .map_err(|error| fail(1, error.to_string()))?,
+    }
+    Ok(())
+}

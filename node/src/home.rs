@@ -1,0 +1,321 @@
+//! A node at home in its data folder: creating and opening it, acting as a person, and the
+//! live views (admission, directory) that its links need.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ed25519_dalek::SigningKey;
+use nhip_engine::command::{self, Command, CommandError};
+use nhip_engine::state::State;
+use nhip_engine::{
+    EventId, EventLog, NodeId, OpenError, PersonId, RedbLog, StoreError, UnitId, node_id, replay,
+};
+use nhip_protocol::Directory;
+
+use crate::config::{
+    self, CHILDREN_FILE, CONFIG_FILE, Children, Config, ConfigError, INVITES_FILE, Invites,
+    KEY_FILE, LOG_FILE,
+};
+use crate::identity::{self, KeyError};
+use crate::tls::Admission;
+use crate::transport::now_ms;
+
+/// Why a node could not be created, opened or used.
+#[derive(Debug, thiserror::Error)]
+pub enum HomeError {
+    /// No node in this folder.
+    #[error("no node in {0}")]
+    NoNode(String),
+    /// A node exists already.
+    #[error("a node exists in {0}")]
+    Exists(String),
+    /// The log is open elsewhere.
+    #[error("the log in {0} is in use by another process")]
+    Locked(String),
+    /// The folder could not be made or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// A key file problem.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A configuration file problem.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The log could not be opened.
+    #[error(transparent)]
+    Open(OpenError),
+    /// Reading the log failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Appending failed.
+    #[error(transparent)]
+    Append(#[from] nhip_engine::AppendError),
+    /// A command was refused.
+    #[error(transparent)]
+    Command(#[from] CommandError),
+}
+
+/// A node opened from its data folder.
+pub struct Home {
+    /// The data folder.
+    pub dir: PathBuf,
+    /// The configuration.
+    pub config: Config,
+    /// The node key.
+    pub key: SigningKey,
+    /// The log.
+    pub log: Arc<RedbLog>,
+}
+
+impl Home {
+    /// Creates a node in `dir` (made if missing) for `unit`, acting as `person` by default.
+    pub fn create(dir: &Path, unit: UnitId, person: PersonId) -> Result<Home, HomeError> {
+        if dir.join(CONFIG_FILE).exists() || dir.join(LOG_FILE).exists() {
+            return Err(HomeError::Exists(dir.display().to_string()));
+        }
+        let io = |source| HomeError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        fs::create_dir_all(dir).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
+        }
+        let key = identity::generate()?;
+        identity::save(&dir.join(KEY_FILE), &key)?;
+        let log = RedbLog::create(&dir.join(LOG_FILE), node_id(&key)).map_err(HomeError::Open)?;
+        let config = Config {
+            unit,
+            person,
+            lang: "vi".into(),
+            listen: "0.0.0.0:7411".into(),
+            parent: None,
+        };
+        config::write(&dir.join(CONFIG_FILE), &config)?;
+        Ok(Home {
+            dir: dir.to_owned(),
+            config,
+            key,
+            log: Arc::new(log),
+        })
+    }
+
+    /// Opens the node in `dir`.
+    pub fn open(dir: &Path) -> Result<Home, HomeError> {
+        if !dir.join(CONFIG_FILE).exists() {
+            return Err(HomeError::NoNode(dir.display().to_string()));
+        }
+        let config: Config = config::read(&dir.join(CONFIG_FILE))?;
+        let key = identity::load(&dir.join(KEY_FILE))?;
+        let log = match RedbLog::open(&dir.join(LOG_FILE)) {
+            Ok(log) => log,
+            Err(OpenError::Locked) => return Err(HomeError::Locked(dir.display().to_string())),
+            Err(error) => return Err(HomeError::Open(error)),
+        };
+        Ok(Home {
+            dir: dir.to_owned(),
+            config,
+            key,
+            log: Arc::new(log),
+        })
+    }
+
+    /// This node's key.
+    pub fn node(&self) -> NodeId {
+        node_id(&self.key)
+    }
+
+    /// Saves the configuration.
+    pub fn save_config(&self) -> Result<(), HomeError> {
+        config::write(&self.dir.join(CONFIG_FILE), &self.config)?;
+        Ok(())
+    }
+
+    /// The state, replayed.
+    pub fn state(&self) -> Result<State, HomeError> {
+        Ok(replay(self.log.as_ref())?)
+    }
+
+    /// `person` runs `command`; the event is appended durably. Returns its id.
+    pub fn act(&self, person: &PersonId, command: Command) -> Result<EventId, HomeError> {
+        let state = self.state()?;
+        self.act_on(&state, person, command)
+    }
+
+    /// Like [`Home::act`], against a state the caller already holds.
+    pub fn act_on(
+        &self,
+        state: &State,
+        person: &PersonId,
+        command: Command,
+    ) -> Result<EventId, HomeError> {
+        let now = now_ms();
+        let id = EventId(uuid::Uuid::now_v7());
+        let draft = command::decide(state, person, id, now, command)?;
+        self.log.append(&self.key, now, vec![draft])?;
+        Ok(id)
+    }
+
+    /// The children file.
+    pub fn children(&self) -> Result<Children, HomeError> {
+        Ok(config::read_or_default(&self.dir.join(CHILDREN_FILE))?)
+    }
+
+    /// Writes the children file.
+    pub fn save_children(&self, children: &Children) -> Result<(), HomeError> {
+        Ok(config::write(&self.dir.join(CHILDREN_FILE), children)?)
+    }
+
+    /// The invites file.
+    pub fn invites(&self) -> Result<Invites, HomeError> {
+        Ok(config::read_or_default(&self.dir.join(INVITES_FILE))?)
+    }
+
+    /// Writes the invites file.
+    pub fn save_invites(&self, invites: &Invites) -> Result<(), HomeError> {
+        Ok(config::write(&self.dir.join(INVITES_FILE), invites)?)
+    }
+
+    /// Who may connect: enrolled, unrevoked children — and, while an invitation is open, any
+    /// key, which may then only redeem the invitation.
+    pub fn admission(&self) -> Arc<HomeAdmission> {
+        Arc::new(HomeAdmission {
+            dir: self.dir.clone(),
+        })
+    }
+
+    /// Which unit each node belongs to, refreshed from the log when asked about a stranger.
+    pub fn directory(&self) -> Arc<LiveDirectory> {
+        let directory = Arc::new(LiveDirectory {
+            log: self.log.clone(),
+            dir: self.dir.clone(),
+            fixed: self.fixed_units(),
+            known: Mutex::new((BTreeMap::new(), None)),
+        });
+        directory.refresh();
+        directory
+    }
+
+    fn fixed_units(&self) -> BTreeMap<NodeId, UnitId> {
+        let mut fixed = BTreeMap::from([(self.node(), self.config.unit.clone())]);
+        if let Some(parent) = &self.config.parent {
+            if let Some(node) = NodeId::from_hex(&parent.node) {
+                fixed.insert(node, parent.unit.clone());
+            }
+        }
+        if let Ok(children) = self.children() {
+            for child in children.children {
+                if let Some(node) = NodeId::from_hex(&child.node) {
+                    fixed.insert(node, child.unit);
+                }
+            }
+        }
+        fixed
+    }
+}
+
+/// The TLS admission of a node, read from its data folder at every handshake, so `nhip revoke`
+/// and `nhip invite` take effect on a running `nhip serve`.
+pub struct HomeAdmission {
+    dir: PathBuf,
+}
+
+impl HomeAdmission {
+    /// Whether `node` is an enrolled, unrevoked child.
+    pub fn is_child(&self, node: &NodeId) -> bool {
+        config::read_or_default::<Children>(&self.dir.join(CHILDREN_FILE))
+            .is_ok_and(|children| children.admitted(node).is_some())
+    }
+
+    fn invitation_open(&self) -> bool {
+        let now = now_ms();
+        config::read_or_default::<Invites>(&self.dir.join(INVITES_FILE)).is_ok_and(|invites| {
+            invites
+                .invites
+                .iter()
+                .any(|invite| !invite.used && invite.expires_ms > now)
+        })
+    }
+}
+
+impl Admission for HomeAdmission {
+    fn admits(&self, node: &NodeId) -> bool {
+        self.is_child(node) || self.invitation_open()
+    }
+}
+
+/// Node units from the configuration, the children file and `node.enrolled` events.
+pub struct LiveDirectory {
+    log: Arc<RedbLog>,
+    dir: PathBuf,
+    fixed: BTreeMap<NodeId, UnitId>,
+    /// Nodes from `node.enrolled` events, and the arrival position they were read at.
+    known: Mutex<(BTreeMap<NodeId, UnitId>, Option<u64>)>,
+}
+
+impl LiveDirectory {
+    /// The latest arrival position of the log (foreign events bring enrollments).
+    fn arrival_position(&self) -> u64 {
+        let mut position = 0;
+        while let Ok(next) = self.log.arrivals_after(position, 1024) {
+            match next.last() {
+                Some(last) => position = last.position,
+                None => break,
+            }
+        }
+        position
+    }
+
+    fn refresh(&self) {
+        let position = self.arrival_position();
+        let nodes = replay(self.log.as_ref())
+            .map(|state| state.registry.nodes)
+            .unwrap_or_default();
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        *known = (nodes, Some(position));
+    }
+}
+
+impl Directory for LiveDirectory {
+    fn unit_of(&self, node: &NodeId) -> Option<UnitId> {
+        if let Some(unit) = self.fixed.get(node) {
+            return Some(unit.clone());
+        }
+        // A child enrolled since the directory was made: the children file says.
+        if let Ok(children) = config::read_or_default::<Children>(&self.dir.join(CHILDREN_FILE)) {
+            if let Some(child) = children.admitted(node) {
+                return Some(child.unit.clone());
+            }
+        }
+        {
+            let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(unit) = known.0.get(node) {
+                return Some(unit.clone());
+            }
+            // Replay only when events arrived since the last look: an unknown origin with
+            // nothing new to learn from costs one lookup, not a replay.
+            let seen = known.1;
+            drop(known);
+            let arrived = seen.is_none_or(|position| {
+                self.log
+                    .arrivals_after(position, 1)
+                    .is_ok_and(|next| !next.is_empty())
+            });
+            if !arrived {
+                return None;
+            }
+        }
+        self.refresh();
+        let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        known.0.get(node).cloned()
+    }
+}

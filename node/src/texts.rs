@@ -1,0 +1,171 @@
+//! Every text the `nhip` command shows a person, in Vietnamese (the default) and English. No
+//! user-facing sentence lives anywhere else.
+
+use nhip_engine::command::CommandError;
+
+/// The interface language.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Lang {
+    /// Tiếng Việt.
+    #[default]
+    Vi,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// `vi` or `en` (anything else is Vietnamese).
+    pub fn parse(code: &str) -> Lang {
+        if code.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Vi
+        }
+    }
+}
+
+/// The texts in one language.
+#[derive(Clone, Copy, Debug)]
+pub struct Texts(pub Lang);
+
+macro_rules! text {
+    ($(#[$doc:meta])* $name:ident ( $($arg:ident : $ty:ty),* ) => $vi:expr, $en:expr) => {
+        $(#[$doc])*
+        pub fn $name(&self, $($arg: $ty),*) -> String {
+            match self.0 {
+                Lang::Vi => format!($vi),
+                Lang::En => format!($en),
+            }
+        }
+    };
+}
+
+impl Texts {
+    text!(/// Prefix of every error.
+        error_prefix() => "Lỗi", "Error");
+    text!(/// A node was created.
+        node_created(dir: &str, unit: &str, node: &str) =>
+        "Đã tạo nút cho đơn vị {unit} tại {dir}.\nMã nút: {node}",
+        "Created the node for unit {unit} in {dir}.\nNode key: {node}");
+    text!(/// The data folder already holds a node.
+        node_exists(dir: &str) =>
+        "Thư mục {dir} đã có một nút. Dùng thư mục khác (--data) hoặc dùng nút này.",
+        "{dir} already holds a node. Use another folder (--data) or this node.");
+    text!(/// No node in the data folder.
+        no_node(dir: &str) =>
+        "Chưa có nút nào ở {dir}. Tạo bằng: nhip init --unit ĐƠN-VỊ --as NGƯỜI (hoặc nhip join TỆP-MỜI).",
+        "No node in {dir}. Create one with: nhip init --unit UNIT --as PERSON (or nhip join INVITE-FILE).");
+    text!(/// The log is used by another process.
+        locked(dir: &str) =>
+        "Sổ ở {dir} đang được một tiến trình nhip khác dùng (có thể là nhip serve). Dừng tiến trình đó hoặc chờ nó xong.",
+        "The log in {dir} is in use by another nhip process (perhaps nhip serve). Stop it or wait for it.");
+    text!(/// An invitation was written.
+        invite_written(file: &str, unit: &str, days: u64) =>
+        "Đã tạo tệp mời cho {unit}: {file}\nChuyển tệp này cho đơn vị con (USB, thư); hết hạn sau {days} ngày, chỉ dùng được một lần.",
+        "Wrote the invitation for {unit}: {file}\nGive this file to the child (USB stick, mail); it expires in {days} days and works once.");
+    text!(/// Joined a parent.
+        joined(parent: &str, unit: &str) =>
+        "Đã gia nhập: nút cha {parent} đã ghi nhận đơn vị {unit}. Đồng bộ bằng: nhip sync",
+        "Joined: parent {parent} enrolled unit {unit}. Sync with: nhip sync");
+    text!(/// The invitation was refused.
+        join_refused(reason: &str) =>
+        "Nút cha từ chối lời mời: {reason}. Xin nút cha một tệp mời mới (nhip invite).",
+        "The parent refused the invitation: {reason}. Ask the parent for a new one (nhip invite).");
+    text!(/// A child was revoked.
+        revoked(node: &str, unit: &str) =>
+        "Đã thu hồi nút {node} ({unit}): nút này không kết nối được nữa.",
+        "Revoked node {node} ({unit}): it can no longer connect.");
+    text!(/// No such child.
+        no_such_child(what: &str) =>
+        "Không có nút con nào khớp với {what}. Xem: nhip status",
+        "No child matches {what}. See: nhip status");
+    text!(/// The node has no parent.
+        no_parent() =>
+        "Nút này chưa có nút cha (đây là nút trung tâm, hoặc chưa chạy nhip join).",
+        "This node has no parent (it is the hub, or nhip join has not run).");
+    text!(/// A sync finished.
+        synced(sent: u64, received: u64) =>
+        "Đồng bộ xong: đã gửi {sent} sự kiện, đã nhận {received} sự kiện.",
+        "Sync complete: sent {sent} events, received {received} events.");
+    text!(/// A sync failed.
+        sync_failed(reason: &str) =>
+        "Không đồng bộ được: {reason}. Dữ liệu không mất; thử lại khi có mạng.",
+        "Could not sync: {reason}. Nothing is lost; try again when the link is up.");
+    text!(/// Serving.
+        serving(addr: &str) =>
+        "Đang phục vụ các nút con tại {addr}. Nhấn Ctrl-C để dừng.",
+        "Serving children on {addr}. Press Ctrl-C to stop.");
+    text!(/// Stopped cleanly.
+        stopped() => "Đã dừng.", "Stopped.");
+    text!(/// An event was recorded.
+        recorded(what: &str, id: &str) => "Đã ghi: {what} ({id})", "Recorded: {what} ({id})");
+    text!(/// An id matched nothing.
+        unknown_id(id: &str) =>
+        "Không tìm thấy mục nào có mã bắt đầu bằng {id:?}. Xem danh sách: nhip task list",
+        "No item's id starts with {id:?}. See the list: nhip task list");
+    text!(/// An id matched several items.
+        ambiguous_id(id: &str, count: usize) =>
+        "Mã {id:?} khớp với {count} mục; gõ thêm vài ký tự.",
+        "{id:?} matches {count} items; type a few more characters.");
+    text!(/// A bad date.
+        bad_date(text: &str) =>
+        "{text:?} không phải là ngày; viết 2025-12-31 hoặc 31/12/2025.",
+        "{text:?} is not a date; write 2025-12-31 or 31/12/2025.");
+    text!(/// A bad code.
+        bad_code(text: &str, reason: &str) =>
+        "{text:?} không dùng được làm mã: {reason}",
+        "{text:?} cannot be a code: {reason}");
+    text!(/// Import: a bad row.
+        import_row(row: usize, reason: &str) => "Dòng {row}: {reason}", "Row {row}: {reason}");
+    text!(/// Import: nothing imported because of bad rows.
+        import_refused(count: usize) =>
+        "Chưa nhập gì: {count} dòng có lỗi. Sửa tệp rồi nhập lại.",
+        "Nothing imported: {count} rows have errors. Fix the file and import again.");
+    text!(/// Import: done.
+        imported(count: usize) => "Đã nhập {count} nhiệm vụ.", "Imported {count} tasks.");
+    text!(/// Export: done.
+        exported(count: usize, file: &str) => "Đã xuất {count} mục ra {file}.", "Exported {count} items to {file}.");
+    text!(/// Demo: header.
+        demo_intro(dir: &str) =>
+        "Minh họa Nhịp: một nút tỉnh, xã Bình Lư và hai bản, trên máy này (thư mục tạm {dir}).",
+        "Nhịp demo: a province hub, Bình Lư commune and two villages, on this machine (temporary folder {dir}).");
+    text!(/// Demo: step.
+        demo_step(step: &str) => "• {step}", "• {step}");
+    text!(/// Demo: serving until Ctrl-C.
+        demo_serving(addr: &str) =>
+        "Nút tỉnh đang chạy tại {addr}. Bảng điều khiển sẽ có ở đây khi được xây dựng (issue 6). Nhấn Ctrl-C để kết thúc.",
+        "The hub runs at {addr}. The dashboard will be served here once built (issue 6). Press Ctrl-C to finish.");
+
+    /// A refused command, in words for the person at the desk.
+    pub fn command_error(&self, error: &CommandError) -> String {
+        match (self.0, error) {
+            (Lang::Vi, CommandError::UnknownItem(id)) => {
+                format!("Không có mục {id} trên nút này.")
+            }
+            (Lang::Vi, CommandError::UnknownWorkflow(id, known)) => {
+                format!("Không có quy trình {id:?}. Các quy trình có: {known}.")
+            }
+            (
+                Lang::Vi,
+                CommandError::NotNow {
+                    transition,
+                    state,
+                    available,
+                },
+            ) => format!(
+                "Không thể {transition:?} khi đang ở trạng thái {state:?}. Có thể làm: {available}."
+            ),
+            (Lang::Vi, CommandError::NotAllowed { reason, who }) => {
+                format!("Không được phép ({reason}). Người có quyền: {who}.")
+            }
+            (Lang::Vi, CommandError::Finished { state }) => {
+                format!("Mục đã kết thúc (trạng thái {state:?}); không thay đổi được nữa.")
+            }
+            (Lang::Vi, CommandError::Invalid { field, reason }) => {
+                format!("Trường {field}: {reason}.")
+            }
+            (Lang::Vi, CommandError::Refused(reason)) => format!("Bị từ chối: {reason}."),
+            (Lang::En, error) => error.to_string(),
+        }
+    }
+}
