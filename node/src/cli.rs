@@ -629,7 +629,10 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
             runtime()?
                 .block_on(enroll::join(&mut home, &invite))
                 .map_err(|error| match error {
-                    enroll::EnrollError::Refused(reason) => fail(1, texts.join_refused(&reason)),
+                    enroll::EnrollError::Refused(reason)
+                    | enroll::EnrollError::Transport(transport::TransportError::Refused(reason)) => {
+                        fail(1, texts.join_refused(&reason))
+                    }
                     enroll::EnrollError::Transport(error) => {
                         fail(5, texts.sync_failed(&error.to_string()))
                     }

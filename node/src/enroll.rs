@@ -161,14 +161,17 @@ pub async fn join(home: &mut Home, invite: &InviteFile) -> Result<(), EnrollErro
         let (mut send, mut recv) = connection
             .open_bi()
             .await
-            .map_err(|error| TransportError::Link(error.to_string()))?;
+            .map_err(|error| transport::classify(&error))?;
         let request = frame::encode(&Message::Enroll(Enroll {
             secret,
             unit: invite.unit.clone(),
         }));
         send.write_all(&request)
             .await
-            .map_err(|error| TransportError::Link(error.to_string()))?;
+            .map_err(|error| match error {
+                quinn::WriteError::ConnectionLost(error) => transport::classify(&error),
+                other => TransportError::Link(other.to_string()),
+            })?;
         let _ = send.finish();
         let answer = read_frame(&mut recv).await?;
         connection.close(quinn::VarInt::from_u32(0), b"enrolled");
@@ -285,6 +288,9 @@ async fn read_frame(recv: &mut quinn::RecvStream) -> Result<Message, TransportEr
         match recv.read(&mut chunk).await {
             Ok(Some(len)) => buffer.extend_from_slice(&chunk[..len]),
             Ok(None) => return Err(TransportError::Link("the stream ended early".into())),
+            Err(quinn::ReadError::ConnectionLost(error)) => {
+                return Err(transport::classify(&error));
+            }
             Err(error) => return Err(TransportError::Link(error.to_string())),
         }
         if buffer.len() > 64 * 1024 {

@@ -55,7 +55,7 @@ pub enum TransportError {
 }
 
 /// Tells a handshake refusal (a TLS alert, QUIC crypto error 0x100–0x1ff) from other breaks.
-fn classify(error: &quinn::ConnectionError) -> TransportError {
+pub fn classify(error: &quinn::ConnectionError) -> TransportError {
     match error {
         quinn::ConnectionError::ConnectionClosed(close)
             if (0x100..=0x1ff).contains(&u64::from(close.error_code)) =>

@@ -1,0 +1,648 @@
+//! The `nhip` command end to end: the real binary, real data folders, real QUIC on loopback.
+//! Each test is what an office would type, and checks what it would see.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const NHIP: &str = env!("CARGO_BIN_EXE_nhip");
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn nhip(data: &Path, args: &[&str]) -> Run {
+    let output: Output = Command::new(NHIP)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("NHIP_DATA")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the nhip binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let run = nhip(data, args);
+    assert_eq!(
+        run.code, 0,
+        "nhip {args:?} failed:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    run.stdout
+}
+
+fn json(data: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(data, args)).expect("valid JSON")
+}
+
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `nhip serve` in the background; killed on drop.
+struct Serving(Child);
+
+impl Serving {
+    fn start(data: &Path) -> Serving {
+        let mut child = Command::new(NHIP)
+            .arg("--data")
+            .arg(data)
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        assert!(line.contains("127.0.0.1"), "serve said: {line}");
+        Serving(child)
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A hub at `lai-chau` with its leader, and an invitation for Bình Lư commune.
+fn hub(root: &Path) -> (PathBuf, PathBuf) {
+    let hub = root.join("hub");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let out = ok(
+        &hub,
+        &[
+            "init",
+            "--hub",
+            "--unit",
+            "lai-chau",
+            "--name",
+            "Tỉnh Lai Châu",
+            "--as",
+            "admin-tinh",
+            "--listen",
+            &listen,
+        ],
+    );
+    assert!(out.contains("lai-chau"));
+    ok(
+        &hub,
+        &[
+            "person",
+            "add",
+            "nguyen-ngoc-vinh",
+            "--name",
+            "Nguyễn Ngọc Vinh",
+        ],
+    );
+    ok(
+        &hub,
+        &[
+            "person",
+            "role",
+            "nguyen-ngoc-vinh",
+            "--unit",
+            "lai-chau",
+            "--role",
+            "lanh-dao",
+        ],
+    );
+    let invite = root.join("moi-binh-lu.toml");
+    let out = ok(
+        &hub,
+        &[
+            "invite",
+            "--unit",
+            "lai-chau/binh-lu",
+            "--name",
+            "Xã Bình Lư",
+            "--admin",
+            "ta-thi-dung",
+            "--admin-name",
+            "Tạ Thị Dung",
+            "--out",
+            invite.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("lai-chau/binh-lu"), "{out}");
+    (hub, invite)
+}
+
+#[test]
+fn an_office_joins_syncs_and_works_through_its_tasks() {
+    let root = tempfile::tempdir().unwrap();
+    let (hub, invite) = hub(root.path());
+    let serving = Serving::start(&hub);
+
+    // A second `serve` on the same folder is refused clearly.
+    let second = nhip(&hub, &["serve"]);
+    assert_eq!(second.code, 4, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("tiến trình nhip khác"),
+        "{}",
+        second.stderr
+    );
+
+    let commune = root.path().join("binh-lu");
+    let out = ok(
+        &commune,
+        &["join", invite.to_str().unwrap(), "--as", "ta-thi-dung"],
+    );
+    assert!(out.contains("lai-chau/binh-lu"), "{out}");
+    // The invitation works once: with none open, a stranger's key fails the handshake.
+    let stranger = root.path().join("stranger");
+    let again = nhip(
+        &stranger,
+        &["join", invite.to_str().unwrap(), "--as", "ke-la"],
+    );
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(again.stderr.contains("từ chối"), "{}", again.stderr);
+
+    let out = ok(&commune, &["sync"]);
+    assert!(out.contains("Đồng bộ xong"), "{out}");
+    let status = json(&commune, &["status", "--json"]);
+    assert_eq!(status["unit"], "lai-chau/binh-lu");
+    assert!(
+        status["parent"]["addr"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1")
+    );
+
+    // The commune registers a village and its people (the hub made ta-thi-dung its administrator).
+    ok(
+        &commune,
+        &[
+            "unit",
+            "add",
+            "lai-chau/binh-lu/ban-na-ri",
+            "--name",
+            "Bản Nà Ri",
+            "--kind",
+            "village",
+        ],
+    );
+    for (code, name) in [
+        ("nguyen-tien-thinh", "Nguyễn Tiến Thịnh"),
+        ("lo-van-pao", "Lò Văn Pao"),
+    ] {
+        ok(&commune, &["person", "add", code, "--name", name]);
+    }
+    ok(
+        &commune,
+        &[
+            "person",
+            "role",
+            "nguyen-tien-thinh",
+            "--unit",
+            "lai-chau/binh-lu",
+            "--role",
+            "bi-thu",
+        ],
+    );
+    ok(
+        &commune,
+        &[
+            "person",
+            "role",
+            "lo-van-pao",
+            "--unit",
+            "lai-chau/binh-lu/ban-na-ri",
+            "--role",
+            "truong-ban",
+        ],
+    );
+    let people = json(&commune, &["person", "list", "--json"]);
+    assert!(people.as_array().unwrap().len() >= 3);
+
+    // A task, through its life. Dates are accepted both ways.
+    let out = ok(
+        &commune,
+        &[
+            "task",
+            "create",
+            "--title",
+            "Phòng, chống dịch tả lợn châu Phi",
+            "--unit",
+            "lai-chau/binh-lu/ban-na-ri",
+            "--lead",
+            "lai-chau/binh-lu",
+            "--assignee",
+            "lo-van-pao",
+            "--deadline",
+            "31/12/2099",
+        ],
+    );
+    let id = out
+        .trim()
+        .rsplit('(')
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .to_owned();
+    let list = json(&commune, &["task", "list", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(
+        list[0]["item"]["deadline"],
+        serde_json::json!(Date_2099_12_31)
+    );
+    // Search ignores diacritics and case.
+    assert!(ok(&commune, &["task", "list", "--search", "CHONG DICH"]).contains("dịch tả"));
+    assert!(ok(&commune, &["task", "list", "--search", "xyz"]).is_empty());
+
+    ok(&commune, &["--as", "lo-van-pao", "task", "start", &id]);
+    ok(
+        &commune,
+        &[
+            "--as",
+            "lo-van-pao",
+            "task",
+            "progress",
+            &id,
+            "70",
+            "--note",
+            "Đã tiêm 120 hộ",
+        ],
+    );
+    ok(&commune, &["--as", "lo-van-pao", "task", "submit", &id]);
+    // A refusal says why; the secretary sends it back, then approves.
+    let refused = nhip(&commune, &["--as", "lo-van-pao", "task", "approve", &id]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("Nguyễn Tiến Thịnh"),
+        "{}",
+        refused.stderr
+    );
+    ok(
+        &commune,
+        &[
+            "--as",
+            "nguyen-tien-thinh",
+            "task",
+            "reject",
+            &id,
+            "--note",
+            "Bổ sung số liệu",
+        ],
+    );
+    ok(&commune, &["--as", "lo-van-pao", "task", "submit", &id]);
+    ok(
+        &commune,
+        &["--as", "nguyen-tien-thinh", "task", "comment", &id, "Tốt"],
+    );
+    ok(
+        &commune,
+        &["--as", "nguyen-tien-thinh", "task", "approve", &id],
+    );
+    let shown = json(&commune, &["task", "show", &id, "--json"]);
+    assert_eq!(shown["item"]["state"], "done");
+    assert!(ok(&commune, &["task", "show", &id]).contains("Hoàn thành"));
+
+    // A second task: extended with a reason, then cancelled.
+    let out = ok(
+        &commune,
+        &[
+            "task",
+            "create",
+            "--title",
+            "Thu gom rác",
+            "--deadline",
+            "2099-06-30",
+        ],
+    );
+    let second = out
+        .trim()
+        .rsplit('(')
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .to_owned();
+    ok(
+        &commune,
+        &[
+            "--as",
+            "nguyen-tien-thinh",
+            "task",
+            "extend",
+            &second,
+            "30/09/2099",
+            "--reason",
+            "Mưa lũ",
+        ],
+    );
+    ok(
+        &commune,
+        &[
+            "--as",
+            "nguyen-tien-thinh",
+            "task",
+            "cancel",
+            &second,
+            "--note",
+            "Gộp đề án",
+        ],
+    );
+    let after = nhip(
+        &commune,
+        &["--as", "nguyen-tien-thinh", "task", "complete", &second],
+    );
+    assert_eq!(after.code, 1, "a finished task takes no more steps");
+
+    // Everything goes up to the hub.
+    assert!(ok(&commune, &["sync"]).contains("Đồng bộ xong"));
+    drop(serving);
+    let at_hub = json(&hub, &["task", "list", "--unit", "lai-chau", "--json"]);
+    assert_eq!(at_hub.as_array().unwrap().len(), 2);
+}
+
+#[allow(non_upper_case_globals)]
+const Date_2099_12_31: i64 = 47_481;
+
+#[test]
+fn mistakes_get_plain_errors_and_exit_codes() {
+    let root = tempfile::tempdir().unwrap();
+    let nowhere = root.path().join("nowhere");
+    let none = nhip(&nowhere, &["status"]);
+    assert_eq!(none.code, 3);
+    assert!(none.stderr.contains("nhip init"), "{}", none.stderr);
+    assert!(!none.stderr.contains("panicked"));
+
+    let office = root.path().join("office");
+    ok(
+        &office,
+        &["init", "--hub", "--unit", "xa-thu", "--as", "can-bo"],
+    );
+    let again = nhip(&office, &["init", "--unit", "xa-thu", "--as", "can-bo"]);
+    assert_eq!(again.code, 1);
+    let bad_date = nhip(
+        &office,
+        &[
+            "task",
+            "create",
+            "--title",
+            "Việc",
+            "--deadline",
+            "31-12-2025",
+        ],
+    );
+    assert_eq!(bad_date.code, 1);
+    assert!(
+        bad_date.stderr.contains("2025-12-31 hoặc 31/12/2025"),
+        "{}",
+        bad_date.stderr
+    );
+    let unknown = nhip(&office, &["task", "show", "abcdef12"]);
+    assert_eq!(unknown.code, 1);
+    let bad_unit = nhip(&office, &["unit", "add", "Xa Thu", "--name", "x"]);
+    assert_eq!(bad_unit.code, 1);
+    // English on request.
+    let english = nhip(
+        &office,
+        &[
+            "--lang",
+            "en",
+            "task",
+            "create",
+            "--title",
+            "x",
+            "--deadline",
+            "tomorrow",
+        ],
+    );
+    assert!(english.stderr.starts_with("Error:"), "{}", english.stderr);
+    assert!(
+        english.stderr.contains("is not a date"),
+        "{}",
+        english.stderr
+    );
+    // A damaged configuration is named, not a panic.
+    std::fs::write(office.join("config.toml"), "unit = [").unwrap();
+    let damaged = nhip(&office, &["status"]);
+    assert_eq!(damaged.code, 3, "{}", damaged.stderr);
+    assert!(damaged.stderr.contains("config.toml"), "{}", damaged.stderr);
+    // Usage errors are clap's, code 2.
+    assert_eq!(nhip(&office, &["task", "frobnicate"]).code, 2);
+}
+
+#[test]
+fn the_appendix_imports_all_or_nothing_and_exports_for_excel() {
+    let root = tempfile::tempdir().unwrap();
+    let office = root.path().join("office");
+    ok(
+        &office,
+        &["init", "--hub", "--unit", "binh-lu", "--as", "ta-thi-dung"],
+    );
+    let bad = root.path().join("phu-luc-loi.csv");
+    std::fs::write(
+        &bad,
+        "\u{feff}Công việc,Người thực hiện,Đơn vị chủ trì,Đơn vị phối hợp,Thời hạn\n\
+         Phòng chống dịch tả lợn châu Phi,lo-van-pao,binh-lu/ban-na-ri,binh-lu/ubnd,31/12/2099\n\
+         Thu gom rác thải,lo-van-pao,binh-lu/ban-na-ri,,31/02/2099\n\
+         ,tao-van-khanh,binh-lu/ban-phin,,2099-12-01\n",
+    )
+    .unwrap();
+    let refused = nhip(&office, &["import", bad.to_str().unwrap()]);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("Dòng 3"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("Dòng 4"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("Dòng 2:"), "{}", refused.stderr);
+    assert_eq!(
+        json(&office, &["task", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "nothing imported"
+    );
+
+    let good = root.path().join("phu-luc.csv");
+    std::fs::write(
+        &good,
+        "Công việc,Người thực hiện,Đơn vị chủ trì,Đơn vị phối hợp,Thời hạn\n\
+         Phòng chống dịch tả lợn châu Phi,lo-van-pao,binh-lu/ban-na-ri,binh-lu/ubnd;binh-lu/mttq,31/12/2099\n\
+         Thu gom rác thải sinh hoạt,lo-van-pao,binh-lu/ban-na-ri,,2099-12-15\n\
+         Củng cố chi bộ yếu kém,tao-van-khanh,binh-lu/ban-phin,,2099-12-01\n",
+    )
+    .unwrap();
+    assert!(ok(&office, &["import", good.to_str().unwrap()]).contains('3'));
+    let tasks = json(&office, &["task", "list", "--json"]);
+    assert_eq!(tasks.as_array().unwrap().len(), 3);
+
+    let out = root.path().join("xuat.csv");
+    ok(&office, &["export", "--out", out.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with('\u{feff}'), "Excel needs the BOM");
+    assert!(text.contains("Phòng chống dịch tả lợn châu Phi"));
+    assert!(text.contains("binh-lu/ubnd; binh-lu/mttq"));
+    // The export imports back: the same works, people and deadlines.
+    let again = root.path().join("again");
+    ok(
+        &again,
+        &["init", "--hub", "--unit", "binh-lu", "--as", "ta-thi-dung"],
+    );
+    let round = root.path().join("round.csv");
+    let mut reordered =
+        String::from("Công việc,Người thực hiện,Đơn vị chủ trì,Đơn vị phối hợp,Thời hạn\n");
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    for record in reader.records() {
+        let record = record.unwrap();
+        reordered.push_str(&format!(
+            "{},{},{},\"{}\",{}\n",
+            &record[1], &record[7], &record[5], &record[6], &record[8]
+        ));
+    }
+    std::fs::write(&round, reordered).unwrap();
+    ok(&again, &["import", round.to_str().unwrap()]);
+    let before: Vec<String> = titles(&json(&office, &["task", "list", "--json"]));
+    let after: Vec<String> = titles(&json(&again, &["task", "list", "--json"]));
+    assert_eq!(before, after);
+
+    let lines = ok(&office, &["export", "--format", "jsonl"]);
+    assert_eq!(lines.lines().count(), 3);
+}
+
+fn titles(list: &serde_json::Value) -> Vec<String> {
+    let mut titles: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            format!(
+                "{}|{}|{}",
+                row["item"]["title"], row["item"]["assignee"], row["item"]["deadline"]
+            )
+        })
+        .collect();
+    titles.sort();
+    titles
+}
+
+#[test]
+fn indicators_workflows_and_revocation() {
+    let root = tempfile::tempdir().unwrap();
+    let (hub, invite) = hub(root.path());
+    ok(
+        &hub,
+        &[
+            "indicator",
+            "define",
+            "thu-gom-rac",
+            "--name",
+            "Tỷ lệ thu gom rác",
+            "--target",
+            "100",
+        ],
+    );
+    ok(
+        &hub,
+        &[
+            "--as",
+            "admin-tinh",
+            "indicator",
+            "report",
+            "thu-gom-rac",
+            "82.5",
+        ],
+    );
+    let indicators = json(&hub, &["indicator", "list", "--json"]);
+    assert_eq!(indicators["thu-gom-rac"]["value_milli"], 82_500);
+    assert!(ok(&hub, &["indicator", "list"]).contains("82.5"));
+
+    let list = ok(&hub, &["workflow", "list"]);
+    for id in ["task", "document", "budget", "petition", "inspection"] {
+        assert!(list.contains(id), "{list}");
+    }
+    assert!(ok(&hub, &["workflow", "show", "budget"]).contains("hub_approve"));
+    let custom = root.path().join("doi-thoai.toml");
+    std::fs::write(
+        &custom,
+        "id = \"doi-thoai\"\nversion = 1\nname = \"Đối thoại\"\ninitial = \"planned\"\n\n[[states]]\nid = \"planned\"\nname = \"Đã lên lịch\"\n\n[[states]]\nid = \"held\"\nname = \"Đã tổ chức\"\nfinal = true\n\n[[transitions]]\nid = \"hold\"\nfrom = [\"planned\"]\nto = \"held\"\nroles = [\"quan-tri\"]\n",
+    )
+    .unwrap();
+    ok(&hub, &["workflow", "publish", custom.to_str().unwrap()]);
+    let out = ok(
+        &hub,
+        &[
+            "item",
+            "--workflow",
+            "doi-thoai",
+            "create",
+            "--title",
+            "Đối thoại quý IV",
+        ],
+    );
+    let id = out
+        .trim()
+        .rsplit('(')
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .to_owned();
+    ok(&hub, &["item", "fire", &id, "hold"]);
+    let shown = json(&hub, &["item", "show", &id, "--json"]);
+    assert_eq!(shown["item"]["state"], "held");
+    std::fs::write(&custom, "id = \"x\"\nversion = 1\nname = \"x\"\ninitial = \"nowhere\"\n[[states]]\nid=\"a\"\nname=\"a\"\n[[transitions]]\nid=\"t\"\nfrom=[\"a\"]\nto=\"a\"\nroles=[\"x\"]\n").unwrap();
+    let invalid = nhip(&hub, &["workflow", "publish", custom.to_str().unwrap()]);
+    assert_eq!(invalid.code, 1);
+    assert!(invalid.stderr.contains("line 4"), "{}", invalid.stderr);
+
+    // A revoked child can no longer connect.
+    let serving = Serving::start(&hub);
+    let commune = root.path().join("binh-lu");
+    ok(
+        &commune,
+        &["join", invite.to_str().unwrap(), "--as", "ta-thi-dung"],
+    );
+    ok(&commune, &["sync"]);
+    drop(serving);
+    let revoked = ok(&hub, &["revoke", "lai-chau/binh-lu"]);
+    assert!(revoked.contains("lai-chau/binh-lu"), "{revoked}");
+    let _serving = Serving::start(&hub);
+    let started = Instant::now();
+    let refused = nhip(&commune, &["sync"]);
+    assert_eq!(refused.code, 5, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("not an enrolled child"),
+        "{}",
+        refused.stderr
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn the_demo_tells_its_story_and_exits() {
+    let run = Command::new(NHIP)
+        .args(["demo", "--exit"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(out.contains("Xung đột / conflict"), "{out}");
+    assert!(out.contains("Bản Nà Ri"), "{out}");
+    let hashes: Vec<&str> = out
+        .lines()
+        .filter(|line| line.contains("state hash"))
+        .map(|line| line.rsplit(' ').next().unwrap())
+        .collect();
+    assert_eq!(hashes.len(), 2);
+    assert_eq!(hashes[0], hashes[1], "hub and commune agree");
+}
