@@ -3,7 +3,7 @@
 //! village syncs, and both logs replay to the same state hash — also after reopening the files
 //! from disk. The task both sides changed shows as a conflict, with both events kept.
 //!
-//! Run with `cargo run --release --example replay`.
+//! Run with `cargo run --release -p nhip --example replay`.
 
 use ed25519_dalek::SigningKey;
 use nhip::engine::{Date, EventLog, RedbLog, node_id, replay};

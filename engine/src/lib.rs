@@ -6,6 +6,7 @@
 //!
 //! Start at [`EventLog`] (append, ingest, read) and [`replay`] (fold a log into [`State`]).
 
+pub mod audit;
 pub mod body;
 mod chain;
 pub mod command;

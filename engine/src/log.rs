@@ -203,6 +203,9 @@ pub enum StoreError {
         /// Its sequence number.
         seq: Seq,
     },
+    /// The log was opened read-only (for an audit): nothing can be written.
+    #[error("the log is open read-only")]
+    ReadOnly,
     /// Stored metadata does not decode.
     #[error("stored {what} is damaged")]
     DamagedMeta {

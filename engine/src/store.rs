@@ -239,9 +239,61 @@ fn chains_in(chains: &impl ReadableTable<&'static [u8], ()>) -> Result<Vec<Chain
     Ok(out)
 }
 
+/// Reads and checks the schema marker and the node key of an opened file.
+fn check_meta(db: &Db) -> Result<NodeId, OpenError> {
+    let txn = db.begin_read().map_err(open_storage)?;
+    let meta = match txn.open_table(META) {
+        Ok(meta) => meta,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Err(OpenError::NotANhipLog),
+        Err(error) => return Err(open_storage(error)),
+    };
+    let schema = meta
+        .get(META_SCHEMA)
+        .map_err(open_storage)?
+        .ok_or(OpenError::NotANhipLog)?;
+    let schema = <[u8; 4]>::try_from(schema.value())
+        .map(u32::from_le_bytes)
+        .map_err(|_| OpenError::NotANhipLog)?;
+    if schema > SCHEMA_VERSION {
+        return Err(OpenError::UnsupportedSchema {
+            found: schema,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let node = meta
+        .get(META_NODE)
+        .map_err(open_storage)?
+        .ok_or(OpenError::NotANhipLog)?;
+    Ok(NodeId(
+        <[u8; 32]>::try_from(node.value()).map_err(|_| OpenError::NotANhipLog)?,
+    ))
+}
+
+/// The database of a log: writable, or opened read-only for an audit.
+enum Db {
+    Write(Database),
+    Read(redb::ReadOnlyDatabase),
+}
+
+impl Db {
+    fn begin_read(&self) -> Result<redb::ReadTransaction, redb::TransactionError> {
+        match self {
+            Db::Write(db) => db.begin_read(),
+            Db::Read(db) => db.begin_read(),
+        }
+    }
+
+    fn begin_write(&self) -> Result<redb::WriteTransaction, StoreError> {
+        match self {
+            Db::Write(db) => db.begin_write().map_err(storage),
+            Db::Read(_) => Err(StoreError::ReadOnly),
+        }
+    }
+}
+
 /// A Nhịp event log in one redb file.
 pub struct RedbLog {
-    db: Database,
+    db: Db,
     node: NodeId,
     /// The latest clock stamp issued or seen. Only the holder of redb's write transaction
     /// reads it to stamp events, so the mutex is never contended for long.
@@ -301,7 +353,7 @@ impl RedbLog {
             txn.open_table(INCIDENTS).map_err(open_storage)?;
         }
         txn.commit().map_err(open_storage)?;
-        RedbLog::with_db(db, node)
+        RedbLog::with_db(Db::Write(db), node)
     }
 
     /// Opens an existing log file, checking that it is a Nhịp log of a schema this version
@@ -310,37 +362,23 @@ impl RedbLog {
         if !path.exists() {
             return Err(OpenError::NotFound(path.display().to_string()));
         }
-        let db = Database::open(path).map_err(open_storage)?;
-        let node = {
-            let txn = db.begin_read().map_err(open_storage)?;
-            let meta = match txn.open_table(META) {
-                Ok(meta) => meta,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Err(OpenError::NotANhipLog),
-                Err(error) => return Err(open_storage(error)),
-            };
-            let schema = meta
-                .get(META_SCHEMA)
-                .map_err(open_storage)?
-                .ok_or(OpenError::NotANhipLog)?;
-            let schema = <[u8; 4]>::try_from(schema.value())
-                .map(u32::from_le_bytes)
-                .map_err(|_| OpenError::NotANhipLog)?;
-            if schema > SCHEMA_VERSION {
-                return Err(OpenError::UnsupportedSchema {
-                    found: schema,
-                    supported: SCHEMA_VERSION,
-                });
-            }
-            let node = meta
-                .get(META_NODE)
-                .map_err(open_storage)?
-                .ok_or(OpenError::NotANhipLog)?;
-            NodeId(<[u8; 32]>::try_from(node.value()).map_err(|_| OpenError::NotANhipLog)?)
-        };
+        let db = Db::Write(Database::open(path).map_err(open_storage)?);
+        let node = check_meta(&db)?;
         RedbLog::with_db(db, node)
     }
 
-    fn with_db(db: Database, node: NodeId) -> Result<RedbLog, OpenError> {
+    /// Opens a log file read-only, as an auditor does with a copy: nothing can be written
+    /// through it, and the file is never changed.
+    pub fn open_read_only(path: &Path) -> Result<RedbLog, OpenError> {
+        if !path.exists() {
+            return Err(OpenError::NotFound(path.display().to_string()));
+        }
+        let db = Db::Read(redb::ReadOnlyDatabase::open(path).map_err(open_storage)?);
+        let node = check_meta(&db)?;
+        RedbLog::with_db(db, node)
+    }
+
+    fn with_db(db: Db, node: NodeId) -> Result<RedbLog, OpenError> {
         let log = RedbLog {
             db,
             node,
@@ -348,6 +386,11 @@ impl RedbLog {
             group: Mutex::new(GroupQueue::default()),
             commits: AtomicU64::new(0),
         };
+        if matches!(log.db, Db::Read(_)) {
+            // A read-only log never stamps an event, and an audit must open even a damaged
+            // file to report on it.
+            return Ok(log);
+        }
         let latest = log
             .heads()
             .map_err(|error| OpenError::Storage(error.to_string()))?
@@ -395,7 +438,7 @@ impl RedbLog {
         signer: &SigningKey,
         group: &[PendingAppend],
     ) -> Result<Vec<AppendOutcome>, StoreError> {
-        let txn = self.db.begin_write().map_err(storage)?;
+        let txn = self.db.begin_write()?;
         let mut results = Vec::with_capacity(group.len());
         let mut clock = self.lock_clock();
         {
@@ -659,7 +702,7 @@ impl EventLog for RedbLog {
         batch: &Batch,
         admit: &dyn Fn(&ChainId) -> bool,
     ) -> Result<IngestReport, IngestError> {
-        let txn = self.db.begin_write().map_err(storage)?;
+        let txn = self.db.begin_write()?;
         let mut report = IngestReport::default();
         let clock_seen;
         {

@@ -117,6 +117,11 @@ enum Top {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Kiểm toán (audit): xác minh sổ, lịch sử, trạng thái tại một thời điểm, biên nhận.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Đọc lại một tệp sổ và in mã băm trạng thái (replay a log file).
     Replay {
         /// Tệp sổ redb.
@@ -127,6 +132,57 @@ enum Top {
         /// Kết thúc ngay sau khi in tóm tắt (finish at once).
         #[arg(long)]
         exit: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Xác minh toàn bộ sổ (chỉ đọc): chuỗi, chữ ký, khoảng trống, giả mạo; tính lại mã băm.
+    Verify {
+        /// Tệp sổ (một bản sao); mặc định: sổ của nút này.
+        file: Option<PathBuf>,
+        /// In dạng JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lịch sử: ai, làm gì, ở đơn vị nào, ghi lúc nào, nhận lúc nào, từ nút nào.
+    History {
+        /// Mã mục.
+        item: Option<String>,
+        /// Mọi mục của đơn vị này và cấp dưới.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Mọi việc của người này.
+        #[arg(long)]
+        person: Option<String>,
+        /// In dạng JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Trạng thái tại một thời điểm: --as-of (theo giờ ghi) hoặc --known-at (theo giờ nhận).
+    Replay {
+        /// Ngày (cuối ngày đó): trạng thái theo thời gian của chính các sự kiện.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Ngày (cuối ngày đó): những gì nút này đã biết lúc đó.
+        #[arg(long)]
+        known_at: Option<String>,
+        /// In dạng JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Biên nhận có chữ ký của nút cha mà nút này giữ.
+    Receipts(JsonArg),
+    /// Kiểm tra sổ của nút cha còn giữ mọi thứ nó đã ký nhận.
+    CheckReceipts {
+        /// Tệp biên nhận (receipts.jsonl của nút con).
+        receipts: PathBuf,
+        /// Tệp sổ của nút cha (bản sao).
+        #[arg(long)]
+        against: PathBuf,
+        /// In dạng JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -802,6 +858,7 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
             Ok(())
         }
         Top::Demo { exit } => crate::demo::run(texts, exit),
+        Top::Audit { action } => crate::audit::run(data, texts, action_to(action)),
     }
 }
 
@@ -913,7 +970,10 @@ fn sync(home: Home, texts: Texts, watch: bool) -> Outcome {
                 &parent,
                 shutdown_signal(),
                 |outcome| match outcome {
-                    Ok(report) => eprintln!("{}", texts.synced(report.delivered, report.received)),
+                    Ok(report) => {
+                        let _ = home.save_receipts(&report.receipts);
+                        eprintln!("{}", texts.synced(report.delivered, report.received));
+                    }
                     Err(error) => eprintln!("{}", texts.sync_failed(&error.to_string())),
                 },
             )
@@ -927,6 +987,10 @@ fn sync(home: Home, texts: Texts, watch: bool) -> Outcome {
             spinner.finish_and_clear();
         }
         endpoint.wait_idle().await;
+        if let Ok(report) = &outcome {
+            home.save_receipts(&report.receipts)
+                .map_err(|error| home_failure(texts, error))?;
+        }
         match outcome {
             Ok(report) if report.caught_up => {
                 println!("{}", texts.synced(report.delivered, report.received));
@@ -1556,4 +1620,61 @@ fn workflow_action(
             )
         }
     }
+}
+
+fn action_to(action: AuditAction) -> crate::audit::Action {
+    use crate::audit::Action;
+    match action {
+        AuditAction::Verify { file, json } => Action::Verify { file, json },
+        AuditAction::History {
+            item,
+            unit,
+            person,
+            json,
+        } => Action::History {
+            item,
+            unit,
+            person,
+            json,
+        },
+        AuditAction::Replay {
+            as_of,
+            known_at,
+            json,
+        } => Action::Replay {
+            as_of,
+            known_at,
+            json,
+        },
+        AuditAction::Receipts(args) => Action::Receipts { json: args.json },
+        AuditAction::CheckReceipts {
+            receipts,
+            against,
+            json,
+        } => Action::CheckReceipts {
+            receipts,
+            against,
+            json,
+        },
+    }
+}
+
+/// Shared with the audit commands.
+pub(crate) fn failure(code: u8, message: impl Into<String>) -> Failure {
+    fail(code, message)
+}
+
+/// Shared with the audit commands.
+pub(crate) fn find_item_id(state: &State, texts: Texts, text: &str) -> Result<EventId, Failure> {
+    find_item(state, texts, text)
+}
+
+/// Shared with the audit commands.
+pub(crate) fn short_id(id: &EventId) -> String {
+    short(id)
+}
+
+/// Shared with the audit commands.
+pub(crate) fn json_out(value: &impl serde::Serialize) -> Outcome {
+    print_json(value)
 }

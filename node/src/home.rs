@@ -22,6 +22,40 @@ use crate::identity::{self, KeyError};
 use crate::tls::Admission;
 use crate::transport::now_ms;
 
+/// The parent's receipts this node keeps: one JSON line per receipt, hex body and signature.
+pub const RECEIPTS_FILE: &str = "receipts.jsonl";
+
+/// One receipt as a line of [`RECEIPTS_FILE`].
+pub fn encode_receipt(receipt: &nhip_protocol::Receipt) -> String {
+    serde_json::json!({
+        "body": hex(&receipt.body),
+        "signature": hex(&receipt.signature),
+    })
+    .to_string()
+}
+
+/// The inverse of [`encode_receipt`].
+pub fn decode_receipt(line: &str) -> Option<nhip_protocol::Receipt> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    let body = unhex(value["body"].as_str()?)?;
+    let signature = unhex(value["signature"].as_str()?)?.try_into().ok()?;
+    Some(nhip_protocol::Receipt { body, signature })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(text.get(at..at + 2)?, 16).ok())
+        .collect()
+}
+
 /// Why a node could not be created, opened or used.
 #[derive(Debug, thiserror::Error)]
 pub enum HomeError {
@@ -173,6 +207,30 @@ impl Home {
     /// Writes the children file.
     pub fn save_children(&self, children: &Children) -> Result<(), HomeError> {
         Ok(config::write(&self.dir.join(CHILDREN_FILE), children)?)
+    }
+
+    /// Appends the parent's receipts to [`RECEIPTS_FILE`], durably.
+    pub fn save_receipts(&self, receipts: &[nhip_protocol::Receipt]) -> Result<(), HomeError> {
+        if receipts.is_empty() {
+            return Ok(());
+        }
+        let path = self.dir.join(RECEIPTS_FILE);
+        let io = |source| HomeError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        let mut text = String::new();
+        for receipt in receipts {
+            text.push_str(&encode_receipt(receipt));
+            text.push('\n');
+        }
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
+        file.sync_all().map_err(io)
     }
 
     /// The invites file.

@@ -1,6 +1,7 @@
 //! The Nhịp node: the shell around the engine and the protocol. Key files, TLS identities,
 //! QUIC transport and (in `main.rs`) the `nhip` command.
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -1,0 +1,443 @@
+//! `nhip audit`: what an inspector does with a copy of any node's log, offline — verify it,
+//! read who did what and when, see the state as it was, and hold a parent to its receipts.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use nhip_engine::audit::{self, ReceiptHead};
+use nhip_engine::state::{Item, State};
+use nhip_engine::{Date, EventId, EventLog, RedbLog, UnitId};
+use nhip_protocol::Receipt;
+
+use crate::cli::{Failure, failure, find_item_id, json_out, short_id};
+use crate::config::LOG_FILE;
+use crate::home::{Home, RECEIPTS_FILE};
+use crate::texts::Texts;
+
+/// Exit code of a verification that found problems.
+pub const VERIFY_FAILED: u8 = 7;
+
+/// An audit command.
+pub enum Action {
+    /// Verify a log.
+    Verify {
+        /// The log file; the node's own when none.
+        file: Option<PathBuf>,
+        /// JSON output.
+        json: bool,
+    },
+    /// Show history.
+    History {
+        /// One item.
+        item: Option<String>,
+        /// All items of a unit's subtree.
+        unit: Option<String>,
+        /// Everything a person did.
+        person: Option<String>,
+        /// JSON output.
+        json: bool,
+    },
+    /// The state at a time.
+    Replay {
+        /// By the events' own time.
+        as_of: Option<String>,
+        /// By arrival here.
+        known_at: Option<String>,
+        /// JSON output.
+        json: bool,
+    },
+    /// The parent's receipts held here.
+    Receipts {
+        /// JSON output.
+        json: bool,
+    },
+    /// Check a parent's log against receipts.
+    CheckReceipts {
+        /// The receipts file.
+        receipts: PathBuf,
+        /// The parent's log.
+        against: PathBuf,
+        /// JSON output.
+        json: bool,
+    },
+}
+
+fn open_read_only(path: &Path) -> Result<RedbLog, Failure> {
+    RedbLog::open_read_only(path).map_err(|error| match error {
+        nhip_engine::OpenError::Locked => failure(
+            4,
+            format!(
+                "{} đang được dùng; sao chép tệp rồi kiểm toán bản sao / in use: copy the file and audit the copy",
+                path.display()
+            ),
+        ),
+        other => failure(3, format!("{}: {other}", path.display())),
+    })
+}
+
+/// Runs an audit command.
+pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
+    match action {
+        Action::Verify { file, json } => {
+            let path = file.unwrap_or_else(|| data.join(LOG_FILE));
+            let log = open_read_only(&path)?;
+            let bar = std::io::stderr().is_terminal().then(|| {
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.set_message("xác minh / verifying");
+                bar
+            });
+            let report = audit::verify(&log, &mut |events| {
+                if let Some(bar) = &bar {
+                    bar.set_position(events);
+                }
+            })
+            .map_err(|error| failure(6, error.to_string()))?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            if json {
+                json_out(&report)?;
+            } else {
+                println!("Tệp / file: {}", path.display());
+                println!(
+                    "Chuỗi / chains: {}, sự kiện / events: {}, dấu niêm / seals: {}",
+                    report.chains, report.events, report.seals
+                );
+                for (origin, count) in &report.by_origin {
+                    println!("  nút / origin {}: {count} sự kiện", origin.short());
+                }
+                if let Some(hash) = report.state_hash {
+                    println!("Mã băm trạng thái tính lại / state hash re-derived: {hash}");
+                }
+                if report.is_clean() {
+                    println!("Không phát hiện sai lệch / nothing altered, deleted or forged.");
+                } else {
+                    println!(
+                        "PHÁT HIỆN {} VẤN ĐỀ / {} PROBLEMS FOUND:",
+                        report.problems.len(),
+                        report.problems.len()
+                    );
+                    for (kind, problem) in report.first_of_each_kind() {
+                        let count = report.problems.iter().filter(|p| p.kind == kind).count();
+                        println!(
+                            "  {kind:?} ×{count}: chuỗi {} seq {} — {}",
+                            problem
+                                .chain
+                                .as_ref()
+                                .map_or("—".to_owned(), ToString::to_string),
+                            problem.seq.map_or("—".to_owned(), |seq| seq.to_string()),
+                            problem.detail
+                        );
+                    }
+                }
+            }
+            if report.is_clean() {
+                Ok(())
+            } else {
+                Err(failure(
+                    VERIFY_FAILED,
+                    "xác minh thất bại / verification failed",
+                ))
+            }
+        }
+        Action::History {
+            item,
+            unit,
+            person,
+            json,
+        } => {
+            let home = Home::open(data).map_err(|error| failure(3, error.to_string()))?;
+            let state = home
+                .state()
+                .map_err(|error| failure(6, error.to_string()))?;
+            let received = arrivals(&home)?;
+            let items: Vec<(EventId, &Item)> = match (&item, &unit) {
+                (Some(text), _) => {
+                    let id = find_item_id(&state, texts, text)?;
+                    vec![(id, &state.items[&id])]
+                }
+                (None, Some(unit)) => {
+                    let unit = UnitId::new(unit).map_err(|error| failure(1, error.to_string()))?;
+                    state
+                        .items
+                        .iter()
+                        .filter(|(_, item)| item.unit.is_within(&unit))
+                        .map(|(id, item)| (*id, item))
+                        .collect()
+                }
+                (None, None) => state.items.iter().map(|(id, item)| (*id, item)).collect(),
+            };
+            let mut rows = Vec::new();
+            for (id, item) in items {
+                for entry in &item.history {
+                    if person.as_ref().is_some_and(|p| entry.actor.as_str() != p) {
+                        continue;
+                    }
+                    let received_ms = received
+                        .get(&entry.event)
+                        .copied()
+                        .unwrap_or(entry.written_ms);
+                    rows.push(serde_json::json!({
+                        "item": id,
+                        "title": item.title,
+                        "event": entry.event,
+                        "kind": entry.kind,
+                        "actor": entry.actor,
+                        "unit": item.unit,
+                        "origin": entry.origin.to_hex(),
+                        "written_ms": entry.written_ms,
+                        "received_ms": received_ms,
+                        "summary": entry.summary,
+                        "outcome": entry.outcome,
+                        "conflict": item.conflicts.iter().find(|c| c.event == entry.event || c.resolved_by == Some(entry.event)),
+                    }));
+                }
+            }
+            if json {
+                return json_out(&rows);
+            }
+            for row in rows {
+                let written = Date::from_unix_ms(row["written_ms"].as_u64().unwrap_or(0));
+                let got = Date::from_unix_ms(row["received_ms"].as_u64().unwrap_or(0));
+                println!(
+                    "{}  {:<18} {:<22} ghi {written} nhận {got} từ {}  {}  [{}]",
+                    short_id(
+                        &serde_json::from_value(row["event"].clone())
+                            .unwrap_or(EventId(uuid::Uuid::nil()))
+                    ),
+                    row["actor"].as_str().unwrap_or(""),
+                    row["kind"].as_str().unwrap_or(""),
+                    &row["origin"].as_str().unwrap_or("")[..8],
+                    row["summary"].as_str().unwrap_or(""),
+                    row["outcome"]
+                );
+            }
+            Ok(())
+        }
+        Action::Replay {
+            as_of,
+            known_at,
+            json,
+        } => {
+            let home = Home::open(data).map_err(|error| failure(3, error.to_string()))?;
+            let end_of = |text: &str| -> Result<u64, Failure> {
+                let date = Date::parse(text).map_err(|_| failure(1, texts.bad_date(text)))?;
+                // The end of that day in Vietnam: the start of the next, minus one millisecond.
+                let next = date.plus_days(1);
+                Ok(u64::try_from(i64::from(next.0) * 86_400_000 - 7 * 3_600_000 - 1).unwrap_or(0))
+            };
+            let state = match (&as_of, &known_at) {
+                (Some(text), None) => {
+                    let until = end_of(text)?;
+                    fold_where(&home, |event, _| event.hlc.wall_ms <= until)?
+                }
+                (None, Some(text)) => {
+                    let until = end_of(text)?;
+                    let received = arrivals(&home)?;
+                    fold_where(&home, |event, _| {
+                        received
+                            .get(&event.id)
+                            .copied()
+                            .unwrap_or(event.hlc.wall_ms)
+                            <= until
+                    })?
+                }
+                _ => {
+                    return Err(failure(
+                        2,
+                        "nhip audit replay --as-of DATE | --known-at DATE",
+                    ));
+                }
+            };
+            let today = Date::from_unix_ms(now_or(&as_of, &known_at, &end_of)?);
+            let summary = state.summary(&home.config.unit, today);
+            if json {
+                return json_out(&serde_json::json!({
+                    "state_hash": state.hash(),
+                    "events": state.events,
+                    "summary": summary,
+                    "items": state.items.iter().map(|(id, item)| serde_json::json!({"id": id, "item": item})).collect::<Vec<_>>(),
+                }));
+            }
+            println!(
+                "Sự kiện / events: {}  mã băm / state hash: {}",
+                state.events,
+                state.hash()
+            );
+            println!(
+                "Mục / items: {} — quá hạn {}, chờ duyệt {}, xung đột {}",
+                summary.items, summary.overdue, summary.waiting_approval, summary.open_conflicts
+            );
+            for (id, item) in &state.items {
+                println!("{}  {:<14} {}", short_id(id), item.state, item.title);
+            }
+            Ok(())
+        }
+        Action::Receipts { json } => {
+            let home = Home::open(data).map_err(|error| failure(3, error.to_string()))?;
+            let receipts = read_receipts(&home.dir.join(RECEIPTS_FILE))?;
+            let bodies: Vec<_> = receipts
+                .iter()
+                .map(|receipt| match receipt.verify() {
+                    Ok(body) => serde_json::json!({ "valid": true, "receipt": body }),
+                    Err(error) => serde_json::json!({ "valid": false, "error": error.to_string() }),
+                })
+                .collect();
+            if json {
+                return json_out(&bodies);
+            }
+            println!("{} biên nhận / receipts", bodies.len());
+            for body in bodies {
+                let receipt = &body["receipt"];
+                println!(
+                    "  lô / batch {} từ / by {}… nhận {} chuỗi, hợp lệ / valid: {}",
+                    receipt["batch"],
+                    receipt["receiver"].to_string().get(1..9).unwrap_or(""),
+                    receipt["heads"].as_array().map_or(0, Vec::len),
+                    body["valid"]
+                );
+            }
+            Ok(())
+        }
+        Action::CheckReceipts {
+            receipts,
+            against,
+            json,
+        } => {
+            let receipts = read_receipts(&receipts)?;
+            let log = open_read_only(&against)?;
+            let mut heads: Vec<ReceiptHead> = Vec::new();
+            let mut invalid = 0;
+            for receipt in &receipts {
+                match receipt.verify() {
+                    Ok(body) => heads.extend(
+                        body.heads
+                            .into_iter()
+                            .map(|head| (head.chain, head.seq, head.hash)),
+                    ),
+                    Err(_) => invalid += 1,
+                }
+            }
+            let problems = audit::check_receipt_heads(&log, &heads)
+                .map_err(|error| failure(6, error.to_string()))?;
+            if json {
+                json_out(
+                    &serde_json::json!({ "receipts": receipts.len(), "invalid": invalid, "heads": heads.len(), "problems": problems }),
+                )?;
+            } else {
+                println!(
+                    "{} biên nhận, {} đầu chuỗi đã kiểm / receipts, heads checked: {}",
+                    receipts.len(),
+                    heads.len(),
+                    heads.len()
+                );
+                for problem in &problems {
+                    println!(
+                        "  THIẾU / MISSING: chuỗi {} seq {} — {}",
+                        problem
+                            .chain
+                            .as_ref()
+                            .map_or("—".to_owned(), ToString::to_string),
+                        problem.seq.map_or("—".to_owned(), |seq| seq.to_string()),
+                        problem.detail
+                    );
+                }
+                if problems.is_empty() && invalid == 0 {
+                    println!(
+                        "Sổ còn giữ mọi thứ đã ký nhận / the log holds everything it acknowledged."
+                    );
+                }
+            }
+            if problems.is_empty() && invalid == 0 {
+                Ok(())
+            } else {
+                Err(failure(
+                    VERIFY_FAILED,
+                    "sổ thiếu sự kiện đã ký nhận / acknowledged events are missing",
+                ))
+            }
+        }
+    }
+}
+
+fn now_or(
+    as_of: &Option<String>,
+    known_at: &Option<String>,
+    end_of: &dyn Fn(&str) -> Result<u64, Failure>,
+) -> Result<u64, Failure> {
+    match as_of.as_ref().or(known_at.as_ref()) {
+        Some(text) => end_of(text),
+        None => Ok(crate::transport::now_ms()),
+    }
+}
+
+/// Folds the events `keep` accepts, in replay order.
+fn fold_where(
+    home: &Home,
+    mut keep: impl FnMut(&nhip_engine::Event, &[u8]) -> bool,
+) -> Result<State, Failure> {
+    let mut state = State::default();
+    home.log
+        .scan(&mut |event, bytes| {
+            if keep(event, bytes) {
+                state.apply(event);
+            }
+        })
+        .map_err(|error| failure(6, error.to_string()))?;
+    Ok(state)
+}
+
+/// When each foreign event arrived here (local events arrived when written).
+fn arrivals(home: &Home) -> Result<BTreeMap<EventId, u64>, Failure> {
+    let mut received = BTreeMap::new();
+    let mut position = 0;
+    loop {
+        let arrivals = home
+            .log
+            .arrivals_after(position, 256)
+            .map_err(|error| failure(6, error.to_string()))?;
+        let Some(last) = arrivals.last() else {
+            break;
+        };
+        position = last.position;
+        for arrival in &arrivals {
+            for range in &arrival.ranges {
+                let count = (range.last.0 - range.first.0 + 1) as usize;
+                for stored in home
+                    .log
+                    .read_chain(&range.chain, range.first, count)
+                    .map_err(|error| failure(6, error.to_string()))?
+                {
+                    received.insert(stored.event.id, arrival.received_ms);
+                }
+            }
+        }
+    }
+    Ok(received)
+}
+
+/// Reads a receipts file (JSON lines of hex body and signature).
+pub fn read_receipts(path: &Path) -> Result<Vec<Receipt>, Failure> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(failure(1, format!("{}: {error}", path.display()))),
+    };
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .enumerate()
+        .map(|(index, line)| {
+            crate::home::decode_receipt(line).ok_or_else(|| {
+                failure(
+                    1,
+                    format!(
+                        "{} dòng {}: không phải biên nhận / not a receipt",
+                        path.display(),
+                        index + 1
+                    ),
+                )
+            })
+        })
+        .collect()
+}
