@@ -12,9 +12,15 @@ use crate::limits::NAME_BYTES_MAX;
 /// Implements `Serialize`/`Deserialize` for a newtype over `[u8; N]` as a MessagePack `bin`.
 macro_rules! fixed_bytes_serde {
     ($name:ident, $len:expr) => {
+        // Binary formats (MessagePack: events, the wire, the state hash) get the raw bytes;
+        // human-readable ones (JSON for people and tools) get hex.
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_bytes(&self.0)
+                if serializer.is_human_readable() {
+                    serializer.serialize_str(&hex(&self.0))
+                } else {
+                    serializer.serialize_bytes(&self.0)
+                }
             }
         }
 
@@ -32,8 +38,17 @@ macro_rules! fixed_bytes_serde {
                             .map_err(|_| E::invalid_length(v.len(), &self))?;
                         Ok($name(bytes))
                     }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
+                        parse_hex::<$len>(v)
+                            .map($name)
+                            .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+                    }
                 }
-                deserializer.deserialize_bytes(FixedVisitor)
+                if deserializer.is_human_readable() {
+                    deserializer.deserialize_str(FixedVisitor)
+                } else {
+                    deserializer.deserialize_bytes(FixedVisitor)
+                }
             }
         }
     };

@@ -269,10 +269,11 @@ pub fn works_in_line(registry: &Registry, actor: &PersonId, unit: &UnitId) -> bo
         .any(|(held_in, _)| unit.is_within(held_in))
 }
 
-/// Whether `actor` may report progress, comment or link on `item`: the assignee, or anyone
-/// working in line with its unit, its lead unit or a coordinating unit.
+/// Whether `actor` may report progress, comment or link on `item`: the assignee, the creator,
+/// or anyone working in line with its unit, its lead unit or a coordinating unit.
 pub fn takes_part(registry: &Registry, item: &Item, actor: &PersonId) -> bool {
     item.assignee.as_ref() == Some(actor)
+        || item.creator == *actor
         || works_in_line(registry, actor, &item.unit)
         || works_in_line(registry, actor, &item.lead_unit)
         || item

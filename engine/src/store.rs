@@ -84,6 +84,10 @@ pub enum OpenError {
         /// The newest schema this version reads.
         supported: u32,
     },
+    /// The file was not closed cleanly (its node crashed or is running) and must be repaired,
+    /// which a read-only open cannot do: repair a copy.
+    #[error("the log was not closed cleanly and needs a repair, which a read-only open cannot do")]
+    NeedsRepair,
     /// The storage failed or the file is damaged.
     #[error("cannot open the log: {0}")]
     Storage(String),
@@ -96,6 +100,7 @@ fn storage(error: impl Into<redb::Error>) -> StoreError {
 fn open_storage(error: impl Into<redb::Error>) -> OpenError {
     match error.into() {
         redb::Error::DatabaseAlreadyOpen => OpenError::Locked,
+        redb::Error::RepairAborted => OpenError::NeedsRepair,
         other => OpenError::Storage(other.to_string()),
     }
 }

@@ -63,17 +63,34 @@ pub enum Action {
     },
 }
 
-fn open_read_only(path: &Path) -> Result<RedbLog, Failure> {
-    RedbLog::open_read_only(path).map_err(|error| match error {
-        nhip_engine::OpenError::Locked => failure(
+/// Opens a log for an audit without ever changing it. A file whose node crashed (or is still
+/// running) must be repaired before it can be read; the repair is done on a private copy.
+fn open_read_only(path: &Path) -> Result<(RedbLog, Option<tempfile::TempDir>), Failure> {
+    match RedbLog::open_read_only(path) {
+        Ok(log) => Ok((log, None)),
+        Err(nhip_engine::OpenError::NeedsRepair) => {
+            let scratch = tempfile::tempdir().map_err(|error| failure(1, error.to_string()))?;
+            let copy = scratch.path().join("copy.redb");
+            std::fs::copy(path, &copy)
+                .map_err(|error| failure(1, format!("{}: {error}", path.display())))?;
+            // Opening for writing repairs the copy; nothing is appended to it.
+            drop(
+                RedbLog::open(&copy)
+                    .map_err(|error| failure(3, format!("{}: {error}", path.display())))?,
+            );
+            let log = RedbLog::open_read_only(&copy)
+                .map_err(|error| failure(3, format!("{}: {error}", path.display())))?;
+            Ok((log, Some(scratch)))
+        }
+        Err(nhip_engine::OpenError::Locked) => Err(failure(
             4,
             format!(
                 "{} đang được dùng; sao chép tệp rồi kiểm toán bản sao / in use: copy the file and audit the copy",
                 path.display()
             ),
-        ),
-        other => failure(3, format!("{}: {other}", path.display())),
-    })
+        )),
+        Err(other) => Err(failure(3, format!("{}: {other}", path.display()))),
+    }
 }
 
 /// Runs an audit command.
@@ -81,7 +98,7 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
     match action {
         Action::Verify { file, json } => {
             let path = file.unwrap_or_else(|| data.join(LOG_FILE));
-            let log = open_read_only(&path)?;
+            let (log, _scratch) = open_read_only(&path)?;
             let bar = std::io::stderr().is_terminal().then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_message("xác minh / verifying");
@@ -306,7 +323,7 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
             json,
         } => {
             let receipts = read_receipts(&receipts)?;
-            let log = open_read_only(&against)?;
+            let (log, _scratch) = open_read_only(&against)?;
             let mut heads: Vec<ReceiptHead> = Vec::new();
             let mut invalid = 0;
             for receipt in &receipts {

@@ -646,3 +646,115 @@ fn the_demo_tells_its_story_and_exits() {
     assert_eq!(hashes.len(), 2);
     assert_eq!(hashes[0], hashes[1], "hub and commune agree");
 }
+
+#[test]
+fn an_auditor_verifies_reads_history_and_holds_the_parent_to_its_receipts() {
+    let root = tempfile::tempdir().unwrap();
+    let (hub, invite) = hub(root.path());
+    let serving = Serving::start(&hub);
+    let commune = root.path().join("binh-lu");
+    ok(
+        &commune,
+        &["join", invite.to_str().unwrap(), "--as", "ta-thi-dung"],
+    );
+    let out = ok(
+        &commune,
+        &[
+            "task",
+            "create",
+            "--title",
+            "Đôn đốc chi bộ",
+            "--deadline",
+            "2099-01-31",
+        ],
+    );
+    let task = out
+        .trim()
+        .rsplit('(')
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .to_owned();
+    ok(&commune, &["task", "comment", &task, "Khẩn trương"]);
+    ok(&commune, &["sync"]);
+    drop(serving);
+
+    // The commune keeps the hub's signed receipts.
+    let receipts = json(&commune, &["audit", "receipts", "--json"]);
+    assert!(!receipts.as_array().unwrap().is_empty());
+    assert!(
+        receipts
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["valid"] == true)
+    );
+
+    // An auditor takes a copy of the hub's log and verifies it, read-only.
+    let copy = root.path().join("hub-copy.redb");
+    std::fs::copy(hub.join("log.redb"), &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let report = json(
+        &commune,
+        &["audit", "verify", copy.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(report["problems"].as_array().unwrap().len(), 0, "{report}");
+    assert!(report["state_hash"].is_string());
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        before,
+        "verification never writes"
+    );
+    assert!(ok(&commune, &["audit", "verify"]).contains("Không phát hiện sai lệch"));
+
+    // The hub's log holds everything it acknowledged; a log that lacks it is caught.
+    let receipts_file = commune.join("receipts.jsonl");
+    ok(
+        &commune,
+        &[
+            "audit",
+            "check-receipts",
+            receipts_file.to_str().unwrap(),
+            "--against",
+            copy.to_str().unwrap(),
+        ],
+    );
+    let other = root.path().join("other");
+    ok(
+        &other,
+        &["init", "--hub", "--unit", "lai-chau", "--as", "admin-tinh"],
+    );
+    let hiding = nhip(
+        &commune,
+        &[
+            "audit",
+            "check-receipts",
+            receipts_file.to_str().unwrap(),
+            "--against",
+            other.join("log.redb").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(hiding.code, 7, "{}{}", hiding.stdout, hiding.stderr);
+    assert!(hiding.stdout.contains("THIẾU"), "{}", hiding.stdout);
+
+    // History: who, what, when written, when received, from which node.
+    let history = json(&hub, &["audit", "history", &task, "--json"]);
+    let rows = history.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["actor"], "ta-thi-dung");
+    assert!(rows[1]["received_ms"].as_u64().unwrap() >= rows[1]["written_ms"].as_u64().unwrap());
+    assert!(ok(&hub, &["audit", "history", "--person", "ta-thi-dung"]).contains("item.commented"));
+
+    // The state as it was: nothing before the year 2000, everything known by 2099.
+    let then = json(
+        &hub,
+        &["audit", "replay", "--as-of", "01/01/2000", "--json"],
+    );
+    assert_eq!(then["events"], 0);
+    let now = json(
+        &hub,
+        &["audit", "replay", "--known-at", "2099-12-31", "--json"],
+    );
+    assert!(now["events"].as_u64().unwrap() > 0);
+    assert_eq!(now["items"].as_array().unwrap().len(), 1);
+}
