@@ -41,7 +41,7 @@ pub struct Options {
 
 /// The events of `origins` offices, as the sealed batches a sync would carry, interleaved
 /// across origins the way arrivals interleave at a hub.
-fn prepare(events: usize, origins: usize, batch: usize) -> Vec<Batch> {
+pub fn prepare(events: usize, origins: usize, batch: usize) -> Vec<Batch> {
     let per_origin = events.div_ceil(origins);
     let mut per_origin_batches: Vec<Vec<Batch>> = Vec::new();
     let mut n = 0u64;

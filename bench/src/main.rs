@@ -3,6 +3,7 @@
 //!
 //! `cargo run --release -p nhip-bench -- engine [--quick] [--json]`
 
+mod audit;
 mod engine;
 mod raw;
 mod sync;
@@ -25,6 +26,8 @@ enum Suite {
     Engine(engine::Options),
     /// Sync over loopback QUIC: catch-up rate, bytes on the wire, resume after a cut.
     Sync(sync::Options),
+    /// Audit: verification of a whole log and a full replay, beside blake3 and redb scan.
+    Audit(audit::Options),
 }
 
 /// One line of a benchmark's table.
@@ -66,7 +69,13 @@ pub fn report(title: &str, context: &serde_json::Value, figures: &[Figure], json
         } else {
             figure.ratio >= figure.target
         };
-        let verdict = if met { "met" } else { "MISSED" };
+        let verdict = if figure.target == 0.0 {
+            "no target"
+        } else if met {
+            "met"
+        } else {
+            "MISSED"
+        };
         println!(
             "{:<34} {:>14.0} {:>14.0}  {:<30} {:>7.2} {:>7.2}  {verdict} ({})",
             figure.metric,
@@ -84,5 +93,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match Cli::parse().suite {
         Suite::Engine(options) => engine::run(&options),
         Suite::Sync(options) => sync::run(&options),
+        Suite::Audit(options) => audit::run(&options),
     }
 }
