@@ -116,6 +116,9 @@ enum Top {
         /// Tệp ra (mặc định: màn hình).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Xuất toàn bộ sự kiện (cho kiểm toán) thay vì các mục.
+        #[arg(long)]
+        events: bool,
     },
     /// Kiểm toán (audit): xác minh sổ, lịch sử, trạng thái tại một thời điểm, biên nhận.
     Audit {
@@ -842,9 +845,17 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
             let person = actor(&home)?;
             crate::exchange::import(&home, texts, &person, &file)
         }
-        Top::Export { format, out } => {
+        Top::Export {
+            format,
+            out,
+            events,
+        } => {
             let home = open()?;
-            crate::exchange::export(&home, texts, &format, out.as_deref())
+            if events {
+                crate::exchange::export_events(&home, texts, &format, out.as_deref())
+            } else {
+                crate::exchange::export(&home, texts, &format, out.as_deref())
+            }
         }
         Top::Replay { db } => {
             let log = nhip_engine::RedbLog::open(&db).map_err(|error| match error {
@@ -971,6 +982,7 @@ fn sync(home: Home, texts: Texts, watch: bool) -> Outcome {
                 shutdown_signal(),
                 |outcome| match outcome {
                     Ok(report) => {
+                        let _ = home.record_sync(&Ok(report.clone()));
                         let _ = home.save_receipts(&report.receipts);
                         eprintln!("{}", texts.synced(report.delivered, report.received));
                     }
@@ -991,6 +1003,8 @@ fn sync(home: Home, texts: Texts, watch: bool) -> Outcome {
             home.save_receipts(&report.receipts)
                 .map_err(|error| home_failure(texts, error))?;
         }
+        home.record_sync(&outcome)
+            .map_err(|error| home_failure(texts, error))?;
         match outcome {
             Ok(report) if report.caught_up => {
                 println!("{}", texts.synced(report.delivered, report.received));
@@ -1080,6 +1094,8 @@ fn status(home: Home, json: bool) -> Outcome {
         .map_err(|error| fail(6, error.to_string()))?;
     let children = home.children().unwrap_or_default();
     let parent = home.config.parent.clone();
+    let record = home.sync_record().unwrap_or_default();
+    let pending_up = home.pending_up().unwrap_or(0);
     let own: u64 = heads
         .iter()
         .filter(|(chain, _)| chain.origin == home.node())
@@ -1098,6 +1114,8 @@ fn status(home: Home, json: bool) -> Outcome {
         "refused_events": state.refused.len(),
         "unknown_kinds": state.unknown_kinds,
         "incidents": incidents.len(),
+        "sync": record,
+        "pending_up": pending_up,
     });
     if json {
         return print_json(&value);
@@ -1121,6 +1139,22 @@ fn status(home: Home, json: bool) -> Outcome {
         "Nút con / children: {}",
         children.children.iter().filter(|c| !c.revoked).count()
     );
+    if home.config.parent.is_some() {
+        let when = |ms: Option<u64>| {
+            ms.map_or("chưa bao giờ / never".to_owned(), |ms| {
+                let minutes = now_ms().saturating_sub(ms) / 60_000;
+                format!("{minutes} phút trước / minutes ago")
+            })
+        };
+        println!("Đồng bộ / last sync: {}", when(record.last_success_ms));
+        if let Some(error) = &record.last_error {
+            println!(
+                "  lỗi gần nhất / last error ({}): {error}",
+                when(record.last_error_ms)
+            );
+        }
+        println!("Chờ gửi lên / waiting to go up: {pending_up} sự kiện");
+    }
     println!(
         "Sự kiện / events:  {} ({} do nút này ghi)",
         state.events, own

@@ -261,3 +261,123 @@ pub fn export(home: &Home, texts: Texts, format: &str, out: Option<&Path>) -> Re
     }
     Ok(())
 }
+
+/// Exports every event of the log, in replay order, for an auditor's own tools: CSV (with a
+/// BOM) or JSON lines. Each row: chain, position, id, who, when written (origin's clock), kind,
+/// the body (as JSON when this version knows the kind) and the event's hash.
+pub fn export_events(
+    home: &Home,
+    texts: Texts,
+    format: &str,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
+    let mut rows = Vec::new();
+    home.log
+        .scan(&mut |event, bytes| {
+            let body = match nhip_engine::body::Known::from_body(&event.body) {
+                nhip_engine::body::Decoded::Known(known) => body_json(&known),
+                _ => serde_json::Value::Null,
+            };
+            rows.push(serde_json::json!({
+                "origin": event.origin,
+                "unit": event.unit,
+                "seq": event.seq.0,
+                "id": event.id,
+                "actor": event.actor,
+                "written_ms": event.hlc.wall_ms,
+                "kind": event.body.kind,
+                "body": body,
+                "hash": nhip_engine::Hash::of(bytes),
+            }));
+        })
+        .map_err(|error| fail(6, error.to_string()))?;
+    let mut buffer: Vec<u8> = Vec::new();
+    match format {
+        "jsonl" => {
+            for row in &rows {
+                buffer.extend_from_slice(row.to_string().as_bytes());
+                buffer.push(b'\n');
+            }
+        }
+        "csv" => {
+            buffer.extend_from_slice(BOM.as_bytes());
+            let mut writer = csv::Writer::from_writer(&mut buffer);
+            let io = |error: csv::Error| fail(1, error.to_string());
+            writer
+                .write_record([
+                    "origin",
+                    "unit",
+                    "seq",
+                    "id",
+                    "actor",
+                    "written_ms",
+                    "kind",
+                    "body",
+                    "hash",
+                ])
+                .map_err(io)?;
+            for row in &rows {
+                let cell = |key: &str| match &row[key] {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                writer
+                    .write_record(
+                        [
+                            "origin",
+                            "unit",
+                            "seq",
+                            "id",
+                            "actor",
+                            "written_ms",
+                            "kind",
+                            "body",
+                            "hash",
+                        ]
+                        .map(cell),
+                    )
+                    .map_err(io)?;
+            }
+            writer.flush().map_err(|error| fail(1, error.to_string()))?;
+        }
+        other => return Err(fail(2, format!("--format {other:?}: csv | jsonl"))),
+    }
+    match out {
+        Some(path) => {
+            std::fs::write(path, &buffer)
+                .map_err(|error| fail(1, format!("{}: {error}", path.display())))?;
+            eprintln!(
+                "{}",
+                texts.exported(rows.len(), &path.display().to_string())
+            );
+        }
+        None => std::io::stdout()
+            .write_all(&buffer)
+            .map_err(|error| fail(1, error.to_string()))?,
+    }
+    Ok(())
+}
+
+/// A known body as JSON, field by field.
+fn body_json(known: &nhip_engine::body::Known) -> serde_json::Value {
+    use nhip_engine::body::Known;
+    let value = match known {
+        Known::UnitDefined(body) => serde_json::to_value(body),
+        Known::PersonRegistered(body) => serde_json::to_value(body),
+        Known::RoleAssigned(body) | Known::RoleRemoved(body) => serde_json::to_value(body),
+        Known::NodeEnrolled(body) => serde_json::to_value(body),
+        Known::WorkflowPublished(body) => serde_json::to_value(body),
+        Known::ItemCreated(body) => serde_json::to_value(body),
+        Known::ItemFired(body) => serde_json::to_value(body),
+        Known::ItemVoted(body) => serde_json::to_value(body),
+        Known::ItemAssigned(body) => serde_json::to_value(body),
+        Known::ItemProgressed(body) => serde_json::to_value(body),
+        Known::ItemExtended(body) => serde_json::to_value(body),
+        Known::ItemCommented(body) => serde_json::to_value(body),
+        Known::ItemLinked(body) => serde_json::to_value(body),
+        Known::ConflictResolved(body) => serde_json::to_value(body),
+        Known::IndicatorDefined(body) => serde_json::to_value(body),
+        Known::IndicatorReported(body) => serde_json::to_value(body),
+    };
+    value.unwrap_or(serde_json::Value::Null)
+}

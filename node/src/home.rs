@@ -25,6 +25,24 @@ use crate::transport::now_ms;
 /// The parent's receipts this node keeps: one JSON line per receipt, hex body and signature.
 pub const RECEIPTS_FILE: &str = "receipts.jsonl";
 
+/// The outcome of the last syncs with the parent, for `nhip status`.
+pub const SYNC_FILE: &str = "sync.toml";
+
+/// What `nhip status` shows about the link with the parent.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct SyncRecord {
+    /// When a sync last caught up (ms since the epoch).
+    pub last_success_ms: Option<u64>,
+    /// When a sync last failed, and why.
+    pub last_error_ms: Option<u64>,
+    /// Why it failed.
+    pub last_error: Option<String>,
+    /// Events delivered to the parent, in all.
+    pub sent: u64,
+    /// Events received from the parent, in all.
+    pub received: u64,
+}
+
 /// One receipt as a line of [`RECEIPTS_FILE`].
 pub fn encode_receipt(receipt: &nhip_protocol::Receipt) -> String {
     serde_json::json!({
@@ -231,6 +249,68 @@ impl Home {
         }
         std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
         file.sync_all().map_err(io)
+    }
+
+    /// Records how a sync with the parent ended.
+    pub fn record_sync(
+        &self,
+        outcome: &Result<crate::transport::LinkReport, crate::transport::TransportError>,
+    ) -> Result<(), HomeError> {
+        let path = self.dir.join(SYNC_FILE);
+        let mut record: SyncRecord = config::read_or_default(&path)?;
+        let now = now_ms();
+        match outcome {
+            Ok(report) => {
+                record.sent += report.delivered;
+                record.received += report.received;
+                if report.caught_up {
+                    record.last_success_ms = Some(now);
+                }
+            }
+            Err(error) => {
+                record.last_error_ms = Some(now);
+                record.last_error = Some(error.to_string());
+            }
+        }
+        Ok(config::write(&path, &record)?)
+    }
+
+    /// The record of syncs with the parent.
+    pub fn sync_record(&self) -> Result<SyncRecord, HomeError> {
+        Ok(config::read_or_default(&self.dir.join(SYNC_FILE))?)
+    }
+
+    /// Events this node and its children wrote that the parent has not acknowledged yet,
+    /// according to the receipts held.
+    pub fn pending_up(&self) -> Result<u64, HomeError> {
+        let mut acknowledged: BTreeMap<nhip_engine::ChainId, u64> = BTreeMap::new();
+        let text = fs::read_to_string(self.dir.join(RECEIPTS_FILE)).unwrap_or_default();
+        for line in text.lines() {
+            let Some(body) = decode_receipt(line).and_then(|receipt| receipt.verify().ok()) else {
+                continue;
+            };
+            for head in body.heads {
+                let seen = acknowledged.entry(head.chain).or_default();
+                *seen = (*seen).max(head.seq.0);
+            }
+        }
+        let mine = self.fixed_units();
+        let parent = self
+            .config
+            .parent
+            .as_ref()
+            .and_then(|parent| NodeId::from_hex(&parent.node));
+        let mut pending = 0;
+        for (chain, head) in self.log.heads()? {
+            if Some(chain.origin) == parent || !mine.contains_key(&chain.origin) {
+                continue;
+            }
+            pending += head
+                .seq
+                .0
+                .saturating_sub(acknowledged.get(&chain).copied().unwrap_or(0));
+        }
+        Ok(pending)
     }
 
     /// The invites file.

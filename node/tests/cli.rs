@@ -676,8 +676,21 @@ fn an_auditor_verifies_reads_history_and_holds_the_parent_to_its_receipts() {
         .trim_end_matches(')')
         .to_owned();
     ok(&commune, &["task", "comment", &task, "Khẩn trương"]);
+    let before = json(&commune, &["status", "--json"]);
+    assert!(before["pending_up"].as_u64().unwrap() >= 2, "{before}");
     ok(&commune, &["sync"]);
+    let after = json(&commune, &["status", "--json"]);
+    assert_eq!(after["pending_up"], 0, "{after}");
+    assert!(
+        after["sync"]["last_success_ms"].as_u64().is_some(),
+        "{after}"
+    );
     drop(serving);
+
+    // Every event, for an auditor's own tools.
+    let events = ok(&commune, &["export", "--events", "--format", "jsonl"]);
+    assert!(events.lines().count() >= 3);
+    assert!(events.contains("\"kind\":\"item.commented\""), "{events}");
 
     // The commune keeps the hub's signed receipts.
     let receipts = json(&commune, &["audit", "receipts", "--json"]);
