@@ -933,3 +933,35 @@ fn authority_is_read_from_the_registry_as_it_stood() {
     ));
     assert!(matches!(error, CommandError::Refused(_)), "{error}");
 }
+
+#[test]
+fn rolled_up_summaries_equal_per_unit_summaries() {
+    let world = World::new();
+    let mut desk = world.commune.desk();
+    for (at, days) in [(VILLAGE_NA_RI, -2), (VILLAGE_NA_RI, 3), (COMMUNE, 40)] {
+        desk.act(
+            "ta-thi-dung",
+            T0,
+            create(
+                "task",
+                at,
+                "Việc",
+                Some("lo-van-pao"),
+                Some(Date::from_unix_ms(T0).plus_days(days)),
+            ),
+        )
+        .unwrap();
+    }
+    let state = world.commune.state();
+    let today = Date::from_unix_ms(T0);
+    let all = state.summaries(today);
+    for unit in [PROVINCE, COMMUNE, VILLAGE_NA_RI] {
+        assert_eq!(
+            all.get(&self::unit(unit)).cloned().unwrap_or_default(),
+            state.summary(&self::unit(unit), today),
+            "{unit}"
+        );
+    }
+    assert_eq!(all[&self::unit(COMMUNE)].overdue, 1);
+    assert_eq!(all[&self::unit(COMMUNE)].due_soon, 1);
+}

@@ -851,6 +851,53 @@ impl State {
     }
 }
 
+impl State {
+    /// Counts for every unit that has items, rolled up the unit tree, in one pass over the
+    /// items (each item counts in its unit and every unit above it).
+    pub fn summaries(&self, today: Date) -> BTreeMap<UnitId, Summary> {
+        let mut summaries: BTreeMap<UnitId, Summary> = BTreeMap::new();
+        for item in self.items.values() {
+            let definition = self.definition_of(item);
+            let overdue = definition.is_some_and(|d| item.is_overdue(d, today));
+            let due_soon = !overdue && definition.is_some_and(|d| item.is_due_within(d, today, 7));
+            let waiting = definition
+                .is_some_and(|d| !d.is_terminal(&item.state) && !item.waiting_for(d).is_empty());
+            let conflicts = item.open_conflicts().count() as u64;
+            let mut unit = Some(item.unit.clone());
+            while let Some(current) = unit {
+                let summary = summaries.entry(current.clone()).or_default();
+                summary.items += 1;
+                *summary.by_state.entry(item.state.clone()).or_default() += 1;
+                summary.overdue += u64::from(overdue);
+                summary.due_soon += u64::from(due_soon);
+                summary.waiting_approval += u64::from(waiting);
+                summary.open_conflicts += conflicts;
+                unit = current.parent();
+            }
+        }
+        let mut attainments: BTreeMap<UnitId, Vec<i64>> = BTreeMap::new();
+        for indicator in self.indicators.values() {
+            let mut unit = Some(indicator.unit.clone());
+            while let Some(current) = unit {
+                summaries.entry(current.clone()).or_default().indicators += 1;
+                if let Some(attainment) = indicator.attainment_milli() {
+                    attainments
+                        .entry(current.clone())
+                        .or_default()
+                        .push(attainment);
+                }
+                unit = current.parent();
+            }
+        }
+        for (unit, values) in attainments {
+            if let Some(summary) = summaries.get_mut(&unit) {
+                summary.attainment_milli = Some(values.iter().sum::<i64>() / values.len() as i64);
+            }
+        }
+        summaries
+    }
+}
+
 /// Counts for a unit and its subtree.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize)]
 pub struct Summary {

@@ -116,28 +116,30 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
             if json {
                 json_out(&report)?;
             } else {
-                println!("Tệp / file: {}", path.display());
-                println!(
+                say!("Tệp / file: {}", path.display());
+                say!(
                     "Chuỗi / chains: {}, sự kiện / events: {}, dấu niêm / seals: {}",
-                    report.chains, report.events, report.seals
+                    report.chains,
+                    report.events,
+                    report.seals
                 );
                 for (origin, count) in &report.by_origin {
-                    println!("  nút / origin {}: {count} sự kiện", origin.short());
+                    say!("  nút / origin {}: {count} sự kiện", origin.short());
                 }
                 if let Some(hash) = report.state_hash {
-                    println!("Mã băm trạng thái tính lại / state hash re-derived: {hash}");
+                    say!("Mã băm trạng thái tính lại / state hash re-derived: {hash}");
                 }
                 if report.is_clean() {
-                    println!("Không phát hiện sai lệch / nothing altered, deleted or forged.");
+                    say!("Không phát hiện sai lệch / nothing altered, deleted or forged.");
                 } else {
-                    println!(
+                    say!(
                         "PHÁT HIỆN {} VẤN ĐỀ / {} PROBLEMS FOUND:",
                         report.problems.len(),
                         report.problems.len()
                     );
                     for (kind, problem) in report.first_of_each_kind() {
                         let count = report.problems.iter().filter(|p| p.kind == kind).count();
-                        println!(
+                        say!(
                             "  {kind:?} ×{count}: chuỗi {} seq {} — {}",
                             problem
                                 .chain
@@ -217,7 +219,7 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
             for row in rows {
                 let written = Date::from_unix_ms(row["written_ms"].as_u64().unwrap_or(0));
                 let got = Date::from_unix_ms(row["received_ms"].as_u64().unwrap_or(0));
-                println!(
+                say!(
                     "{}  {:<18} {:<22} ghi {written} nhận {got} từ {}  {}  [{}]",
                     short_id(
                         &serde_json::from_value(row["event"].clone())
@@ -277,17 +279,20 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
                     "items": state.items.iter().map(|(id, item)| serde_json::json!({"id": id, "item": item})).collect::<Vec<_>>(),
                 }));
             }
-            println!(
+            say!(
                 "Sự kiện / events: {}  mã băm / state hash: {}",
                 state.events,
                 state.hash()
             );
-            println!(
+            say!(
                 "Mục / items: {} — quá hạn {}, chờ duyệt {}, xung đột {}",
-                summary.items, summary.overdue, summary.waiting_approval, summary.open_conflicts
+                summary.items,
+                summary.overdue,
+                summary.waiting_approval,
+                summary.open_conflicts
             );
             for (id, item) in &state.items {
-                println!("{}  {:<14} {}", short_id(id), item.state, item.title);
+                say!("{}  {:<14} {}", short_id(id), item.state, item.title);
             }
             Ok(())
         }
@@ -304,10 +309,10 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
             if json {
                 return json_out(&bodies);
             }
-            println!("{} biên nhận / receipts", bodies.len());
+            say!("{} biên nhận / receipts", bodies.len());
             for body in bodies {
                 let receipt = &body["receipt"];
-                println!(
+                say!(
                     "  lô / batch {} từ / by {}… nhận {} chuỗi, hợp lệ / valid: {}",
                     receipt["batch"],
                     receipt["receiver"].to_string().get(1..9).unwrap_or(""),
@@ -343,14 +348,14 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
                     &serde_json::json!({ "receipts": receipts.len(), "invalid": invalid, "heads": heads.len(), "problems": problems }),
                 )?;
             } else {
-                println!(
+                say!(
                     "{} biên nhận, {} đầu chuỗi đã kiểm / receipts, heads checked: {}",
                     receipts.len(),
                     heads.len(),
                     heads.len()
                 );
                 for problem in &problems {
-                    println!(
+                    say!(
                         "  THIẾU / MISSING: chuỗi {} seq {} — {}",
                         problem
                             .chain
@@ -361,7 +366,7 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
                     );
                 }
                 if problems.is_empty() && invalid == 0 {
-                    println!(
+                    say!(
                         "Sổ còn giữ mọi thứ đã ký nhận / the log holds everything it acknowledged."
                     );
                 }

@@ -61,6 +61,10 @@ enum Top {
         /// Địa chỉ lắng nghe (listen address) [mặc định: trong config.toml].
         #[arg(long)]
         listen: Option<String>,
+        /// Địa chỉ bảng điều khiển (dashboard), hoặc "off". Ngoài máy này thì cần tokens.toml.
+        /// [mặc định: 127.0.0.1:7412 ở nút gốc (hub), tắt ở nút khác]
+        #[arg(long)]
+        dashboard: Option<String>,
     },
     /// Đồng bộ với nút cha (sync with the parent) một lần, hoặc liên tục với --watch.
     Sync {
@@ -612,7 +616,7 @@ fn find_item(state: &State, texts: Texts, text: &str) -> Result<EventId, Failure
 
 fn print_json(value: &impl serde::Serialize) -> Outcome {
     let text = serde_json::to_string_pretty(value).map_err(|error| fail(1, error.to_string()))?;
-    println!("{text}");
+    say!("{text}");
     Ok(())
 }
 
@@ -664,7 +668,7 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
             let text = toml::to_string_pretty(&file).map_err(|error| fail(1, error.to_string()))?;
             std::fs::write(&args.out, text)
                 .map_err(|error| fail(1, format!("{}: {error}", args.out.display())))?;
-            println!(
+            say!(
                 "{}",
                 texts.invite_written(&args.out.display().to_string(), unit.as_str(), args.days)
             );
@@ -697,7 +701,7 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
                     }
                     other => fail(1, other.to_string()),
                 })?;
-            println!(
+            say!(
                 "{}",
                 texts.joined(&invite.parent_addr, invite.unit.as_str())
             );
@@ -720,10 +724,10 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
             let (node, unit) = (found.node.clone(), found.unit.to_string());
             home.save_children(&children)
                 .map_err(|error| home_failure(texts, error))?;
-            println!("{}", texts.revoked(&node[..8.min(node.len())], &unit));
+            say!("{}", texts.revoked(&node[..8.min(node.len())], &unit));
             Ok(())
         }
-        Top::Serve { listen } => serve(open()?, texts, listen),
+        Top::Serve { listen, dashboard } => serve(open()?, texts, listen, dashboard),
         Top::Sync { watch } => sync(open()?, texts, watch),
         Top::Status(args) => status(open()?, args.json),
         Top::Task { action } => {
@@ -770,7 +774,7 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
                         return print_json(&state.registry.units);
                     }
                     for (unit, details) in &state.registry.units {
-                        println!("{unit:<40} {:<10} {}", details.kind, details.name);
+                        say!("{unit:<40} {:<10} {}", details.kind, details.name);
                     }
                     Ok(())
                 }
@@ -834,7 +838,7 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
                             .into_iter()
                             .map(|(unit, role)| format!("{role}@{unit}"))
                             .collect();
-                        println!("{code:<22} {:<22} {}", person.name, roles.join(", "));
+                        say!("{code:<22} {:<22} {}", person.name, roles.join(", "));
                     }
                     Ok(())
                 }
@@ -863,9 +867,9 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
                 other => fail(3, other.to_string()),
             })?;
             let state = nhip_engine::replay(&log).map_err(|error| fail(6, error.to_string()))?;
-            println!("events: {}", state.events);
-            println!("items: {}", state.items.len());
-            println!("state hash: {}", state.hash());
+            say!("events: {}", state.events);
+            say!("items: {}", state.items.len());
+            say!("state hash: {}", state.hash());
             Ok(())
         }
         Top::Demo { exit } => crate::demo::run(texts, exit),
@@ -919,7 +923,7 @@ fn init(data: &Path, texts: Texts, args: InitArgs, actor: Option<&str>) -> Outco
                 .map_err(|error| home_failure(texts, error))?;
         }
     }
-    println!(
+    say!(
         "{}",
         texts.node_created(
             &data.display().to_string(),
@@ -934,7 +938,7 @@ fn record(home: &Home, texts: Texts, person: &PersonId, what: &str, command: Com
     let id = home
         .act(person, command)
         .map_err(|error| home_failure(texts, error))?;
-    println!("{}", texts.recorded(what, &short(&id)));
+    say!("{}", texts.recorded(what, &short(&id)));
     Ok(())
 }
 
@@ -990,7 +994,7 @@ fn sync(home: Home, texts: Texts, watch: bool) -> Outcome {
                 },
             )
             .await;
-            println!("{}", texts.stopped());
+            say!("{}", texts.stopped());
             return Ok(());
         }
         let spinner = progress_spinner();
@@ -1007,9 +1011,9 @@ fn sync(home: Home, texts: Texts, watch: bool) -> Outcome {
             .map_err(|error| home_failure(texts, error))?;
         match outcome {
             Ok(report) if report.caught_up => {
-                println!("{}", texts.synced(report.delivered, report.received));
+                say!("{}", texts.synced(report.delivered, report.received));
                 for refusal in &report.refusals {
-                    println!("  {refusal}");
+                    say!("  {refusal}");
                 }
                 Ok(())
             }
@@ -1027,7 +1031,10 @@ fn progress_spinner() -> Option<indicatif::ProgressBar> {
     })
 }
 
-fn serve(home: Home, texts: Texts, listen: Option<String>) -> Outcome {
+/// Where the hub's dashboard listens unless told otherwise.
+const DEFAULT_DASHBOARD: &str = "127.0.0.1:7412";
+
+fn serve(home: Home, texts: Texts, listen: Option<String>, dashboard: Option<String>) -> Outcome {
     let listen = listen.unwrap_or_else(|| home.config.listen.clone());
     let addr: SocketAddr = listen
         .parse()
@@ -1038,7 +1045,7 @@ fn serve(home: Home, texts: Texts, listen: Option<String>) -> Outcome {
         let endpoint = transport::server_endpoint(addr, &home.key, home.admission())
             .map_err(|error| fail(1, error.to_string()))?;
         let node = node_for(&home);
-        println!(
+        say!(
             "{}",
             texts.serving(
                 &endpoint
@@ -1071,11 +1078,40 @@ fn serve(home: Home, texts: Texts, listen: Option<String>) -> Outcome {
             }
             Err(_) => None,
         };
+        // The hub shows its dashboard by default; other nodes when asked. A default that
+        // cannot bind (another node on this machine has it) is a warning, not a stop.
+        let explicit = dashboard.is_some();
+        let dashboard = dashboard.unwrap_or_else(|| match uplink {
+            None => DEFAULT_DASHBOARD.to_owned(),
+            Some(_) => "off".to_owned(),
+        });
+        let (stop_board, board_stopped) = tokio::sync::oneshot::channel::<()>();
+        if dashboard != "off" {
+            let board_addr: SocketAddr = dashboard
+                .parse()
+                .map_err(|_| fail(1, format!("--dashboard {dashboard:?}: host:port or off")))?;
+            let served = crate::dashboard::serve(
+                board_addr,
+                home.clone(),
+                node.status.clone(),
+                node.changes.subscribe(),
+                async move {
+                    let _ = board_stopped.await;
+                },
+            )
+            .await;
+            match served {
+                Ok(local) => say!("{}", texts.dashboard_at(&format!("http://{local}/"))),
+                Err(error) if explicit => return Err(fail(1, error)),
+                Err(error) => eprintln!("{}", texts.dashboard_unavailable(&error)),
+            }
+        }
         daemon::serve(endpoint, node, Some(home.clone()), shutdown_signal()).await;
+        let _ = stop_board.send(());
         if let Some(uplink) = uplink {
             uplink.abort();
         }
-        println!("{}", texts.stopped());
+        say!("{}", texts.stopped());
         Ok(())
     })
 }
@@ -1120,22 +1156,22 @@ fn status(home: Home, json: bool) -> Outcome {
     if json {
         return print_json(&value);
     }
-    println!(
+    say!(
         "Nút / node:        {} ({})",
         home.node().short(),
         home.config.unit
     );
-    println!("Người / person:    {}", home.config.person);
+    say!("Người / person:    {}", home.config.person);
     match &home.config.parent {
-        Some(parent) => println!(
+        Some(parent) => say!(
             "Nút cha / parent:  {} ({}) tại {}",
             &parent.node[..8],
             parent.unit,
             parent.addr
         ),
-        None => println!("Nút cha / parent:  — (nút trung tâm / hub)"),
+        None => say!("Nút cha / parent:  — (nút trung tâm / hub)"),
     }
-    println!(
+    say!(
         "Nút con / children: {}",
         children.children.iter().filter(|c| !c.revoked).count()
     );
@@ -1146,20 +1182,21 @@ fn status(home: Home, json: bool) -> Outcome {
                 format!("{minutes} phút trước / minutes ago")
             })
         };
-        println!("Đồng bộ / last sync: {}", when(record.last_success_ms));
+        say!("Đồng bộ / last sync: {}", when(record.last_success_ms));
         if let Some(error) = &record.last_error {
-            println!(
+            say!(
                 "  lỗi gần nhất / last error ({}): {error}",
                 when(record.last_error_ms)
             );
         }
-        println!("Chờ gửi lên / waiting to go up: {pending_up} sự kiện");
+        say!("Chờ gửi lên / waiting to go up: {pending_up} sự kiện");
     }
-    println!(
+    say!(
         "Sự kiện / events:  {} ({} do nút này ghi)",
-        state.events, own
+        state.events,
+        own
     );
-    println!(
+    say!(
         "Mục / items:       {} — quá hạn {}, sắp đến hạn {}, chờ duyệt {}, xung đột {}",
         summary.items,
         summary.overdue,
@@ -1167,9 +1204,9 @@ fn status(home: Home, json: bool) -> Outcome {
         summary.waiting_approval,
         summary.open_conflicts
     );
-    println!("Sự cố / incidents: {}", incidents.len());
+    say!("Sự cố / incidents: {}", incidents.len());
     if !state.refused.is_empty() {
-        println!(
+        say!(
             "Sự kiện bị từ chối / refused events: {}",
             state.refused.len()
         );
@@ -1215,7 +1252,7 @@ fn item_action(
         let id = home
             .act_on(&state, person, command)
             .map_err(|error| home_failure(texts, error))?;
-        println!("{}", texts.recorded(what, &short(&id)));
+        say!("{}", texts.recorded(what, &short(&id)));
         Ok(())
     };
     let item = |text: &str| find_item(&state, texts, text);
@@ -1303,7 +1340,7 @@ fn item_action(
                     .map_or(found.state.clone(), |s| s.name.clone());
                 let late = definition.is_some_and(|d| found.is_overdue(d, today));
                 let conflicts = found.open_conflicts().count();
-                println!(
+                say!(
                     "{}  {:<22} {:>3}%  {:<10}{} {}{}",
                     short(id),
                     state_name,
@@ -1327,43 +1364,45 @@ fn item_action(
                 return print_json(&serde_json::json!({ "id": id, "item": found }));
             }
             let definition = state.definition_of(found);
-            println!("{}  {}", id, found.title);
-            println!(
+            say!("{}  {}", id, found.title);
+            say!(
                 "  quy trình / workflow: {} v{}",
-                found.workflow, found.version
+                found.workflow,
+                found.version
             );
-            println!(
+            say!(
                 "  trạng thái / state:   {}",
                 definition
                     .and_then(|d| d.state(&found.state))
                     .map_or(found.state.clone(), |s| s.name.clone())
             );
-            println!(
+            say!(
                 "  đơn vị / unit:        {} (chủ trì / lead: {})",
-                found.unit, found.lead_unit
+                found.unit,
+                found.lead_unit
             );
             if let Some(assignee) = &found.assignee {
-                println!("  người / assignee:     {assignee}");
+                say!("  người / assignee:     {assignee}");
             }
             if let Some(deadline) = found.deadline {
-                println!("  thời hạn / deadline:  {deadline}");
+                say!("  thời hạn / deadline:  {deadline}");
             }
-            println!("  tiến độ / progress:   {}%", found.percent);
+            say!("  tiến độ / progress:   {}%", found.percent);
             if let Some(definition) = definition {
                 for (transition, who) in found.waiting_for(definition) {
-                    println!("  chờ duyệt / waiting:  {transition} ({})", who.join(", "));
+                    say!("  chờ duyệt / waiting:  {transition} ({})", who.join(", "));
                 }
                 let next: Vec<_> = definition
                     .transitions_from(&found.state)
                     .map(|t| t.id.clone())
                     .collect();
                 if !next.is_empty() {
-                    println!("  có thể / next:        {}", next.join(", "));
+                    say!("  có thể / next:        {}", next.join(", "));
                 }
             }
-            println!("  lịch sử / history:");
+            say!("  lịch sử / history:");
             for entry in &found.history {
-                println!(
+                say!(
                     "    {}  {:<16} {:<10} {}  [{:?}]",
                     short(&entry.event),
                     entry.actor,
@@ -1373,7 +1412,7 @@ fn item_action(
                 );
             }
             for conflict in &found.conflicts {
-                println!(
+                say!(
                     "  xung đột / conflict: {} thua {} ({}) — {}{}",
                     short(&conflict.event),
                     short(&conflict.against),
@@ -1570,7 +1609,7 @@ fn indicator_action(
                 let attainment = indicator
                     .attainment_milli()
                     .map_or("—".to_owned(), |a| format!("{:.0}%", a as f64 / 10.0));
-                println!(
+                say!(
                     "{id:<24} {:<40} {value:>8} / {:<8} {} {attainment}",
                     indicator.name,
                     format!("{:.1}", indicator.target_milli as f64 / 1000.0),
@@ -1605,9 +1644,11 @@ fn workflow_action(
                 return print_json(&all);
             }
             for definition in all {
-                println!(
+                say!(
                     "{:<14} v{:<3} {}",
-                    definition.id, definition.version, definition.name
+                    definition.id,
+                    definition.version,
+                    definition.name
                 );
             }
             Ok(())
@@ -1618,12 +1659,14 @@ fn workflow_action(
             if json {
                 return print_json(definition);
             }
-            println!(
+            say!(
                 "{} v{} — {}",
-                definition.id, definition.version, definition.name
+                definition.id,
+                definition.version,
+                definition.name
             );
             for s in &definition.states {
-                println!(
+                say!(
                     "  [{}] {}{}",
                     s.id,
                     s.name,
@@ -1631,7 +1674,7 @@ fn workflow_action(
                 );
             }
             for t in &definition.transitions {
-                println!(
+                say!(
                     "  {} : {} → {}  ({})",
                     t.id,
                     t.from.join("|"),

@@ -37,6 +37,7 @@ fn person(code: &str) -> PersonId {
 struct Running {
     home: Arc<Home>,
     addr: SocketAddr,
+    node: daemon::Node,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -59,7 +60,7 @@ async fn start(home: Home) -> Result<Running, Failure> {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(daemon::serve(
         endpoint,
-        node,
+        node.clone(),
         Some(home.clone()),
         async move {
             let _ = stopped.await;
@@ -68,6 +69,7 @@ async fn start(home: Home) -> Result<Running, Failure> {
     Ok(Running {
         home,
         addr,
+        node,
         stop,
         task,
     })
@@ -159,8 +161,8 @@ pub fn run(texts: Texts, exit: bool) -> Result<(), Failure> {
 }
 
 async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
-    println!("{}", texts.demo_intro(&dir.display().to_string()));
-    let step = |text: &str| println!("{}", texts.demo_step(text));
+    say!("{}", texts.demo_intro(&dir.display().to_string()));
+    let step = |text: &str| say!("{}", texts.demo_step(text));
 
     // The province hub and its administrator.
     let hub = Home::create(
@@ -229,7 +231,22 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
         "Tao Văn Khánh",
     )
     .await?;
-    step("Hai bản gia nhập xã / two villages joined the commune");
+    let nam_ngap = child(
+        &dir.join("nam-ngap"),
+        &commune,
+        "lai-chau/binh-lu/ban-nam-ngap",
+        "Bản Nậm Ngập",
+        "giang-a-chu",
+        "Giàng A Chu",
+    )
+    .await?;
+    step(
+        "Ba bản gia nhập xã; Nậm Ngập mất mạng từ đó / three villages joined; Nậm Ngập has been offline since",
+    );
+
+    // Nậm Ngập joined, but its office has been offline ever since: the hub has never heard
+    // from it, so its counts must read as unknown, not as good.
+    let _ = &nam_ngap;
 
     // The commune loads its program (deadlines around today: some due soon, one already late).
     let today = Date::from_unix_ms(now_ms());
@@ -269,6 +286,12 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
             "lai-chau/binh-lu",
             "vang-a-sinh",
             45,
+        ),
+        (
+            "Rà soát hộ chăn nuôi chưa tiêm phòng",
+            "lai-chau/binh-lu/ban-nam-ngap",
+            "giang-a-chu",
+            -5,
         ),
     ];
     let mut tasks = Vec::new();
@@ -315,7 +338,7 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
     sync(&phieng).await?;
     sync_commune(&commune.home).await?;
     step(
-        "Xã giao 6 nhiệm vụ; các bản và tỉnh đã nhận / the commune assigned 6 tasks; villages and hub have them",
+        "Xã giao 7 nhiệm vụ; các bản và tỉnh đã nhận / the commune assigned 7 tasks; villages and hub have them",
     );
 
     // Nà Ri goes offline and works; meanwhile the hub cancels Nà Ri's waste task.
@@ -374,16 +397,21 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
 
     // The summary, from the hub.
     let state = hub.home.state().map_err(fail)?;
-    println!();
-    println!(
+    say!();
+    say!(
         "{:<34} {:>5} {:>8} {:>9} {:>8}",
-        "Đơn vị / unit", "việc", "quá hạn", "chờ duyệt", "xung đột"
+        "Đơn vị / unit",
+        "việc",
+        "quá hạn",
+        "chờ duyệt",
+        "xung đột"
     );
     for code in [
         "lai-chau",
         "lai-chau/binh-lu",
         "lai-chau/binh-lu/ban-na-ri",
         "lai-chau/binh-lu/ban-phieng-phat",
+        "lai-chau/binh-lu/ban-nam-ngap",
     ] {
         let summary = state.summary(&unit(code), today);
         let name = state
@@ -391,9 +419,13 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
             .units
             .get(&unit(code))
             .map_or(code.to_owned(), |u| u.name.clone());
-        println!(
+        say!(
             "{:<34} {:>5} {:>8} {:>9} {:>8}",
-            name, summary.items, summary.overdue, summary.waiting_approval, summary.open_conflicts
+            name,
+            summary.items,
+            summary.overdue,
+            summary.waiting_approval,
+            summary.open_conflicts
         );
     }
     for (id, item) in &state.items {
@@ -406,17 +438,17 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
                 .history
                 .iter()
                 .find(|entry| entry.event == conflict.against);
-            println!();
-            println!(
+            say!();
+            say!(
                 "Xung đột / conflict on \"{}\" ({})",
                 item.title,
                 &id.0.simple().to_string()[24..]
             );
             if let Some(winner) = winner {
-                println!("  giữ / stands: {} — {}", winner.actor, winner.summary);
+                say!("  giữ / stands: {} — {}", winner.actor, winner.summary);
             }
             if let Some(loser) = loser {
-                println!("  thua / lost:  {} — {}", loser.actor, loser.summary);
+                say!("  thua / lost:  {} — {}", loser.actor, loser.summary);
             }
         }
     }
@@ -424,9 +456,9 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
         hub.home.state().map_err(fail)?.hash(),
         commune.home.state().map_err(fail)?.hash(),
     ];
-    println!();
-    println!("Mã băm trạng thái tỉnh / hub state hash:     {}", hashes[0]);
-    println!("Mã băm trạng thái xã / commune state hash:   {}", hashes[1]);
+    say!();
+    say!("Mã băm trạng thái tỉnh / hub state hash:     {}", hashes[0]);
+    say!("Mã băm trạng thái xã / commune state hash:   {}", hashes[1]);
     if exit {
         for running in [commune, hub] {
             let _ = running.stop.send(());
@@ -434,13 +466,31 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    println!("{}", texts.demo_serving(&hub.addr.to_string()));
+    let (stop_board, board_stopped) = tokio::sync::oneshot::channel::<()>();
+    let board = crate::dashboard::serve(
+        "127.0.0.1:0".parse().map_err(fail)?,
+        hub.home.clone(),
+        hub.node.status.clone(),
+        hub.node.changes.subscribe(),
+        async move {
+            let _ = board_stopped.await;
+        },
+    )
+    .await
+    .map_err(fail)?;
+    say!("{}", texts.dashboard_at(&format!("http://{board}/")));
+    say!("{}", texts.demo_serving(&hub.addr.to_string()));
+    {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
     let _ = tokio::signal::ctrl_c().await;
+    let _ = stop_board.send(());
     for running in [commune, hub] {
         let _ = running.stop.send(());
         let _ = running.task.await;
     }
-    println!("{}", texts.stopped());
+    say!("{}", texts.stopped());
     Ok(())
 }
 

@@ -173,7 +173,7 @@ pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Resu
             .append(&home.key, now, drafts)
             .map_err(|error| fail(6, error.to_string()))?;
     }
-    println!("{}", texts.imported(count));
+    say!("{}", texts.imported(count));
     Ok(())
 }
 

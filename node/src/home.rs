@@ -210,7 +210,18 @@ impl Home {
         person: &PersonId,
         command: Command,
     ) -> Result<EventId, HomeError> {
-        let now = now_ms();
+        self.act_at(state, person, command, now_ms())
+    }
+
+    /// Like [`Home::act_on`], as if the node's clock read `now` (the demo uses it to show a
+    /// village that has been silent for days).
+    pub fn act_at(
+        &self,
+        state: &State,
+        person: &PersonId,
+        command: Command,
+        now: u64,
+    ) -> Result<EventId, HomeError> {
         let id = EventId(uuid::Uuid::now_v7());
         let draft = command::decide(state, person, id, now, command)?;
         self.log.append(&self.key, now, vec![draft])?;

@@ -127,14 +127,22 @@ impl Texts {
         exported(count: usize, file: &str) => "Đã xuất {count} mục ra {file}.", "Exported {count} items to {file}.");
     text!(/// Demo: header.
         demo_intro(dir: &str) =>
-        "Minh họa Nhịp: một nút tỉnh, xã Bình Lư và hai bản, trên máy này (thư mục tạm {dir}).",
-        "Nhịp demo: a province hub, Bình Lư commune and two villages, on this machine (temporary folder {dir}).");
+        "Minh họa Nhịp: một nút tỉnh, xã Bình Lư và ba bản, trên máy này (thư mục tạm {dir}).",
+        "Nhịp demo: a province hub, Bình Lư commune and three villages, on this machine (temporary folder {dir}).");
     text!(/// Demo: step.
         demo_step(step: &str) => "• {step}", "• {step}");
     text!(/// Demo: serving until Ctrl-C.
         demo_serving(addr: &str) =>
-        "Nút tỉnh đang chạy tại {addr}. Bảng điều khiển sẽ có ở đây khi được xây dựng (issue 6). Nhấn Ctrl-C để kết thúc.",
-        "The hub runs at {addr}. The dashboard will be served here once built (issue 6). Press Ctrl-C to finish.");
+        "Nút tỉnh đang chạy tại {addr}. Nhấn Ctrl-C để kết thúc.",
+        "The hub runs at {addr}. Press Ctrl-C to finish.");
+    text!(/// Where the dashboard is.
+        dashboard_at(url: &str) =>
+        "Bảng điều khiển / dashboard: {url}",
+        "Dashboard: {url}");
+    text!(/// The dashboard could not start; the node serves on without it.
+        dashboard_unavailable(error: &str) =>
+        "Không mở được bảng điều khiển ({error}); nút vẫn chạy. Dùng --dashboard ĐỊA-CHỈ để chọn cổng khác.",
+        "The dashboard could not start ({error}); the node runs on. Use --dashboard ADDR for another port.");
 
     /// A refused command, in words for the person at the desk.
     pub fn command_error(&self, error: &CommandError) -> String {

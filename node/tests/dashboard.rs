@@ -1,0 +1,322 @@
+//! The dashboard's API against a hub loaded with the demo's data, its access rule, and — in a
+//! real headless Chromium — what a person sees: units, overdue counts, a conflict, a stale
+//! unit, and an item's history after clicking through; a screenshot is saved.
+//!
+//! The browser test needs Debian's `chromium` (installed by `.ci/run`). Without it the test
+//! fails and says so; set `NHIP_BROWSER_TEST=skip` to skip it knowingly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const NHIP: &str = env!("CARGO_BIN_EXE_nhip");
+
+/// `nhip demo` running in the background, with its dashboard address.
+struct Demo {
+    child: Child,
+    url: String,
+}
+
+impl Demo {
+    fn start() -> Demo {
+        let mut child = Command::new(NHIP)
+            .arg("demo")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut reader = BufReader::new(stdout);
+        let mut url = None;
+        for _ in 0..100 {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            if let Some(at) = line.find("http://") {
+                url = Some(line[at..].trim().to_owned());
+                break;
+            }
+        }
+        // Keep draining its output: a closed pipe would end the demo at its next line.
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        Demo {
+            child,
+            url: url.expect("the demo prints its dashboard address"),
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.1 GET; returns (status, body).
+fn get(url: &str, path: &str, header: Option<&str>) -> (u16, String) {
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = TcpStream::connect(host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let extra = header.map(|h| format!("{h}\r\n")).unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    // Bodies may come chunked; the JSON is the part between the first '{' or '[' and the end.
+    let start = body.find(['{', '[']).unwrap_or(0);
+    let end = body.rfind(['}', ']']).map_or(body.len(), |end| end + 1);
+    (status, body[start..end.max(start)].to_owned())
+}
+
+fn json(url: &str, path: &str) -> serde_json::Value {
+    let (status, body) = get(url, path, None);
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|error| panic!("{path}: {error}: {body}"))
+}
+
+#[test]
+fn the_api_tells_the_demos_story() {
+    let demo = Demo::start();
+    let overview = json(&demo.url, "/api/overview");
+    assert_eq!(overview["unit"], "lai-chau");
+    assert_eq!(overview["totals"]["items"], 7);
+    assert_eq!(overview["totals"]["overdue"], 2);
+    assert_eq!(overview["totals"]["open_conflicts"], 1);
+    let units = overview["units"].as_array().unwrap();
+    // The stale unit comes first, and reads as stale, not as good.
+    assert_eq!(units[0]["name"], "Bản Nậm Ngập");
+    assert_eq!(units[0]["stale"], true);
+    assert_eq!(units[0]["light"], "grey");
+    let na_ri = units
+        .iter()
+        .find(|u| u["unit"] == "lai-chau/binh-lu/ban-na-ri")
+        .unwrap();
+    assert_eq!(na_ri["summary"]["open_conflicts"], 1);
+    assert_eq!(na_ri["stale"], false);
+
+    let unit = json(&demo.url, "/api/units/lai-chau/binh-lu/ban-na-ri");
+    assert_eq!(unit["items"].as_array().unwrap().len(), 2);
+
+    let conflicts = json(&demo.url, "/api/conflicts");
+    let conflict = &conflicts.as_array().unwrap()[0];
+    assert_eq!(conflict["aspect"], "state");
+    assert_eq!(conflict["lost"]["actor"], "nguyen-ngoc-vinh");
+    let item = json(
+        &demo.url,
+        &format!("/api/items/{}", conflict["item"].as_str().unwrap()),
+    );
+    let history = item["history"].as_array().unwrap();
+    assert!(history.len() >= 4);
+    assert!(
+        history
+            .iter()
+            .all(|entry| entry["received_ms"].as_u64() >= entry["written_ms"].as_u64())
+    );
+    assert!(history.iter().any(|entry| entry["outcome"] == "Conflict"));
+
+    let indicators = json(&demo.url, "/api/indicators");
+    assert_eq!(indicators[0]["attainment"], 0.82);
+    let links = json(&demo.url, "/api/links");
+    assert!(
+        links
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|link| link["events_received"].as_u64() > Some(0))
+    );
+    let (status, _) = get(&demo.url, "/api/items/not-a-uuid", None);
+    assert_eq!(status, 400);
+    assert_eq!(get(&demo.url, "/api/overview?today=yesterday", None).0, 400);
+    assert_eq!(get(&demo.url, "/api/units/Not%20A%20Unit", None).0, 400);
+}
+
+#[test]
+fn beyond_this_machine_the_dashboard_needs_a_token() {
+    let root = tempfile::tempdir().unwrap();
+    let hub = root.path().join("hub");
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let quic = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let init = Command::new(NHIP)
+        .args([
+            "--data",
+            hub.to_str().unwrap(),
+            "init",
+            "--hub",
+            "--unit",
+            "lai-chau",
+            "--as",
+            "admin-tinh",
+            "--listen",
+            &format!("127.0.0.1:{quic}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(init.status.success());
+    let port = free();
+    // No tokens: refused to start beyond loopback, with the reason.
+    let refused = Command::new(NHIP)
+        .args([
+            "--data",
+            hub.to_str().unwrap(),
+            "serve",
+            "--dashboard",
+            &format!("0.0.0.0:{port}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("tokens.toml"));
+
+    std::fs::write(
+        hub.join("tokens.toml"),
+        "[[token]]\nvalue = \"bi-mat-123\"\nrole = \"auditor\"\n",
+    )
+    .unwrap();
+    let mut serving = Command::new(NHIP)
+        .args([
+            "--data",
+            hub.to_str().unwrap(),
+            "serve",
+            "--dashboard",
+            &format!("0.0.0.0:{port}"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(serving.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("http://") {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0);
+    }
+    let url = format!("http://127.0.0.1:{port}/");
+    assert_eq!(get(&url, "/api/overview", None).0, 401);
+    assert_eq!(get(&url, "/api/overview?token=wrong", None).0, 401);
+    assert_eq!(get(&url, "/api/overview?token=bi-mat-123", None).0, 200);
+    assert_eq!(
+        get(
+            &url,
+            "/api/overview",
+            Some("Authorization: Bearer bi-mat-123")
+        )
+        .0,
+        200
+    );
+    let _ = serving.kill();
+    let _ = serving.wait();
+}
+
+fn chromium(args: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let output = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=8000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("chromium runs");
+    if output.stdout.is_empty() {
+        eprintln!(
+            "chromium {:?}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn in_a_real_browser_a_person_sees_the_story_and_clicks_through_to_a_history() {
+    if std::process::Command::new("chromium")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert_eq!(
+            std::env::var("NHIP_BROWSER_TEST").as_deref(),
+            Ok("skip"),
+            "this test needs Debian's chromium (apt-get install chromium); set NHIP_BROWSER_TEST=skip to skip it knowingly"
+        );
+        return;
+    }
+    let demo = Demo::start();
+    let dom = chromium(&["--dump-dom", &demo.url]);
+    assert!(dom.contains("Bản Nậm Ngập"), "{dom}");
+    assert!(
+        dom.contains("lâu không liên lạc"),
+        "the stale unit is marked: {dom}"
+    );
+    assert!(
+        dom.contains("chưa rõ"),
+        "a stale unit's counts read as unknown"
+    );
+    assert!(dom.contains("data-light=\"red\""));
+    assert!(
+        dom.contains(r#"<div class="n">2</div><div class="l">Quá hạn</div>"#),
+        "two overdue"
+    );
+    assert!(dom.contains("Xung đột"), "the conflict shows");
+    assert!(
+        dom.contains("indicator-chart"),
+        "the indicators chart is drawn"
+    );
+
+    // Click through: the overview's conflict row leads to the item's history.
+    let conflicts = json(&demo.url, "/api/conflicts");
+    let item = conflicts[0]["item"].as_str().unwrap().to_owned();
+    assert!(
+        dom.contains(&format!("data-item=\"{item}\"")),
+        "the conflict row links to the item"
+    );
+    let history = chromium(&["--dump-dom", &format!("{}#/item/{item}", demo.url)]);
+    assert!(history.contains("id=\"history\""), "{history}");
+    assert!(history.contains("Lò Văn Pao") || history.contains("lo-van-pao"));
+    assert!(history.contains("Conflict"));
+
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
+    chromium(&[
+        "--window-size=1200,900",
+        &format!("--screenshot={}", shot.display()),
+        &demo.url,
+    ]);
+    let size = std::fs::metadata(&shot).map(|meta| meta.len()).unwrap_or(0);
+    assert!(
+        size > 10_000,
+        "a screenshot was saved at {}",
+        shot.display()
+    );
+    eprintln!("dashboard screenshot: {}", shot.display());
+}
