@@ -19,7 +19,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use nhip_engine::state::State;
-use nhip_engine::{Date, EventId, EventLog, NodeId, UnitId, replay};
+use nhip_engine::{ChainId, Date, EventId, EventLog, Head, NodeId, Projector, Seq, UnitId};
 use serde::Deserialize;
 
 use crate::daemon::StatusBoard;
@@ -54,11 +54,14 @@ pub struct Token {
 /// A replayed state and, per unit, when its nodes were last heard from.
 type Snapshot = (Arc<State>, Arc<BTreeMap<UnitId, u64>>);
 
-struct Cached {
-    at: Instant,
+/// The state kept up to date incrementally (see [`Board::state`]).
+struct Live {
+    projector: Projector,
+    /// The chain heads the projector has been shown.
+    heads: BTreeMap<ChainId, Head>,
     generation: u64,
-    state: Arc<State>,
-    last_seen: Arc<BTreeMap<UnitId, u64>>,
+    at: Instant,
+    snapshot: Snapshot,
 }
 
 /// What the handlers share.
@@ -66,38 +69,67 @@ struct Board {
     home: Arc<Home>,
     status: Arc<StatusBoard>,
     changes: tokio::sync::watch::Receiver<u64>,
-    cache: Mutex<Option<Cached>>,
+    live: Mutex<Option<Live>>,
     tokens: Option<Vec<String>>,
 }
 
+/// Events read from a chain at a time while catching the projector up.
+const READ_PAGE: usize = 4096;
+
 impl Board {
-    /// The replayed state, recomputed when the log changed (or the cache aged).
+    /// The state, brought up to date when the log changed (or the snapshot aged).
+    ///
+    /// Incremental: only the events past the heads seen last time are read and folded by a
+    /// [`Projector`], which stays equal to a full replay (a late event that sorts earlier makes
+    /// it rebuild once). The first call replays the whole log.
     fn state(&self) -> Result<Snapshot, String> {
         let generation = *self.changes.borrow();
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(cached) = cache.as_ref() {
-            if cached.generation == generation && cached.at.elapsed() < STATE_TTL {
-                return Ok((cached.state.clone(), cached.last_seen.clone()));
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(live) = live.as_ref() {
+            if live.generation == generation && live.at.elapsed() < STATE_TTL {
+                return Ok(live.snapshot.clone());
             }
         }
-        let state = Arc::new(replay(self.home.log.as_ref()).map_err(|e| e.to_string())?);
-        let last_seen = Arc::new(last_seen(&self.home, &state).map_err(|e| e.to_string())?);
-        *cache = Some(Cached {
-            at: Instant::now(),
+        let log = self.home.log.as_ref();
+        let heads = log.heads().map_err(|e| e.to_string())?;
+        let (mut projector, seen) = match live.take() {
+            Some(live) => (live.projector, live.heads),
+            None => (Projector::new(), BTreeMap::new()),
+        };
+        for (chain, head) in &heads {
+            let mut from = seen.get(chain).map_or(Seq::FIRST, |seen| seen.seq.next());
+            while from <= head.seq {
+                let wanted = usize::try_from(head.seq.0 - from.0 + 1).unwrap_or(usize::MAX);
+                let events = log
+                    .read_chain(chain, from, wanted.min(READ_PAGE))
+                    .map_err(|e| e.to_string())?;
+                let Some(last) = events.last() else { break };
+                from = last.event.seq.next();
+                projector.observe(&events);
+            }
+        }
+        let state = Arc::new(projector.state(log).map_err(|e| e.to_string())?.clone());
+        let snapshot = (
+            state.clone(),
+            Arc::new(last_seen(&self.home, &state, &heads)),
+        );
+        *live = Some(Live {
+            projector,
+            heads,
             generation,
-            state: state.clone(),
-            last_seen: last_seen.clone(),
+            at: Instant::now(),
+            snapshot: snapshot.clone(),
         });
-        Ok((state, last_seen))
+        Ok(snapshot)
     }
 }
 
 /// The latest event written by a node of each unit's subtree (writer's clock), per unit.
-fn last_seen(home: &Home, state: &State) -> Result<BTreeMap<UnitId, u64>, nhip_engine::StoreError> {
+fn last_seen(home: &Home, state: &State, heads: &BTreeMap<ChainId, Head>) -> BTreeMap<UnitId, u64> {
     let mut units: BTreeMap<NodeId, UnitId> = state.registry.nodes.clone();
     units.insert(home.node(), home.config.unit.clone());
     let mut seen: BTreeMap<UnitId, u64> = BTreeMap::new();
-    for (chain, head) in home.log.heads()? {
+    for (chain, head) in heads {
         let Some(unit) = units.get(&chain.origin) else {
             continue;
         };
@@ -108,7 +140,7 @@ fn last_seen(home: &Home, state: &State) -> Result<BTreeMap<UnitId, u64>, nhip_e
             current = unit.parent();
         }
     }
-    Ok(seen)
+    seen
 }
 
 /// Serves the dashboard on `addr` until `shutdown`.
@@ -135,7 +167,7 @@ pub async fn serve(
         home,
         status,
         changes,
-        cache: Mutex::new(None),
+        live: Mutex::new(None),
         tokens,
     });
     let app = router(board);
@@ -312,6 +344,7 @@ async fn overview(
         "today": today.to_string(),
         "unit": root,
         "node": board.home.node(),
+        "state_hash": state.hash(),
         "totals": summaries.get(&board.home.config.unit).cloned().unwrap_or_default(),
         "incidents": incidents,
         "units": rows,
