@@ -4,6 +4,7 @@
 //! `cargo run --release -p nhip-bench -- engine [--quick] [--json]`
 
 mod audit;
+mod dashboard;
 mod engine;
 mod raw;
 mod sync;
@@ -28,6 +29,9 @@ enum Suite {
     Sync(sync::Options),
     /// Audit: verification of a whole log and a full replay, beside blake3 and redb scan.
     Audit(audit::Options),
+    /// The hub's dashboard: the overview with 3,321 units and 1 M events, beside the same bytes
+    /// served precomputed.
+    Dashboard(dashboard::Options),
 }
 
 /// One line of a benchmark's table.
@@ -94,5 +98,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Suite::Engine(options) => engine::run(&options),
         Suite::Sync(options) => sync::run(&options),
         Suite::Audit(options) => audit::run(&options),
+        Suite::Dashboard(options) => dashboard::run(&options),
     }
 }

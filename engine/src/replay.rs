@@ -58,6 +58,12 @@ impl Projector {
         }
     }
 
+    /// The state as folded so far, unless a late event made it stale (then see
+    /// [`Projector::state`]).
+    pub fn current(&self) -> Option<&State> {
+        (!self.stale).then_some(&self.state)
+    }
+
     /// Whether the next read will rebuild from the log.
     pub fn is_stale(&self) -> bool {
         self.stale

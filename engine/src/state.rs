@@ -140,6 +140,14 @@ impl Item {
             .filter(|conflict| conflict.resolved_by.is_none())
     }
 
+    /// Whether the item waits for an approval in its current state (without saying whose).
+    pub fn is_waiting(&self, definition: &Definition) -> bool {
+        !definition.is_terminal(&self.state)
+            && definition
+                .transitions_from(&self.state)
+                .any(|transition| transition.reject_to.is_some())
+    }
+
     /// The approvals the item waits for in its current state: transition and who may give it.
     pub fn waiting_for(&self, definition: &Definition) -> Vec<(String, Vec<String>)> {
         definition
@@ -817,23 +825,7 @@ impl State {
 
     /// Counts for `unit` and everything below it, on `today`.
     pub fn summary(&self, unit: &UnitId, today: Date) -> Summary {
-        let mut summary = Summary::default();
-        for (_, item) in self.items_within(unit) {
-            summary.items += 1;
-            *summary.by_state.entry(item.state.clone()).or_default() += 1;
-            if let Some(definition) = self.definition_of(item) {
-                if item.is_overdue(definition, today) {
-                    summary.overdue += 1;
-                } else if item.is_due_within(definition, today, 7) {
-                    summary.due_soon += 1;
-                }
-                if !definition.is_terminal(&item.state) && !item.waiting_for(definition).is_empty()
-                {
-                    summary.waiting_approval += 1;
-                }
-            }
-            summary.open_conflicts += item.open_conflicts().count() as u64;
-        }
+        let mut summary = self.own_summary(self.items_within(unit).map(|(_, item)| item), today);
         let mut attainments = Vec::new();
         for indicator in self.indicators.values() {
             if indicator.unit.is_within(unit) {
@@ -855,24 +847,65 @@ impl State {
     /// Counts for every unit that has items, rolled up the unit tree, in one pass over the
     /// items (each item counts in its unit and every unit above it).
     pub fn summaries(&self, today: Date) -> BTreeMap<UnitId, Summary> {
-        let mut summaries: BTreeMap<UnitId, Summary> = BTreeMap::new();
+        self.roll_up(&self.own_summaries(today))
+    }
+
+    /// Counts of each unit's own items (not those of the units below it), per unit that has
+    /// items. Indicators are not counted here; [`State::roll_up`] adds them.
+    pub fn own_summaries(&self, today: Date) -> BTreeMap<UnitId, Summary> {
+        let mut own: BTreeMap<&UnitId, Summary> = BTreeMap::new();
         for item in self.items.values() {
-            let definition = self.definition_of(item);
-            let overdue = definition.is_some_and(|d| item.is_overdue(d, today));
-            let due_soon = !overdue && definition.is_some_and(|d| item.is_due_within(d, today, 7));
-            let waiting = definition
-                .is_some_and(|d| !d.is_terminal(&item.state) && !item.waiting_for(d).is_empty());
-            let conflicts = item.open_conflicts().count() as u64;
-            let mut unit = Some(item.unit.clone());
-            while let Some(current) = unit {
-                let summary = summaries.entry(current.clone()).or_default();
-                summary.items += 1;
-                *summary.by_state.entry(item.state.clone()).or_default() += 1;
-                summary.overdue += u64::from(overdue);
-                summary.due_soon += u64::from(due_soon);
-                summary.waiting_approval += u64::from(waiting);
-                summary.open_conflicts += conflicts;
-                unit = current.parent();
+            self.count_item(own.entry(&item.unit).or_default(), item, today);
+        }
+        own.into_iter()
+            .map(|(unit, summary)| (unit.clone(), summary))
+            .collect()
+    }
+
+    /// The counts of `items` (all of one unit), as in [`State::own_summaries`].
+    pub fn own_summary<'a>(&self, items: impl Iterator<Item = &'a Item>, today: Date) -> Summary {
+        let mut summary = Summary::default();
+        for item in items {
+            self.count_item(&mut summary, item, today);
+        }
+        summary
+    }
+
+    fn count_item(&self, summary: &mut Summary, item: &Item, today: Date) {
+        let definition = self.definition_of(item);
+        let overdue = definition.is_some_and(|d| item.is_overdue(d, today));
+        let due_soon = !overdue && definition.is_some_and(|d| item.is_due_within(d, today, 7));
+        let waiting = definition.is_some_and(|d| item.is_waiting(d));
+        summary.items += 1;
+        match summary.by_state.get_mut(&item.state) {
+            Some(count) => *count += 1,
+            None => {
+                summary.by_state.insert(item.state.clone(), 1);
+            }
+        }
+        summary.overdue += u64::from(overdue);
+        summary.due_soon += u64::from(due_soon);
+        summary.waiting_approval += u64::from(waiting);
+        summary.open_conflicts += item.open_conflicts().count() as u64;
+    }
+
+    /// Rolls own counts up the unit tree (each unit's counts added to every unit above it)
+    /// and adds the indicators: the result of [`State::summaries`].
+    pub fn roll_up(&self, own: &BTreeMap<UnitId, Summary>) -> BTreeMap<UnitId, Summary> {
+        let mut summaries: BTreeMap<UnitId, Summary> = BTreeMap::new();
+        for (unit, counts) in own {
+            let mut current = Some(unit.clone());
+            while let Some(unit) = current {
+                let summary = summaries.entry(unit.clone()).or_default();
+                summary.items += counts.items;
+                for (state, count) in &counts.by_state {
+                    *summary.by_state.entry(state.clone()).or_default() += count;
+                }
+                summary.overdue += counts.overdue;
+                summary.due_soon += counts.due_soon;
+                summary.waiting_approval += counts.waiting_approval;
+                summary.open_conflicts += counts.open_conflicts;
+                current = unit.parent();
             }
         }
         let mut attainments: BTreeMap<UnitId, Vec<i64>> = BTreeMap::new();

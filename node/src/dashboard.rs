@@ -8,7 +8,7 @@
 //! request needs a token from the data folder's `tokens.toml` (`Authorization: Bearer …` or
 //! `?token=…`); tokens are never logged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,8 +18,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use nhip_engine::state::State;
-use nhip_engine::{ChainId, Date, EventId, EventLog, Head, NodeId, Projector, Seq, UnitId};
+use nhip_engine::body::{Decoded, Known};
+use nhip_engine::state::{State, Summary};
+use nhip_engine::{
+    ChainId, Date, EventId, EventLog, Hash, Head, NodeId, Projector, Seq, StoredEvent, UnitId,
+};
 use serde::Deserialize;
 
 use crate::daemon::StatusBoard;
@@ -51,17 +54,132 @@ pub struct Token {
     pub role: String,
 }
 
-/// A replayed state and, per unit, when its nodes were last heard from.
-type Snapshot = (Arc<State>, Arc<BTreeMap<UnitId, u64>>);
-
-/// The state kept up to date incrementally (see [`Board::state`]).
+/// The state kept up to date incrementally (see [`Board::view`]), and what is derived from it.
 struct Live {
     projector: Projector,
     /// The chain heads the projector has been shown.
     heads: BTreeMap<ChainId, Head>,
+    /// Per unit, when its nodes were last heard from.
+    last_seen: BTreeMap<UnitId, u64>,
+    /// The summaries for one day, kept up to date unit by unit.
+    tally: Option<Tally>,
+    /// The state's hash, computed on first use after a change.
+    hash: Option<Hash>,
     generation: u64,
     at: Instant,
-    snapshot: Snapshot,
+}
+
+/// The rolled-up summaries for one day, recounted only where events landed.
+///
+/// An item event changes only its item, whose unit is its chain's unit: after such events
+/// only those units' own counts are recounted, and the (cheap) roll-up redone. Any other
+/// event (registry, workflows, indicators) can change outcomes anywhere: the tally is dropped
+/// and counted afresh on next use.
+struct Tally {
+    today: Date,
+    /// Each unit's items.
+    items: BTreeMap<UnitId, Vec<EventId>>,
+    /// Each unit's own counts.
+    own: BTreeMap<UnitId, Summary>,
+    /// The roll-up of `own`, with indicators.
+    rolled: BTreeMap<UnitId, Summary>,
+    /// Units to recount before the next read.
+    touched: BTreeSet<UnitId>,
+}
+
+impl Tally {
+    fn count(state: &State, today: Date) -> Tally {
+        let mut items: BTreeMap<UnitId, Vec<EventId>> = BTreeMap::new();
+        for (id, item) in &state.items {
+            match items.get_mut(&item.unit) {
+                Some(ids) => ids.push(*id),
+                None => {
+                    items.insert(item.unit.clone(), vec![*id]);
+                }
+            }
+        }
+        let own = state.own_summaries(today);
+        let rolled = state.roll_up(&own);
+        Tally {
+            today,
+            items,
+            own,
+            rolled,
+            touched: BTreeSet::new(),
+        }
+    }
+
+    /// Recounts the touched units.
+    fn recount(&mut self, state: &State) {
+        if self.touched.is_empty() {
+            return;
+        }
+        for unit in std::mem::take(&mut self.touched) {
+            let ids = self.items.get(&unit).map(Vec::as_slice).unwrap_or_default();
+            let summary =
+                state.own_summary(ids.iter().filter_map(|id| state.items.get(id)), self.today);
+            if summary.items == 0 {
+                self.own.remove(&unit);
+            } else {
+                self.own.insert(unit, summary);
+            }
+        }
+        self.rolled = state.roll_up(&self.own);
+    }
+
+    /// Takes note of events just folded into `state`. Returns `false` when the tally can no
+    /// longer be kept incrementally.
+    fn observe(&mut self, state: &State, events: &[StoredEvent]) -> bool {
+        for stored in events {
+            let event = &stored.event;
+            match Known::from_body(&event.body) {
+                Decoded::Known(Known::ItemCreated(_)) => {
+                    let ids = self.items.entry(event.unit.clone()).or_default();
+                    if !ids.contains(&event.id) {
+                        ids.push(event.id);
+                    }
+                }
+                Decoded::Known(known) => match known.item() {
+                    Some(item) => {
+                        if let Some(found) = state.items.get(&item) {
+                            self.touched.insert(found.unit.clone());
+                        }
+                    }
+                    None => return false,
+                },
+                _ => return false,
+            }
+            self.touched.insert(event.unit.clone());
+        }
+        true
+    }
+}
+
+/// What a handler reads, all from one consistent state.
+struct View<'a> {
+    state: &'a State,
+    last_seen: &'a BTreeMap<UnitId, u64>,
+    tally: &'a mut Option<Tally>,
+    hash: &'a mut Option<Hash>,
+}
+
+impl View<'_> {
+    /// The state's hash (cached until the state changes: it encodes the whole state).
+    fn state_hash(&mut self) -> Hash {
+        *self.hash.get_or_insert_with(|| self.state.hash())
+    }
+
+    /// Every unit's rolled-up summary on `today`, equal to [`State::summaries`].
+    fn summaries(&mut self, today: Date) -> &BTreeMap<UnitId, Summary> {
+        let tally = match self.tally.take() {
+            Some(mut tally) if tally.today == today => {
+                tally.recount(self.state);
+                tally
+            }
+            _ => Tally::count(self.state, today),
+        };
+        &self.tally.insert(tally).rolled
+    }
 }
 
 /// What the handlers share.
@@ -76,28 +194,69 @@ struct Board {
 /// Events read from a chain at a time while catching the projector up.
 const READ_PAGE: usize = 4096;
 
+/// Past this many new events at once, the summaries are counted afresh rather than unit by
+/// unit.
+const TALLY_EVENTS_MAX: usize = 65_536;
+
 impl Board {
-    /// The state, brought up to date when the log changed (or the snapshot aged).
+    /// Runs `read` on the state, brought up to date first when the log changed (or the last
+    /// look aged). Requests are served one at a time against it; nothing is copied.
     ///
     /// Incremental: only the events past the heads seen last time are read and folded by a
     /// [`Projector`], which stays equal to a full replay (a late event that sorts earlier makes
     /// it rebuild once). The first call replays the whole log.
-    fn state(&self) -> Result<Snapshot, String> {
+    fn view<T>(&self, read: impl FnOnce(View<'_>) -> T) -> Result<T, String> {
         let generation = *self.changes.borrow();
-        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(live) = live.as_ref() {
-            if live.generation == generation && live.at.elapsed() < STATE_TTL {
-                return Ok(live.snapshot.clone());
-            }
+        let mut guard = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = guard
+            .as_ref()
+            .is_some_and(|live| live.generation == generation && live.at.elapsed() < STATE_TTL);
+        if !fresh {
+            *guard = Some(self.catch_up(guard.take(), generation)?);
         }
+        let Some(live) = guard.as_mut() else {
+            return Err("the dashboard's state is not available".into());
+        };
+        let Some(state) = live.projector.current() else {
+            return Err("the dashboard's state is not available".into());
+        };
+        Ok(read(View {
+            state,
+            last_seen: &live.last_seen,
+            tally: &mut live.tally,
+            hash: &mut live.hash,
+        }))
+    }
+
+    fn catch_up(&self, live: Option<Live>, generation: u64) -> Result<Live, String> {
         let log = self.home.log.as_ref();
         let heads = log.heads().map_err(|e| e.to_string())?;
-        let (mut projector, seen) = match live.take() {
-            Some(live) => (live.projector, live.heads),
-            None => (Projector::new(), BTreeMap::new()),
+        let (mut live, first) = match live {
+            Some(live) => (live, false),
+            // The first look replays the log once. Its heads were read first, so an event
+            // stored in between is seen again next time, sorts early, and forces a rebuild:
+            // never missed, never folded twice.
+            None => {
+                let live = Live {
+                    projector: Projector::from_log(log).map_err(|e| e.to_string())?,
+                    heads: heads.clone(),
+                    last_seen: BTreeMap::new(),
+                    tally: None,
+                    hash: None,
+                    generation,
+                    at: Instant::now(),
+                };
+                (live, true)
+            }
         };
+        let mut observed = 0;
+        // New events, kept for the tally while there are few enough to be worth it.
+        let mut fresh: Vec<StoredEvent> = Vec::new();
         for (chain, head) in &heads {
-            let mut from = seen.get(chain).map_or(Seq::FIRST, |seen| seen.seq.next());
+            let mut from = live
+                .heads
+                .get(chain)
+                .map_or(Seq::FIRST, |seen| seen.seq.next());
             while from <= head.seq {
                 let wanted = usize::try_from(head.seq.0 - from.0 + 1).unwrap_or(usize::MAX);
                 let events = log
@@ -105,22 +264,30 @@ impl Board {
                     .map_err(|e| e.to_string())?;
                 let Some(last) = events.last() else { break };
                 from = last.event.seq.next();
-                projector.observe(&events);
+                observed += events.len();
+                live.projector.observe(&events);
+                if observed <= TALLY_EVENTS_MAX {
+                    fresh.extend(events);
+                }
             }
         }
-        let state = Arc::new(projector.state(log).map_err(|e| e.to_string())?.clone());
-        let snapshot = (
-            state.clone(),
-            Arc::new(last_seen(&self.home, &state, &heads)),
-        );
-        *live = Some(Live {
-            projector,
-            heads,
-            generation,
-            at: Instant::now(),
-            snapshot: snapshot.clone(),
-        });
-        Ok(snapshot)
+        if observed > 0 || live.projector.is_stale() || first {
+            let state = live.projector.state(log).map_err(|e| e.to_string())?;
+            live.last_seen = last_seen(&self.home, state, &heads);
+            live.hash = None;
+            let kept = observed <= TALLY_EVENTS_MAX
+                && live
+                    .tally
+                    .as_mut()
+                    .is_some_and(|tally| tally.observe(state, &fresh));
+            if !kept {
+                live.tally = None;
+            }
+        }
+        live.heads = heads;
+        live.generation = generation;
+        live.at = Instant::now();
+        Ok(live)
     }
 }
 
@@ -191,6 +358,7 @@ fn router(board: Arc<Board>) -> Router {
         .route("/api/items/{id}", get(item))
         .route("/api/indicators", get(indicators))
         .route("/api/conflicts", get(conflicts))
+        .route("/api/state", get(state_hash))
         .route("/api/links", get(links))
         .with_state(board)
 }
@@ -243,6 +411,11 @@ fn failed(error: String) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, error).into_response()
 }
 
+/// A handler's response, or why the state could not be read.
+fn answer(viewed: Result<Response, String>) -> Response {
+    viewed.unwrap_or_else(failed)
+}
+
 async fn page(
     Shared(board): Shared<Arc<Board>>,
     headers: HeaderMap,
@@ -266,6 +439,23 @@ fn light(summary: &nhip_engine::state::Summary, stale: bool) -> &'static str {
     }
 }
 
+/// One unit's line in the overview.
+#[derive(serde::Serialize)]
+struct UnitRow<'a> {
+    unit: &'a UnitId,
+    name: &'a str,
+    kind: Option<&'a str>,
+    depth: usize,
+    summary: &'a Summary,
+    done: u64,
+    last_seen_ms: Option<u64>,
+    stale: bool,
+    light: &'static str,
+}
+
+/// The states that count as finished in progress bars.
+const DONE_STATES: [&str; 5] = ["done", "adopted", "approved", "answered", "closed"];
+
 async fn overview(
     Shared(board): Shared<Arc<Board>>,
     headers: HeaderMap,
@@ -274,82 +464,83 @@ async fn overview(
     if let Err(refused) = allowed(&board, &headers, &params) {
         return refused.into_response();
     }
-    let (state, last_seen) = match board.state() {
-        Ok(found) => found,
-        Err(error) => return failed(error),
-    };
     let today = match today(&params) {
         Ok(today) => today,
         Err(refused) => return refused.into_response(),
     };
-    let now = now_ms();
-    let summaries = state.summaries(today);
-    let root = board.home.config.unit.clone();
-    let mut units: Vec<UnitId> = state
-        .registry
-        .units
-        .keys()
-        .chain(summaries.keys())
-        .filter(|unit| unit.is_within(&root))
-        .cloned()
-        .collect();
-    units.sort();
-    units.dedup();
-    let mut rows: Vec<serde_json::Value> = units
-        .iter()
-        .map(|unit| {
-            let summary = summaries.get(unit).cloned().unwrap_or_default();
-            let seen = last_seen.get(unit).copied();
-            let stale = seen.is_none_or(|seen| now.saturating_sub(seen) > STALE_AFTER_MS)
-                && summary.items > 0;
-            let done = summary
-                .by_state
-                .iter()
-                .filter(|(state, _)| {
-                    ["done", "adopted", "approved", "answered", "closed"].contains(&state.as_str())
-                })
-                .map(|(_, count)| count)
-                .sum::<u64>();
-            serde_json::json!({
-                "unit": unit,
-                "name": state.registry.units.get(unit).map_or(unit.to_string(), |u| u.name.clone()),
-                "kind": state.registry.units.get(unit).map(|u| u.kind.clone()),
-                "depth": unit.as_str().matches('/').count(),
-                "summary": summary,
-                "done": done,
-                "last_seen_ms": seen,
-                "stale": stale,
-                "light": light(&summary, stale),
-            })
-        })
-        .collect();
-    // Stale and overdue first, then by conflicts, then by name.
-    rows.sort_by_key(|row| {
-        (
-            !row["stale"].as_bool().unwrap_or(false),
-            std::cmp::Reverse(row["summary"]["overdue"].as_u64().unwrap_or(0)),
-            std::cmp::Reverse(row["summary"]["open_conflicts"].as_u64().unwrap_or(0)),
-            row["unit"].as_str().unwrap_or("").to_owned(),
-        )
-    });
     let incidents = board
         .home
         .log
         .incidents()
         .map(|found| found.len())
         .unwrap_or(0);
-    Json(serde_json::json!({
-        "generated_ms": now,
-        "generation": *board.changes.borrow(),
-        "today": today.to_string(),
-        "unit": root,
-        "node": board.home.node(),
-        "state_hash": state.hash(),
-        "totals": summaries.get(&board.home.config.unit).cloned().unwrap_or_default(),
-        "incidents": incidents,
-        "units": rows,
-    }))
-    .into_response()
+    let root = &board.home.config.unit;
+    let now = now_ms();
+    let generation = *board.changes.borrow();
+    let body = board.view(|mut view| {
+        let empty = Summary::default();
+        let (state, last_seen) = (view.state, view.last_seen);
+        let summaries = view.summaries(today);
+        let mut units: Vec<&UnitId> = state
+            .registry
+            .units
+            .keys()
+            .chain(summaries.keys())
+            .filter(|unit| unit.is_within(root))
+            .collect();
+        units.sort();
+        units.dedup();
+        let mut rows: Vec<UnitRow<'_>> = units
+            .into_iter()
+            .map(|unit| {
+                let summary = summaries.get(unit).unwrap_or(&empty);
+                let seen = last_seen.get(unit).copied();
+                let stale = seen.is_none_or(|seen| now.saturating_sub(seen) > STALE_AFTER_MS)
+                    && summary.items > 0;
+                let done = summary
+                    .by_state
+                    .iter()
+                    .filter(|(state, _)| DONE_STATES.contains(&state.as_str()))
+                    .map(|(_, count)| count)
+                    .sum::<u64>();
+                let registered = state.registry.units.get(unit);
+                UnitRow {
+                    unit,
+                    name: registered.map_or(unit.as_str(), |u| u.name.as_str()),
+                    kind: registered.map(|u| u.kind.as_str()),
+                    depth: unit.as_str().matches('/').count(),
+                    summary,
+                    done,
+                    last_seen_ms: seen,
+                    stale,
+                    light: light(summary, stale),
+                }
+            })
+            .collect();
+        // Stale and overdue first, then by conflicts, then by path.
+        rows.sort_by(|a, b| {
+            b.stale
+                .cmp(&a.stale)
+                .then(b.summary.overdue.cmp(&a.summary.overdue))
+                .then(b.summary.open_conflicts.cmp(&a.summary.open_conflicts))
+                .then(a.unit.cmp(b.unit))
+        });
+        serde_json::to_vec(&serde_json::json!({
+            "generated_ms": now,
+            "generation": generation,
+            "today": today.to_string(),
+            "unit": root,
+            "node": board.home.node(),
+            "totals": summaries.get(root).unwrap_or(&empty),
+            "incidents": incidents,
+            "units": rows,
+        }))
+    });
+    match body {
+        Ok(Ok(body)) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Ok(Err(error)) => failed(error.to_string()),
+        Err(error) => failed(error),
+    }
 }
 
 fn item_row(
@@ -389,26 +580,25 @@ async fn unit(
     let Ok(unit) = UnitId::new(unit.trim_matches('/')) else {
         return (StatusCode::BAD_REQUEST, "not a unit path").into_response();
     };
-    let (state, last_seen) = match board.state() {
-        Ok(found) => found,
-        Err(error) => return failed(error),
-    };
     let today = match today(&params) {
         Ok(today) => today,
         Err(refused) => return refused.into_response(),
     };
-    let items: Vec<_> = state
-        .items_within(&unit)
-        .map(|(id, item)| item_row(&state, id, item, today))
-        .collect();
-    Json(serde_json::json!({
-        "unit": unit,
-        "name": state.registry.units.get(&unit).map(|u| u.name.clone()),
-        "summary": state.summary(&unit, today),
-        "last_seen_ms": last_seen.get(&unit),
-        "items": items,
+    answer(board.view(|view| {
+        let state = view.state;
+        let items: Vec<_> = state
+            .items_within(&unit)
+            .map(|(id, item)| item_row(state, id, item, today))
+            .collect();
+        Json(serde_json::json!({
+            "unit": unit,
+            "name": state.registry.units.get(&unit).map(|u| u.name.clone()),
+            "summary": state.summary(&unit, today),
+            "last_seen_ms": view.last_seen.get(&unit),
+            "items": items,
+        }))
+        .into_response()
     }))
-    .into_response()
 }
 
 async fn item(
@@ -420,42 +610,41 @@ async fn item(
     if let Err(refused) = allowed(&board, &headers, &params) {
         return refused.into_response();
     }
-    let (state, _) = match board.state() {
-        Ok(found) => found,
-        Err(error) => return failed(error),
-    };
     let Ok(id) = uuid::Uuid::parse_str(&id).map(EventId) else {
         return (StatusCode::BAD_REQUEST, "not an item id").into_response();
     };
-    let Some(found) = state.items.get(&id) else {
-        return (StatusCode::NOT_FOUND, "no such item").into_response();
-    };
-    let received = received_times(&board.home, &found.unit);
-    let history: Vec<_> = found
-        .history
-        .iter()
-        .map(|entry| {
-            serde_json::json!({
-                "event": entry.event,
-                "kind": entry.kind,
-                "actor": entry.actor,
-                "actor_name": state.registry.people.get(&entry.actor).map(|p| p.name.clone()),
-                "origin": entry.origin,
-                "written_ms": entry.written_ms,
-                "received_ms": received.get(&entry.event).copied().unwrap_or(entry.written_ms),
-                "summary": entry.summary,
-                "outcome": entry.outcome,
-            })
-        })
-        .collect();
     let today = match today(&params) {
         Ok(today) => today,
         Err(refused) => return refused.into_response(),
     };
-    let mut row = item_row(&state, &id, found, today);
-    row["history"] = serde_json::Value::Array(history);
-    row["conflicts"] = serde_json::to_value(&found.conflicts).unwrap_or_default();
-    Json(row).into_response()
+    answer(board.view(|view| {
+        let state = view.state;
+        let Some(found) = state.items.get(&id) else {
+            return (StatusCode::NOT_FOUND, "no such item").into_response();
+        };
+        let received = received_times(&board.home, &found.unit);
+        let history: Vec<_> = found
+            .history
+            .iter()
+            .map(|entry| {
+                serde_json::json!({
+                    "event": entry.event,
+                    "kind": entry.kind,
+                    "actor": entry.actor,
+                    "actor_name": state.registry.people.get(&entry.actor).map(|p| p.name.clone()),
+                    "origin": entry.origin,
+                    "written_ms": entry.written_ms,
+                    "received_ms": received.get(&entry.event).copied().unwrap_or(entry.written_ms),
+                    "summary": entry.summary,
+                    "outcome": entry.outcome,
+                })
+            })
+            .collect();
+        let mut row = item_row(state, &id, found, today);
+        row["history"] = serde_json::Value::Array(history);
+        row["conflicts"] = serde_json::to_value(&found.conflicts).unwrap_or_default();
+        Json(row).into_response()
+    }))
 }
 
 /// When this node received the events of `unit`'s chains (local events: when written).
@@ -493,27 +682,26 @@ async fn indicators(
     if let Err(refused) = allowed(&board, &headers, &params) {
         return refused.into_response();
     }
-    let (state, _) = match board.state() {
-        Ok(found) => found,
-        Err(error) => return failed(error),
-    };
-    let rows: Vec<_> = state
-        .indicators
-        .iter()
-        .map(|(id, indicator)| {
-            serde_json::json!({
-                "id": id,
-                "name": indicator.name,
-                "unit": indicator.unit,
-                "measure": indicator.measure,
-                "period": indicator.period,
-                "target": indicator.target_milli as f64 / 1000.0,
-                "value": indicator.value_milli.map(|v| v as f64 / 1000.0),
-                "attainment": indicator.attainment_milli().map(|a| a as f64 / 1000.0),
+    answer(board.view(|view| {
+        let state = view.state;
+        let rows: Vec<_> = state
+            .indicators
+            .iter()
+            .map(|(id, indicator)| {
+                serde_json::json!({
+                    "id": id,
+                    "name": indicator.name,
+                    "unit": indicator.unit,
+                    "measure": indicator.measure,
+                    "period": indicator.period,
+                    "target": indicator.target_milli as f64 / 1000.0,
+                    "value": indicator.value_milli.map(|v| v as f64 / 1000.0),
+                    "attainment": indicator.attainment_milli().map(|a| a as f64 / 1000.0),
+                })
             })
-        })
-        .collect();
-    Json(rows).into_response()
+            .collect();
+        Json(rows).into_response()
+    }))
 }
 
 async fn conflicts(
@@ -524,10 +712,8 @@ async fn conflicts(
     if let Err(refused) = allowed(&board, &headers, &params) {
         return refused.into_response();
     }
-    let (state, _) = match board.state() {
-        Ok(found) => found,
-        Err(error) => return failed(error),
-    };
+    answer(board.view(|view| {
+        let state = view.state;
     let mut rows = Vec::new();
     for (id, item) in &state.items {
         for conflict in item.open_conflicts() {
@@ -549,6 +735,21 @@ async fn conflicts(
         }
     }
     Json(rows).into_response()
+    }))
+}
+
+async fn state_hash(
+    Shared(board): Shared<Arc<Board>>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Response {
+    if let Err(refused) = allowed(&board, &headers, &params) {
+        return refused.into_response();
+    }
+    answer(board.view(|mut view| {
+        let hash = view.state_hash();
+        Json(serde_json::json!({ "events": view.state.events, "state_hash": hash })).into_response()
+    }))
 }
 
 async fn links(
@@ -566,4 +767,118 @@ async fn links(
         .map(|(node, status)| (node.to_hex(), status))
         .collect();
     Json(links).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nhip_engine::command::Command;
+    use nhip_engine::{PersonId, replay};
+
+    fn unit(path: &str) -> UnitId {
+        UnitId::new(path).unwrap()
+    }
+
+    fn task(unit_path: &str, title: &str, deadline: Date) -> Command {
+        Command::CreateItem {
+            workflow: "task".into(),
+            unit: unit(unit_path),
+            title: title.into(),
+            description: String::new(),
+            lead_unit: None,
+            coordinating: Vec::new(),
+            assignee: Some(PersonId::new("admin").unwrap()),
+            deadline: Some(deadline),
+            parent: None,
+            indicator: None,
+        }
+    }
+
+    /// The summaries kept unit by unit equal a full count after every kind of change: new
+    /// items, item events in several units, and a registry event (which drops the tally).
+    #[test]
+    fn the_tally_equals_a_full_count_as_events_arrive() {
+        let dir = tempfile::tempdir().unwrap();
+        let admin = PersonId::new("admin").unwrap();
+        let home =
+            Arc::new(Home::create(&dir.path().join("hub"), unit("tinh"), admin.clone()).unwrap());
+        let act = |command| home.act(&admin, command).unwrap();
+        act(Command::AssignRole {
+            person: admin.clone(),
+            unit: unit("tinh"),
+            role: "quan-tri".into(),
+        });
+        act(Command::AssignRole {
+            person: admin.clone(),
+            unit: unit("tinh"),
+            role: "bi-thu".into(),
+        });
+        for path in ["tinh/a", "tinh/b", "tinh/a/x"] {
+            act(Command::DefineUnit {
+                unit: unit(path),
+                name: path.into(),
+                kind: "commune".into(),
+            });
+        }
+        let today = Date::from_ymd(2026, 11, 28).unwrap();
+        let first = act(task("tinh/a/x", "một", today.plus_days(-3)));
+        act(task("tinh/b", "hai", today.plus_days(3)));
+
+        let (changes, watch) = tokio::sync::watch::channel(0u64);
+        let board = Board {
+            home: home.clone(),
+            status: Arc::new(StatusBoard::default()),
+            changes: watch,
+            live: Mutex::new(None),
+            tokens: None,
+        };
+        let check = |step: &str| {
+            let kept = board
+                .view(|mut view| view.summaries(today).clone())
+                .unwrap();
+            let full = replay(home.log.as_ref()).unwrap().summaries(today);
+            assert_eq!(kept, full, "after {step}");
+            kept
+        };
+        let counted = check("the first look");
+        assert_eq!(counted[&unit("tinh")].overdue, 1);
+
+        // Item events only: the tally is kept and recounts the touched units.
+        let second = act(task("tinh/a", "ba", today.plus_days(-1)));
+        act(Command::Fire {
+            item: first,
+            transition: "start".into(),
+            note: String::new(),
+        });
+        act(Command::Extend {
+            item: first,
+            deadline: today.plus_days(30),
+            reason: "mưa lũ".into(),
+        });
+        changes.send_modify(|generation| *generation += 1);
+        let counted = check("item events");
+        assert!(board.live.lock().unwrap().as_ref().unwrap().tally.is_some());
+        assert_eq!(
+            counted[&unit("tinh/a")].overdue,
+            1,
+            "x was extended, the new task is late"
+        );
+        assert_eq!(counted[&unit("tinh/a")].by_state["in_progress"], 1);
+
+        // A registry event: the tally is counted afresh, still equal.
+        act(Command::DefineUnit {
+            unit: unit("tinh/c"),
+            name: "c".into(),
+            kind: "commune".into(),
+        });
+        act(Command::Fire {
+            item: second,
+            transition: "cancel".into(),
+            note: String::new(),
+        });
+        changes.send_modify(|generation| *generation += 1);
+        let counted = check("a registry event");
+        assert_eq!(counted[&unit("tinh")].overdue, 0);
+        assert_eq!(counted[&unit("tinh")].by_state["cancelled"], 1);
+    }
 }

@@ -17,6 +17,8 @@ const NHIP: &str = env!("CARGO_BIN_EXE_nhip");
 struct Demo {
     child: Child,
     url: String,
+    /// The hub's state hash as the demo printed it (from a full replay).
+    hub_hash: String,
 }
 
 impl Demo {
@@ -30,10 +32,18 @@ impl Demo {
         let stdout = child.stdout.take().unwrap();
         let mut reader = BufReader::new(stdout);
         let mut url = None;
+        let mut hub_hash = String::new();
         for _ in 0..100 {
             let mut line = String::new();
             if reader.read_line(&mut line).unwrap() == 0 {
                 break;
+            }
+            if line.contains("hub state hash:") {
+                hub_hash = line
+                    .split_whitespace()
+                    .last()
+                    .unwrap_or_default()
+                    .to_owned();
             }
             if let Some(at) = line.find("http://") {
                 url = Some(line[at..].trim().to_owned());
@@ -45,6 +55,7 @@ impl Demo {
         Demo {
             child,
             url: url.expect("the demo prints its dashboard address"),
+            hub_hash,
         }
     }
 }
@@ -92,6 +103,9 @@ fn json(url: &str, path: &str) -> serde_json::Value {
 fn the_api_tells_the_demos_story() {
     let demo = Demo::start();
     let overview = json(&demo.url, "/api/overview");
+    // The dashboard's state (kept incrementally) is the state a full replay gives.
+    let state = json(&demo.url, "/api/state");
+    assert_eq!(state["state_hash"], demo.hub_hash.as_str());
     assert_eq!(overview["unit"], "lai-chau");
     assert_eq!(overview["totals"]["items"], 7);
     assert_eq!(overview["totals"]["overdue"], 2);
