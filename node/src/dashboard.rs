@@ -360,7 +360,21 @@ fn router(board: Arc<Board>) -> Router {
         .route("/api/conflicts", get(conflicts))
         .route("/api/state", get(state_hash))
         .route("/api/links", get(links))
+        .layer(axum::middleware::from_fn_with_state(board.clone(), admit))
         .with_state(board)
+}
+
+/// Lets a request through when no token is needed or it carries a valid one.
+async fn admit(
+    Shared(board): Shared<Arc<Board>>,
+    Query(params): Query<Params>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match allowed(&board, request.headers(), &params) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -416,14 +430,7 @@ fn answer(viewed: Result<Response, String>) -> Response {
     viewed.unwrap_or_else(failed)
 }
 
-async fn page(
-    Shared(board): Shared<Arc<Board>>,
-    headers: HeaderMap,
-    Query(params): Query<Params>,
-) -> Response {
-    if let Err(refused) = allowed(&board, &headers, &params) {
-        return refused.into_response();
-    }
+async fn page() -> Response {
     Html(PAGE).into_response()
 }
 
@@ -456,14 +463,7 @@ struct UnitRow<'a> {
 /// The states that count as finished in progress bars.
 const DONE_STATES: [&str; 5] = ["done", "adopted", "approved", "answered", "closed"];
 
-async fn overview(
-    Shared(board): Shared<Arc<Board>>,
-    headers: HeaderMap,
-    Query(params): Query<Params>,
-) -> Response {
-    if let Err(refused) = allowed(&board, &headers, &params) {
-        return refused.into_response();
-    }
+async fn overview(Shared(board): Shared<Arc<Board>>, Query(params): Query<Params>) -> Response {
     let today = match today(&params) {
         Ok(today) => today,
         Err(refused) => return refused.into_response(),
@@ -570,13 +570,9 @@ fn item_row(
 
 async fn unit(
     Shared(board): Shared<Arc<Board>>,
-    headers: HeaderMap,
     Path(unit): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    if let Err(refused) = allowed(&board, &headers, &params) {
-        return refused.into_response();
-    }
     let Ok(unit) = UnitId::new(unit.trim_matches('/')) else {
         return (StatusCode::BAD_REQUEST, "not a unit path").into_response();
     };
@@ -603,13 +599,9 @@ async fn unit(
 
 async fn item(
     Shared(board): Shared<Arc<Board>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    if let Err(refused) = allowed(&board, &headers, &params) {
-        return refused.into_response();
-    }
     let Ok(id) = uuid::Uuid::parse_str(&id).map(EventId) else {
         return (StatusCode::BAD_REQUEST, "not an item id").into_response();
     };
@@ -674,14 +666,7 @@ fn received_times(home: &Home, unit: &UnitId) -> BTreeMap<EventId, u64> {
     received
 }
 
-async fn indicators(
-    Shared(board): Shared<Arc<Board>>,
-    headers: HeaderMap,
-    Query(params): Query<Params>,
-) -> Response {
-    if let Err(refused) = allowed(&board, &headers, &params) {
-        return refused.into_response();
-    }
+async fn indicators(Shared(board): Shared<Arc<Board>>) -> Response {
     answer(board.view(|view| {
         let state = view.state;
         let rows: Vec<_> = state
@@ -704,14 +689,7 @@ async fn indicators(
     }))
 }
 
-async fn conflicts(
-    Shared(board): Shared<Arc<Board>>,
-    headers: HeaderMap,
-    Query(params): Query<Params>,
-) -> Response {
-    if let Err(refused) = allowed(&board, &headers, &params) {
-        return refused.into_response();
-    }
+async fn conflicts(Shared(board): Shared<Arc<Board>>) -> Response {
     answer(board.view(|view| {
         let state = view.state;
     let mut rows = Vec::new();
@@ -738,28 +716,14 @@ async fn conflicts(
     }))
 }
 
-async fn state_hash(
-    Shared(board): Shared<Arc<Board>>,
-    headers: HeaderMap,
-    Query(params): Query<Params>,
-) -> Response {
-    if let Err(refused) = allowed(&board, &headers, &params) {
-        return refused.into_response();
-    }
+async fn state_hash(Shared(board): Shared<Arc<Board>>) -> Response {
     answer(board.view(|mut view| {
         let hash = view.state_hash();
         Json(serde_json::json!({ "events": view.state.events, "state_hash": hash })).into_response()
     }))
 }
 
-async fn links(
-    Shared(board): Shared<Arc<Board>>,
-    headers: HeaderMap,
-    Query(params): Query<Params>,
-) -> Response {
-    if let Err(refused) = allowed(&board, &headers, &params) {
-        return refused.into_response();
-    }
+async fn links(Shared(board): Shared<Arc<Board>>) -> Response {
     let links: BTreeMap<String, _> = board
         .status
         .snapshot()
