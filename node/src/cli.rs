@@ -847,7 +847,9 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
         Top::Import { file } => {
             let home = open()?;
             let person = actor(&home)?;
-            crate::exchange::import(&home, texts, &person, &file)
+            with_spinner(texts, || {
+                crate::exchange::import(&home, texts, &person, &file)
+            })
         }
         Top::Export {
             format,
@@ -855,18 +857,22 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
             events,
         } => {
             let home = open()?;
-            if events {
-                crate::exchange::export_events(&home, texts, &format, out.as_deref())
-            } else {
-                crate::exchange::export(&home, texts, &format, out.as_deref())
-            }
+            with_spinner(texts, || {
+                if events {
+                    crate::exchange::export_events(&home, texts, &format, out.as_deref())
+                } else {
+                    crate::exchange::export(&home, texts, &format, out.as_deref())
+                }
+            })
         }
         Top::Replay { db } => {
             let log = nhip_engine::RedbLog::open(&db).map_err(|error| match error {
                 nhip_engine::OpenError::Locked => fail(4, error.to_string()),
                 other => fail(3, other.to_string()),
             })?;
-            let state = nhip_engine::replay(&log).map_err(|error| fail(6, error.to_string()))?;
+            let state = with_spinner(texts, || {
+                nhip_engine::replay(&log).map_err(|error| fail(6, error.to_string()))
+            })?;
             say!("events: {}", state.events);
             say!("items: {}", state.items.len());
             say!("state hash: {}", state.hash());
@@ -1021,6 +1027,19 @@ fn sync(home: Home, texts: Texts, watch: bool) -> Outcome {
             Err(error) => Err(fail(5, texts.sync_failed(&error.to_string()))),
         }
     })
+}
+
+/// Runs `work` with a spinner on a terminal (nothing when piped), cleared before any output.
+fn with_spinner<T>(texts: Texts, work: impl FnOnce() -> T) -> T {
+    let spinner = progress_spinner();
+    if let Some(spinner) = &spinner {
+        spinner.set_message(texts.working());
+    }
+    let outcome = work();
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    outcome
 }
 
 fn progress_spinner() -> Option<indicatif::ProgressBar> {

@@ -58,30 +58,77 @@ fn column(header: &str) -> Option<Column> {
     }
 }
 
-/// Imports the appendix in `file`: every row is checked first; if any is wrong, each wrong row
-/// is reported with its number and nothing is imported. Otherwise all rows are written in one
-/// commit.
-pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Result<(), Failure> {
-    let lower = file.to_string_lossy().to_lowercase();
-    if lower.ends_with(".xlsx") || lower.ends_with(".xls") {
-        return Err(fail(
-            1,
-            "XLSX: lưu bảng tính dưới dạng CSV UTF-8 (File → Save As → CSV UTF-8) rồi nhập tệp CSV / save the sheet as CSV UTF-8 and import that",
-        ));
+/// A table's header and rows (a row that cannot be read is its reason instead).
+type Table = (Vec<String>, Vec<Result<Vec<String>, String>>);
+
+/// Reads the first sheet of a spreadsheet (`.xlsx`, `.xlsm`, `.xls`, `.xlsb`, `.ods`), or
+/// a CSV file (UTF-8, with or without a BOM) otherwise.
+fn read_table(file: &Path) -> Result<Table, Failure> {
+    let extension = file
+        .extension()
+        .map(|extension| extension.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let unreadable =
+        |error: &dyn std::fmt::Display| fail(1, format!("{}: {error}", file.display()));
+    if ["xlsx", "xlsm", "xls", "xlsb", "ods"].contains(&extension.as_str()) {
+        use calamine::Reader as _;
+        let mut workbook = calamine::open_workbook_auto(file).map_err(|e| unreadable(&e))?;
+        let range = match workbook.worksheet_range_at(0) {
+            Some(range) => range.map_err(|e| unreadable(&e))?,
+            None => return Err(unreadable(&"the workbook has no sheet")),
+        };
+        let mut rows = range
+            .rows()
+            .map(|row| row.iter().map(spreadsheet_cell).collect());
+        let header = rows.next().unwrap_or_default();
+        return Ok((header, rows.map(Ok).collect()));
     }
-    let text = std::fs::read_to_string(file)
-        .map_err(|error| fail(1, format!("{}: {error}", file.display())))?;
+    let text = std::fs::read_to_string(file).map_err(|e| unreadable(&e))?;
     let text = text.strip_prefix(BOM).unwrap_or(&text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    let headers: Vec<Option<Column>> = reader
+    let header = reader
         .headers()
-        .map_err(|error| fail(1, error.to_string()))?
+        .map_err(|e| unreadable(&e))?
         .iter()
-        .map(column)
+        .map(str::to_owned)
         .collect();
+    let rows = reader
+        .records()
+        .map(|record| {
+            record
+                .map(|record| record.iter().map(str::to_owned).collect())
+                .map_err(|error| error.to_string())
+        })
+        .collect();
+    Ok((header, rows))
+}
+
+/// A spreadsheet cell as the text a person would type: dates as `YYYY-MM-DD`, whole numbers
+/// without a decimal point.
+fn spreadsheet_cell(cell: &calamine::Data) -> String {
+    match cell {
+        calamine::Data::DateTime(at) if at.is_datetime() => {
+            let (year, month, day, ..) = at.to_ymd_hms_milli();
+            format!("{year:04}-{month:02}-{day:02}")
+        }
+        calamine::Data::DateTimeIso(text) => text.chars().take(10).collect(),
+        calamine::Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
+            format!("{}", *value as i64)
+        }
+        calamine::Data::Empty => String::new(),
+        other => other.to_string().trim().to_owned(),
+    }
+}
+
+/// Imports the appendix in `file` (CSV or a spreadsheet): every row is checked first; if any is wrong, each wrong row
+/// is reported with its number and nothing is imported. Otherwise all rows are written in one
+/// commit.
+pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Result<(), Failure> {
+    let (header, records) = read_table(file)?;
+    let headers: Vec<Option<Column>> = header.iter().map(|name| column(name)).collect();
     if !headers.contains(&Some(Column::Work)) {
         return Err(fail(
             1,
@@ -92,12 +139,13 @@ pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Resu
     let now = now_ms();
     let mut drafts = Vec::new();
     let mut errors = Vec::new();
-    for (index, record) in reader.records().enumerate() {
+    for (index, record) in records.into_iter().enumerate() {
         let row = index + 2;
         let record = match record {
+            Ok(record) if record.iter().all(|value| value.trim().is_empty()) => continue,
             Ok(record) => record,
             Err(error) => {
-                errors.push(texts.import_row(row, &error.to_string()));
+                errors.push(texts.import_row(row, &error));
                 continue;
             }
         };

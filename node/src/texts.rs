@@ -135,6 +135,10 @@ impl Texts {
         demo_serving(addr: &str) =>
         "Nút tỉnh đang chạy tại {addr}. Nhấn Ctrl-C để kết thúc.",
         "The hub runs at {addr}. Press Ctrl-C to finish.");
+    text!(/// Shown beside a spinner during long work on a terminal.
+        working() =>
+        "Đang xử lý…",
+        "Working…");
     text!(/// Where the dashboard is.
         dashboard_at(url: &str) =>
         "Bảng điều khiển / dashboard: {url}",

@@ -516,6 +516,124 @@ fn the_appendix_imports_all_or_nothing_and_exports_for_excel() {
     assert_eq!(lines.lines().count(), 3);
 }
 
+/// Writes a workbook as an office would: a header row, then rows whose deadline is an Excel
+/// date cell, or (`None`) typed as the text "01/12/2099".
+fn workbook(path: &Path, rows: &[[&str; 4]], deadlines: &[Option<(u16, u8, u8)>]) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+    for (column, name) in [
+        "Công việc",
+        "Người thực hiện",
+        "Đơn vị chủ trì",
+        "Đơn vị phối hợp",
+        "Thời hạn",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, column as u16, *name).unwrap();
+    }
+    for (index, (row, deadline)) in rows.iter().zip(deadlines).enumerate() {
+        let at = index as u32 + 1;
+        for (column, value) in row.iter().enumerate() {
+            sheet.write_string(at, column as u16, *value).unwrap();
+        }
+        if let Some((year, month, day)) = deadline {
+            let when = rust_xlsxwriter::ExcelDateTime::from_ymd(*year, *month, *day).unwrap();
+            sheet
+                .write_datetime_with_format(at, 4, &when, &date)
+                .unwrap();
+        } else {
+            sheet.write_string(at, 4, "01/12/2099").unwrap();
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn the_appendix_imports_from_a_spreadsheet_too() {
+    let root = tempfile::tempdir().unwrap();
+    let office = root.path().join("office");
+    ok(
+        &office,
+        &["init", "--hub", "--unit", "binh-lu", "--as", "ta-thi-dung"],
+    );
+    // A bad row (an unknown unit path) refuses the whole sheet, naming the row.
+    let bad = root.path().join("phu-luc-loi.xlsx");
+    workbook(
+        &bad,
+        &[
+            [
+                "Phòng chống dịch tả lợn châu Phi",
+                "lo-van-pao",
+                "binh-lu/ban-na-ri",
+                "binh-lu/ubnd",
+            ],
+            ["Thu gom rác thải", "lo-van-pao", "Bản Nà Ri", ""],
+        ],
+        &[Some((2099, 12, 31)), Some((2099, 12, 15))],
+    );
+    let refused = nhip(&office, &["import", bad.to_str().unwrap()]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("Dòng 3"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("Dòng 2:"), "{}", refused.stderr);
+    assert_eq!(
+        json(&office, &["task", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    let good = root.path().join("phu-luc.xlsx");
+    workbook(
+        &good,
+        &[
+            [
+                "Phòng chống dịch tả lợn châu Phi",
+                "lo-van-pao",
+                "binh-lu/ban-na-ri",
+                "binh-lu/ubnd; binh-lu/mttq",
+            ],
+            [
+                "Củng cố chi bộ yếu kém",
+                "tao-van-khanh",
+                "binh-lu/ban-phin",
+                "",
+            ],
+        ],
+        &[Some((2099, 12, 31)), None],
+    );
+    assert!(ok(&office, &["import", good.to_str().unwrap()]).contains('2'));
+    let tasks = json(&office, &["task", "list", "--json"]);
+    // Deadlines are days since 1970-01-01: 47481 is 2099-12-31 (an Excel date cell), 47451 is
+    // 2099-12-01 (typed as text).
+    let titles = titles(&tasks);
+    assert!(
+        titles.contains(&"\"Phòng chống dịch tả lợn châu Phi\"|\"lo-van-pao\"|47481".to_owned()),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"\"Củng cố chi bộ yếu kém\"|\"tao-van-khanh\"|47451".to_owned()),
+        "{titles:?}"
+    );
+
+    // Not a workbook at all: a clear error, nothing imported, no panic.
+    let broken = root.path().join("hong.xlsx");
+    std::fs::write(&broken, "this is not a zip").unwrap();
+    let run = nhip(&office, &["import", broken.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("hong.xlsx"), "{}", run.stderr);
+    assert_eq!(
+        json(&office, &["task", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
 fn titles(list: &serde_json::Value) -> Vec<String> {
     let mut titles: Vec<String> = list
         .as_array()
