@@ -2,9 +2,12 @@
 //! in memory, a virtual clock, and a link with knobs for latency, cuts, duplication, reordering
 //! and partitions. No sockets, no sleeping; every run is reproducible from its seed.
 
+mod common;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+use common::{Rng, StaticDirectory};
 use ed25519_dalek::SigningKey;
 use nhip_engine::body::{ItemCreated, Known};
 use nhip_engine::{
@@ -12,39 +15,9 @@ use nhip_engine::{
 };
 use nhip_protocol::limits::{PROTOCOL_VERSION, WINDOW_BATCHES};
 use nhip_protocol::message::{Hello, Message};
-use nhip_protocol::{
-    CloseCode, Config, Directory, RefusalCode, Side, Sync, SyncEvent, TreeScope, frame,
-};
+use nhip_protocol::{CloseCode, Config, RefusalCode, Side, Sync, SyncEvent, TreeScope, frame};
 
 const T0: u64 = 1_758_560_400_000;
-
-/// A tiny deterministic generator (xorshift64*): faults are drawn from the test's seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-}
-
-struct StaticDirectory(BTreeMap<NodeId, UnitId>);
-
-impl Directory for StaticDirectory {
-    fn unit_of(&self, node: &NodeId) -> Option<UnitId> {
-        self.0.get(node).cloned()
-    }
-}
 
 struct Node {
     signer: SigningKey,
