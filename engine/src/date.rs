@@ -77,7 +77,7 @@ impl Date {
 
     /// Days from `self` to `later` (negative if `later` is earlier).
     pub fn days_until(self, later: Date) -> i32 {
-        later.0 - self.0
+        later.0.saturating_sub(self.0)
     }
 
     /// Parses `2025-12-31` or `31/12/2025`.

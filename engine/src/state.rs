@@ -836,8 +836,7 @@ impl State {
             }
         }
         if !attainments.is_empty() {
-            summary.attainment_milli =
-                Some(attainments.iter().sum::<i64>() / attainments.len() as i64);
+            summary.attainment_milli = Some(mean(&attainments));
         }
         summary
     }
@@ -924,7 +923,7 @@ impl State {
         }
         for (unit, values) in attainments {
             if let Some(summary) = summaries.get_mut(&unit) {
-                summary.attainment_milli = Some(values.iter().sum::<i64>() / values.len() as i64);
+                summary.attainment_milli = Some(mean(&values));
             }
         }
         summaries
@@ -950,6 +949,12 @@ pub struct Summary {
     pub indicators: u64,
     /// Mean attainment of the indicators that have a value, in thousandths.
     pub attainment_milli: Option<i64>,
+}
+
+/// The mean of `values` (not empty), without overflow.
+fn mean(values: &[i64]) -> i64 {
+    let sum: i128 = values.iter().map(|&value| i128::from(value)).sum();
+    (sum / values.len().max(1) as i128) as i64
 }
 
 fn entry(event: &Event, summary: String, outcome: Outcome) -> Entry {

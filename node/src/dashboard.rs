@@ -195,7 +195,7 @@ struct Board {
 const READ_PAGE: usize = 4096;
 
 /// Past this many new events at once, the summaries are counted afresh rather than unit by
-/// unit.
+/// unit (the events are held in memory either way, as one catch-up's worth).
 const TALLY_EVENTS_MAX: usize = 65_536;
 
 impl Board {
@@ -249,8 +249,8 @@ impl Board {
                 (live, true)
             }
         };
-        let mut observed = 0;
-        // New events, kept for the tally while there are few enough to be worth it.
+        // Every chain's new events, folded at once: the projector sorts them, so events of
+        // different chains interleaved in time do not force a rebuild.
         let mut fresh: Vec<StoredEvent> = Vec::new();
         for (chain, head) in &heads {
             let mut from = live
@@ -264,18 +264,19 @@ impl Board {
                     .map_err(|e| e.to_string())?;
                 let Some(last) = events.last() else { break };
                 from = last.event.seq.next();
-                observed += events.len();
-                live.projector.observe(&events);
-                if observed <= TALLY_EVENTS_MAX {
-                    fresh.extend(events);
-                }
+                fresh.extend(events);
             }
         }
-        if observed > 0 || live.projector.is_stale() || first {
+        live.projector.observe(&fresh);
+        // A rebuild scans the log as it is now, which may hold events stored after `heads`
+        // was read and so missing from `fresh`: the tally cannot follow it unit by unit.
+        let rebuilds = live.projector.is_stale();
+        if !fresh.is_empty() || rebuilds || first {
             let state = live.projector.state(log).map_err(|e| e.to_string())?;
             live.last_seen = last_seen(&self.home, state, &heads);
             live.hash = None;
-            let kept = observed <= TALLY_EVENTS_MAX
+            let kept = !rebuilds
+                && fresh.len() <= TALLY_EVENTS_MAX
                 && live
                     .tally
                     .as_mut()
@@ -327,6 +328,13 @@ pub async fn serve(
             return Err(
                 "the dashboard listens beyond this machine: put tokens in tokens.toml first".into(),
             );
+        }
+        if tokens
+            .tokens
+            .iter()
+            .any(|token| token.value.trim().len() < 8)
+        {
+            return Err("tokens.toml: every token needs a value of at least 8 characters".into());
         }
         Some(tokens.tokens.into_iter().map(|token| token.value).collect())
     };
@@ -609,12 +617,18 @@ async fn item(
         Ok(today) => today,
         Err(refused) => return refused.into_response(),
     };
+    // Arrival times come from the log, read without holding the state.
+    let unit = match board.view(|view| view.state.items.get(&id).map(|item| item.unit.clone())) {
+        Ok(Some(unit)) => unit,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such item").into_response(),
+        Err(error) => return failed(error),
+    };
+    let received = received_times(&board.home, &unit);
     answer(board.view(|view| {
         let state = view.state;
         let Some(found) = state.items.get(&id) else {
             return (StatusCode::NOT_FOUND, "no such item").into_response();
         };
-        let received = received_times(&board.home, &found.unit);
         let history: Vec<_> = found
             .history
             .iter()
@@ -654,7 +668,9 @@ fn received_times(home: &Home, unit: &UnitId) -> BTreeMap<EventId, u64> {
                 .iter()
                 .filter(|range| &range.chain.unit == unit)
             {
-                let count = (range.last.0 - range.first.0 + 1) as usize;
+                let count = usize::try_from(range.last.0.saturating_sub(range.first.0))
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1);
                 if let Ok(events) = home.log.read_chain(&range.chain, range.first, count) {
                     for stored in events {
                         received.insert(stored.event.id, arrival.received_ms);

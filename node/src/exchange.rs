@@ -47,7 +47,7 @@ fn column(header: &str) -> Option<Column> {
         Some(Column::Coordinating)
     } else if starts(&["nguoi", "can bo", "person", "assignee"]) {
         Some(Column::Person)
-    } else if starts(&["thoi han", "han", "deadline", "due"]) {
+    } else if starts(&["thoi han", "han ", "deadline", "due"]) || key == "han" {
         Some(Column::Deadline)
     } else if starts(&["don vi", "unit"]) {
         Some(Column::Unit)
@@ -58,8 +58,9 @@ fn column(header: &str) -> Option<Column> {
     }
 }
 
-/// A table's header and rows (a row that cannot be read is its reason instead).
-type Table = (Vec<String>, Vec<Result<Vec<String>, String>>);
+/// A table: its header, the row number (from 1, as the file shows it) of its first data row,
+/// and its data rows (a row that cannot be read is its reason instead).
+type Table = (Vec<String>, usize, Vec<Result<Vec<String>, String>>);
 
 /// Reads the first sheet of a spreadsheet (`.xlsx`, `.xlsm`, `.xls`, `.xlsb`, `.ods`), or
 /// a CSV file (UTF-8, with or without a BOM) otherwise.
@@ -77,11 +78,20 @@ fn read_table(file: &Path) -> Result<Table, Failure> {
             Some(range) => range.map_err(|e| unreadable(&e))?,
             None => return Err(unreadable(&"the workbook has no sheet")),
         };
-        let mut rows = range
+        let rows: Vec<Vec<String>> = range
             .rows()
-            .map(|row| row.iter().map(spreadsheet_cell).collect());
+            .map(|row| row.iter().map(spreadsheet_cell).collect())
+            .collect();
+        // Title lines above the table are skipped: the header is the first row naming the work.
+        let at = rows
+            .iter()
+            .take(20)
+            .position(|row| row.iter().any(|name| column(name) == Some(Column::Work)))
+            .unwrap_or(0);
+        let top = range.start().map_or(0, |(row, _)| row as usize);
+        let mut rows = rows.into_iter().skip(at);
         let header = rows.next().unwrap_or_default();
-        return Ok((header, rows.map(Ok).collect()));
+        return Ok((header, top + at + 2, rows.map(Ok).collect()));
     }
     let text = std::fs::read_to_string(file).map_err(|e| unreadable(&e))?;
     let text = text.strip_prefix(BOM).unwrap_or(&text);
@@ -103,14 +113,17 @@ fn read_table(file: &Path) -> Result<Table, Failure> {
                 .map_err(|error| error.to_string())
         })
         .collect();
-    Ok((header, rows))
+    Ok((header, 2, rows))
 }
 
 /// A spreadsheet cell as the text a person would type: dates as `YYYY-MM-DD`, whole numbers
 /// without a decimal point.
 fn spreadsheet_cell(cell: &calamine::Data) -> String {
     match cell {
-        calamine::Data::DateTime(at) if at.is_datetime() => {
+        // Excel's dates run from 1900 to 9999 (serial 2,958,465).
+        calamine::Data::DateTime(at)
+            if at.is_datetime() && (0.0..2_958_466.0).contains(&at.as_f64()) =>
+        {
             let (year, month, day, ..) = at.to_ymd_hms_milli();
             format!("{year:04}-{month:02}-{day:02}")
         }
@@ -127,7 +140,7 @@ fn spreadsheet_cell(cell: &calamine::Data) -> String {
 /// is reported with its number and nothing is imported. Otherwise all rows are written in one
 /// commit.
 pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Result<(), Failure> {
-    let (header, records) = read_table(file)?;
+    let (header, first_row, records) = read_table(file)?;
     let headers: Vec<Option<Column>> = header.iter().map(|name| column(name)).collect();
     if !headers.contains(&Some(Column::Work)) {
         return Err(fail(
@@ -140,7 +153,7 @@ pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Resu
     let mut drafts = Vec::new();
     let mut errors = Vec::new();
     for (index, record) in records.into_iter().enumerate() {
-        let row = index + 2;
+        let row = first_row + index;
         let record = match record {
             Ok(record) if record.iter().all(|value| value.trim().is_empty()) => continue,
             Ok(record) => record,

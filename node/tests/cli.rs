@@ -516,12 +516,15 @@ fn the_appendix_imports_all_or_nothing_and_exports_for_excel() {
     assert_eq!(lines.lines().count(), 3);
 }
 
-/// Writes a workbook as an office would: a header row, then rows whose deadline is an Excel
-/// date cell, or (`None`) typed as the text "01/12/2099".
+/// Writes a workbook as an office would: a title line, a header row, then rows whose deadline
+/// is an Excel date cell, or (`None`) typed as the text "01/12/2099".
 fn workbook(path: &Path, rows: &[[&str; 4]], deadlines: &[Option<(u16, u8, u8)>]) {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     let date = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+    sheet
+        .write_string(0, 0, "PHỤ LỤC NHIỆM VỤ NĂM 2099")
+        .unwrap();
     for (column, name) in [
         "Công việc",
         "Người thực hiện",
@@ -532,10 +535,10 @@ fn workbook(path: &Path, rows: &[[&str; 4]], deadlines: &[Option<(u16, u8, u8)>]
     .iter()
     .enumerate()
     {
-        sheet.write_string(0, column as u16, *name).unwrap();
+        sheet.write_string(1, column as u16, *name).unwrap();
     }
     for (index, (row, deadline)) in rows.iter().zip(deadlines).enumerate() {
-        let at = index as u32 + 1;
+        let at = index as u32 + 2;
         for (column, value) in row.iter().enumerate() {
             sheet.write_string(at, column as u16, *value).unwrap();
         }
@@ -559,7 +562,8 @@ fn the_appendix_imports_from_a_spreadsheet_too() {
         &office,
         &["init", "--hub", "--unit", "binh-lu", "--as", "ta-thi-dung"],
     );
-    // A bad row (an unknown unit path) refuses the whole sheet, naming the row.
+    // A bad row (an unknown unit path) refuses the whole sheet, naming the row as the sheet
+    // numbers it (a title line, the header, then the rows: the second row is line 4).
     let bad = root.path().join("phu-luc-loi.xlsx");
     workbook(
         &bad,
@@ -576,8 +580,8 @@ fn the_appendix_imports_from_a_spreadsheet_too() {
     );
     let refused = nhip(&office, &["import", bad.to_str().unwrap()]);
     assert_eq!(refused.code, 1, "{}", refused.stderr);
-    assert!(refused.stderr.contains("Dòng 3"), "{}", refused.stderr);
-    assert!(!refused.stderr.contains("Dòng 2:"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("Dòng 4"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("Dòng 3:"), "{}", refused.stderr);
     assert_eq!(
         json(&office, &["task", "list", "--json"])
             .as_array()
