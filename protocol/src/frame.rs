@@ -165,4 +165,48 @@ mod tests {
         frame[..4].copy_from_slice(&len.to_be_bytes());
         assert!(matches!(decode(&frame), Err(FrameError::Malformed(_))));
     }
+
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Any bytes at all: an answer, never a panic, and never more bytes used than held.
+            #[test]
+            fn any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+                if let Ok((_, used)) = decode(&bytes) {
+                    prop_assert!(used <= bytes.len());
+                }
+            }
+
+            /// A well-formed prefix around arbitrary payload bytes (the decoder's real input
+            /// from a hostile peer): a message or a clear error; a message decoded this way
+            /// encodes and decodes again.
+            #[test]
+            fn arbitrary_payload(payload in prop::collection::vec(any::<u8>(), 0..600)) {
+                let mut frame = (payload.len() as u32).to_be_bytes().to_vec();
+                frame.extend_from_slice(&payload);
+                match decode(&frame) {
+                    Ok((message, used)) => {
+                        prop_assert_eq!(used, frame.len());
+                        prop_assert!(decode(&encode(&message)).is_ok());
+                    }
+                    Err(FrameError::Malformed(_)) => {}
+                    Err(other) => prop_assert!(false, "unexpected {other:?}"),
+                }
+            }
+
+            /// A valid frame with one byte changed: an answer, never a panic.
+            #[test]
+            fn one_byte_changed(at in any::<prop::sample::Index>(), value in any::<u8>()) {
+                let mut frame = encode(&sample());
+                let index = at.index(frame.len());
+                frame[index] = value;
+                let _ = decode(&frame);
+            }
+        }
+    }
 }
