@@ -65,6 +65,8 @@ struct Live {
     tally: Option<Tally>,
     /// The state's hash, computed on first use after a change.
     hash: Option<Hash>,
+    /// Equivocations recorded in the log.
+    incidents: usize,
     generation: u64,
     at: Instant,
 }
@@ -158,6 +160,7 @@ impl Tally {
 /// What a handler reads, all from one consistent state.
 struct View<'a> {
     state: &'a State,
+    incidents: usize,
     last_seen: &'a BTreeMap<UnitId, u64>,
     tally: &'a mut Option<Tally>,
     hash: &'a mut Option<Hash>,
@@ -222,6 +225,7 @@ impl Board {
         };
         Ok(read(View {
             state,
+            incidents: live.incidents,
             last_seen: &live.last_seen,
             tally: &mut live.tally,
             hash: &mut live.hash,
@@ -243,6 +247,7 @@ impl Board {
                     last_seen: BTreeMap::new(),
                     tally: None,
                     hash: None,
+                    incidents: 0,
                     generation,
                     at: Instant::now(),
                 };
@@ -285,6 +290,8 @@ impl Board {
                 live.tally = None;
             }
         }
+        // Read here, not per request: an incident may be recorded without any new event.
+        live.incidents = log.incidents().map_err(|e| e.to_string())?.len();
         live.heads = heads;
         live.generation = generation;
         live.at = Instant::now();
@@ -476,18 +483,12 @@ async fn overview(Shared(board): Shared<Arc<Board>>, Query(params): Query<Params
         Ok(today) => today,
         Err(refused) => return refused.into_response(),
     };
-    let incidents = board
-        .home
-        .log
-        .incidents()
-        .map(|found| found.len())
-        .unwrap_or(0);
     let root = &board.home.config.unit;
     let now = now_ms();
     let generation = *board.changes.borrow();
     let body = board.view(|mut view| {
         let empty = Summary::default();
-        let (state, last_seen) = (view.state, view.last_seen);
+        let (state, last_seen, incidents) = (view.state, view.last_seen, view.incidents);
         let summaries = view.summaries(today);
         let mut units: Vec<&UnitId> = state
             .registry

@@ -238,6 +238,21 @@ pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Resu
     Ok(())
 }
 
+/// Writes an export to `out`, saying how many rows went where, or to standard output.
+fn deliver(texts: Texts, buffer: &[u8], rows: usize, out: Option<&Path>) -> Result<(), Failure> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, buffer)
+                .map_err(|error| fail(1, format!("{}: {error}", path.display())))?;
+            eprintln!("{}", texts.exported(rows, &path.display().to_string()));
+        }
+        None => std::io::stdout()
+            .write_all(buffer)
+            .map_err(|error| fail(1, error.to_string()))?,
+    }
+    Ok(())
+}
+
 /// Exports the items of this node's subtree as CSV (with a BOM) or JSON lines.
 pub fn export(home: &Home, texts: Texts, format: &str, out: Option<&Path>) -> Result<(), Failure> {
     let state = home.state().map_err(|error| fail(6, error.to_string()))?;
@@ -307,20 +322,7 @@ pub fn export(home: &Home, texts: Texts, format: &str, out: Option<&Path>) -> Re
         }
         other => return Err(fail(2, format!("--format {other:?}: csv | jsonl"))),
     }
-    match out {
-        Some(path) => {
-            std::fs::write(path, &buffer)
-                .map_err(|error| fail(1, format!("{}: {error}", path.display())))?;
-            eprintln!(
-                "{}",
-                texts.exported(items.len(), &path.display().to_string())
-            );
-        }
-        None => std::io::stdout()
-            .write_all(&buffer)
-            .map_err(|error| fail(1, error.to_string()))?,
-    }
-    Ok(())
+    deliver(texts, &buffer, items.len(), out)
 }
 
 /// Exports every event of the log, in replay order, for an auditor's own tools: CSV (with a
@@ -403,20 +405,7 @@ pub fn export_events(
         }
         other => return Err(fail(2, format!("--format {other:?}: csv | jsonl"))),
     }
-    match out {
-        Some(path) => {
-            std::fs::write(path, &buffer)
-                .map_err(|error| fail(1, format!("{}: {error}", path.display())))?;
-            eprintln!(
-                "{}",
-                texts.exported(rows.len(), &path.display().to_string())
-            );
-        }
-        None => std::io::stdout()
-            .write_all(&buffer)
-            .map_err(|error| fail(1, error.to_string()))?,
-    }
-    Ok(())
+    deliver(texts, &buffer, rows.len(), out)
 }
 
 /// A known body as JSON, field by field.
