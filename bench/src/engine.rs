@@ -42,6 +42,16 @@ pub struct Options {
 /// The events of `origins` offices, as the sealed batches a sync would carry, interleaved
 /// across origins the way arrivals interleave at a hub.
 pub fn prepare(events: usize, origins: usize, batch: usize) -> Vec<Batch> {
+    prepare_with(events, origins, batch, &draft)
+}
+
+/// [`prepare`] with events drafted by `make` (the n-th event, counting from 1).
+pub fn prepare_with(
+    events: usize,
+    origins: usize,
+    batch: usize,
+    make: &dyn Fn(u64) -> Draft,
+) -> Vec<Batch> {
     let per_origin = events.div_ceil(origins);
     let mut per_origin_batches: Vec<Vec<Batch>> = Vec::new();
     let mut n = 0u64;
@@ -56,7 +66,7 @@ pub fn prepare(events: usize, origins: usize, batch: usize) -> Vec<Batch> {
             let drafts = (0..count)
                 .map(|_| {
                     n += 1;
-                    draft(n)
+                    make(n)
                 })
                 .collect();
             log.append(&signer, T0 + n, drafts).expect("append");
@@ -89,7 +99,7 @@ pub fn prepare(events: usize, origins: usize, batch: usize) -> Vec<Batch> {
     interleaved
 }
 
-fn nhip_ingest(
+pub fn nhip_ingest(
     path: &Path,
     batches: &[Batch],
     now_ms: u64,
@@ -106,7 +116,7 @@ fn nhip_ingest(
     Ok(rate(count, started))
 }
 
-fn nhip_replay(path: &Path, expected: usize) -> Result<f64, Box<dyn std::error::Error>> {
+pub fn nhip_replay(path: &Path, expected: usize) -> Result<f64, Box<dyn std::error::Error>> {
     let log = RedbLog::open(path)?;
     let started = Instant::now();
     let state = replay(&log)?;
@@ -117,10 +127,14 @@ fn nhip_replay(path: &Path, expected: usize) -> Result<f64, Box<dyn std::error::
     Ok(replayed)
 }
 
-fn nhip_single(path: &Path, commits: usize) -> Result<f64, Box<dyn std::error::Error>> {
+pub fn nhip_single(
+    path: &Path,
+    commits: usize,
+    make: &dyn Fn(u64) -> Draft,
+) -> Result<f64, Box<dyn std::error::Error>> {
     let signer = SigningKey::from_bytes(&[0xbb; 32]);
     let log = RedbLog::create(path, node_id(&signer))?;
-    let drafts: Vec<Draft> = (0..commits as u64).map(draft).collect();
+    let drafts: Vec<Draft> = (0..commits as u64).map(make).collect();
     let started = Instant::now();
     for (n, draft) in drafts.into_iter().enumerate() {
         log.append(&signer, T0 + n as u64, vec![draft])?;
@@ -129,10 +143,11 @@ fn nhip_single(path: &Path, commits: usize) -> Result<f64, Box<dyn std::error::E
 }
 
 /// `writers` threads appending one event at a time; returns appends/s and commits made.
-fn nhip_concurrent(
+pub fn nhip_concurrent(
     path: &Path,
     writers: usize,
     per_writer: usize,
+    make: &(dyn Fn(u64) -> Draft + Sync),
 ) -> Result<(f64, u64), Box<dyn std::error::Error>> {
     let signer = SigningKey::from_bytes(&[0xbb; 32]);
     let log = Arc::new(RedbLog::create(path, node_id(&signer))?);
@@ -144,7 +159,7 @@ fn nhip_concurrent(
             scope.spawn(move || {
                 for n in 0..per_writer {
                     let id = (writer * per_writer + n) as u64;
-                    log.append(&signer, T0 + id, vec![draft(id)])
+                    log.append(&signer, T0 + id, vec![make(id)])
                         .expect("append");
                 }
             });
@@ -197,7 +212,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             &sample,
         ))
     })?;
-    let single = best(rounds, |round| nhip_single(&file("single", round), commits))?;
+    let single = best(rounds, |round| nhip_single(&file("single", round), commits, &draft))?;
     let raw_group = best(rounds, |round| {
         Ok(raw_grouped_commits(
             &file("raw-group", round),
@@ -207,7 +222,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         ))
     })?;
     let (concurrent, group_commits) = best(rounds, |round| {
-        nhip_concurrent(&file("group", round), options.writers, commits)
+        nhip_concurrent(&file("group", round), options.writers, commits, &draft)
     })?;
 
     let figures = [

@@ -1,11 +1,12 @@
 //! Nhịp benchmarks. Every figure is printed beside the raw ceiling measured in the same run, on
 //! the same events, on the same machine: the ratio is the result, not the absolute number.
 //!
-//! `cargo run --release -p nhip-bench -- engine [--quick] [--json]`
+//! `cargo run --release -p nhip-bench -- engine|sync|audit|dashboard|peers [--quick] [--json]`
 
 mod audit;
 mod dashboard;
 mod engine;
+mod peers;
 mod raw;
 mod sync;
 
@@ -32,6 +33,12 @@ enum Suite {
     /// The hub's dashboard: the overview with 3,321 units and 1 M events, beside the same bytes
     /// served precomputed.
     Dashboard(dashboard::Options),
+    /// Nhịp beside SQLite, PostgreSQL and NATS JetStream on the same events: appends, ingest,
+    /// replay, edge-to-hub catch-up, bytes on the wire and hub memory.
+    Peers(peers::Options),
+    /// The hub process of the peers suite's catch-up (started by `peers` itself).
+    #[command(hide = true)]
+    PeersHub(peers::HubOptions),
 }
 
 /// One line of a benchmark's table.
@@ -99,5 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Suite::Sync(options) => sync::run(&options),
         Suite::Audit(options) => audit::run(&options),
         Suite::Dashboard(options) => dashboard::run(&options),
+        Suite::Peers(options) => peers::run(&options).map_err(|error| error as _),
+        Suite::PeersHub(options) => peers::hub(&options).map_err(|error| error as _),
     }
 }

@@ -53,7 +53,7 @@ pub fn best<T: PartialOrd + Copy>(
 
 /// The raw ceiling keys events as the log does (origin ‖ unit ‖ 0 ‖ seq); keys are computed before the
 /// timed region, so the ceiling pays for no decoding at all.
-fn raw_key(bytes: &[u8]) -> Vec<u8> {
+pub fn raw_key(bytes: &[u8]) -> Vec<u8> {
     let event = Event::decode(bytes).expect("prepared events decode");
     let mut key = event.origin.0.to_vec();
     key.extend_from_slice(event.unit.as_str().as_bytes());

@@ -33,17 +33,17 @@ pub struct Options {
     events: Option<usize>,
 }
 
-const VILLAGE_UNIT: &str = "xa-binh-lu/ban-na-ri";
-const COMMUNE_UNIT: &str = "xa-binh-lu";
+pub const VILLAGE_UNIT: &str = "xa-binh-lu/ban-na-ri";
+pub const COMMUNE_UNIT: &str = "xa-binh-lu";
 
-struct Units(BTreeMap<NodeId, UnitId>);
+pub struct Units(pub BTreeMap<NodeId, UnitId>);
 impl Directory for Units {
     fn unit_of(&self, node: &NodeId) -> Option<UnitId> {
         self.0.get(node).cloned()
     }
 }
 
-struct Only(NodeId);
+pub struct Only(pub NodeId);
 impl Admission for Only {
     fn admits(&self, node: &NodeId) -> bool {
         *node == self.0
@@ -56,6 +56,16 @@ fn village_log(
     key: &SigningKey,
     events: usize,
 ) -> Result<RedbLog, Box<dyn std::error::Error>> {
+    village_log_with(path, key, events, &draft)
+}
+
+/// [`village_log`] with events drafted by `make`.
+pub fn village_log_with(
+    path: &Path,
+    key: &SigningKey,
+    events: usize,
+    make: &dyn Fn(u64) -> nhip_engine::Draft,
+) -> Result<RedbLog, Box<dyn std::error::Error>> {
     let log = RedbLog::create(path, node_id(key))?;
     let mut n = 0u64;
     while (n as usize) < events {
@@ -63,7 +73,7 @@ fn village_log(
         let drafts = (0..count)
             .map(|_| {
                 n += 1;
-                draft(n)
+                make(n)
             })
             .collect();
         log.append(key, T0 + n, drafts)?;
@@ -72,7 +82,7 @@ fn village_log(
 }
 
 /// The village's chain as the batches a sync sends, for the raw ceiling.
-fn batches_of(log: &RedbLog, chain: &ChainId) -> Result<Vec<Batch>, Box<dyn std::error::Error>> {
+pub fn batches_of(log: &RedbLog, chain: &ChainId) -> Result<Vec<Batch>, Box<dyn std::error::Error>> {
     let mut batches = Vec::new();
     let mut from = Seq(1);
     while let Some(batch) = log.batch_from(
@@ -247,7 +257,7 @@ async fn catch_up(
     })
 }
 
-fn quinn_code(code: u32) -> nhip_node::quinn::VarInt {
+pub fn quinn_code(code: u32) -> nhip_node::quinn::VarInt {
     nhip_node::quinn::VarInt::from_u32(code)
 }
 
