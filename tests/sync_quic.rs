@@ -523,3 +523,97 @@ async fn a_watching_child_is_live_and_reconnects_after_the_parent_restarts() {
     let status = child_node.status.snapshot();
     assert!(status[&commune.id()].last_success_ms.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_peer_is_closed_and_holds_no_slot() {
+    let commune = Site::new(40, "tinh/xa-binh-lu");
+    let mut village = Site::new(41, "tinh/xa-binh-lu/ban-na-ri");
+    village.work("tinh/xa-binh-lu/ban-na-ri", 7, 7);
+    let units = directory(&commune, &village, &[]);
+    let parent = serve(commune, &village, units.clone());
+
+    // An enrolled key completes the handshake, then says nothing at all.
+    let endpoint = transport::client_endpoint(
+        "127.0.0.1:0".parse().unwrap(),
+        &village.key,
+        parent.site.id(),
+    )
+    .unwrap();
+    let silent = transport::connect(&endpoint, parent.addr).await.unwrap();
+    let started = std::time::Instant::now();
+
+    // Meanwhile the same village, speaking, syncs as usual.
+    let report = sync_once(&village, &parent, &units).await.unwrap();
+    assert!(report.caught_up);
+    assert_eq!(parent.site.events(), 7);
+
+    let closed = tokio::time::timeout(Duration::from_secs(60), silent.closed())
+        .await
+        .expect("the parent closes a silent connection");
+    let waited = started.elapsed();
+    let nhip_node::quinn::ConnectionError::ApplicationClosed(close) = closed else {
+        panic!("{closed:?}")
+    };
+    assert_eq!(
+        close.error_code,
+        nhip_node::quinn::VarInt::from_u32(nhip::protocol::CloseCode::Timeout as u32)
+    );
+    assert!(
+        String::from_utf8_lossy(&close.reason).contains("no hello"),
+        "{close:?}"
+    );
+    let allowed = Duration::from_millis(nhip_node::limits::HELLO_WITHIN_MS);
+    assert!(
+        waited + Duration::from_secs(1) >= allowed && waited < allowed * 2,
+        "closed after {waited:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundreds_of_connection_attempts_at_once() {
+    let commune = Site::new(42, "tinh/xa-binh-lu");
+    let mut village = Site::new(43, "tinh/xa-binh-lu/ban-na-ri");
+    village.work("tinh/xa-binh-lu/ban-na-ri", 9, 9);
+    let units = directory(&commune, &village, &[]);
+    let parent = serve(commune, &village, units.clone());
+
+    // 300 strangers at once, each with a key of its own: every one is refused in the
+    // handshake, and the parent stays up.
+    let mut attempts = tokio::task::JoinSet::new();
+    for n in 0..300u32 {
+        let mut seed = [0x5a; 32];
+        seed[..4].copy_from_slice(&n.to_le_bytes());
+        let key = SigningKey::from_bytes(&seed);
+        let pinned = parent.site.id();
+        let addr = parent.addr;
+        attempts.spawn(async move {
+            let endpoint =
+                transport::client_endpoint("127.0.0.1:0".parse().unwrap(), &key, pinned).unwrap();
+            let outcome = match transport::connect(&endpoint, addr).await {
+                // TLS 1.3: the client may finish first and learn of the refusal just after.
+                Ok(connection) => {
+                    match tokio::time::timeout(Duration::from_secs(20), connection.closed()).await
+                    {
+                        Ok(error) => Err(error.to_string()),
+                        Err(_) => Ok(()),
+                    }
+                }
+                Err(error) => Err(error.to_string()),
+            };
+            endpoint.close(nhip_node::quinn::VarInt::from_u32(0), b"");
+            outcome
+        });
+    }
+    let mut refused = 0;
+    while let Some(outcome) = attempts.join_next().await {
+        assert!(outcome.unwrap().is_err(), "a stranger got in");
+        refused += 1;
+    }
+    assert_eq!(refused, 300);
+    assert_eq!(parent.site.events(), 0);
+
+    // The enrolled village is served as if nothing happened.
+    let report = sync_once(&village, &parent, &units).await.unwrap();
+    assert!(report.caught_up);
+    assert_eq!(parent.site.events(), 9);
+}

@@ -91,6 +91,9 @@ pub enum OpenError {
     /// The storage failed or the file is damaged.
     #[error("cannot open the log: {0}")]
     Storage(String),
+    /// The file was altered or damaged outside redb: a page fails its checksum.
+    #[error("the log file is damaged ({0}); restore it from a backup or sync it again from the parent")]
+    Damaged(String),
 }
 
 fn storage(error: impl Into<redb::Error>) -> StoreError {
@@ -101,6 +104,7 @@ fn open_storage(error: impl Into<redb::Error>) -> OpenError {
     match error.into() {
         redb::Error::DatabaseAlreadyOpen => OpenError::Locked,
         redb::Error::RepairAborted => OpenError::NeedsRepair,
+        redb::Error::Corrupted(reason) => OpenError::Damaged(reason),
         other => OpenError::Storage(other.to_string()),
     }
 }
@@ -367,7 +371,14 @@ impl RedbLog {
         if !path.exists() {
             return Err(OpenError::NotFound(path.display().to_string()));
         }
-        let db = Db::Write(Database::open(path).map_err(open_storage)?);
+        // Every page's checksum is verified on open: a file damaged outside redb is refused
+        // with an error rather than trusted (a plain open may panic on it later).
+        let db = Db::Write(
+            Database::builder()
+                .set_check_integrity_on_open(true)
+                .open(path)
+                .map_err(open_storage)?,
+        );
         let node = check_meta(&db)?;
         RedbLog::with_db(db, node)
     }

@@ -112,3 +112,70 @@ fn create_never_touches_an_existing_file_and_a_second_open_is_locked() {
     drop(log);
     assert!(RedbLog::open(&path).is_ok());
 }
+
+/// Opens a damaged copy and reads all of it the way `nhip audit verify` does: whatever the
+/// damage, the answer is an error or a report, never a panic, and the original is untouched.
+fn read_damaged(path: &std::path::Path) -> Result<(nhip_engine::audit::Report, u64), String> {
+    let log = RedbLog::open(path).map_err(|error| error.to_string())?;
+    let report = nhip_engine::audit::verify(&log, &mut |_| {}).map_err(|error| error.to_string())?;
+    let events = replay(&log).map_err(|error| error.to_string())?.events;
+    Ok((report, events))
+}
+
+#[test]
+fn a_corrupt_or_truncated_file_on_start_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.redb");
+    let signer = SigningKey::from_bytes(&[4; 32]);
+    {
+        let log = RedbLog::create(&path, node_id(&signer)).unwrap();
+        for chunk in 0..20u128 {
+            log.append(&signer, T0, (0..100).map(|n| task(chunk * 100 + n)).collect())
+                .unwrap();
+        }
+    }
+    let original = std::fs::read(&path).unwrap();
+    let mut outcomes = Vec::new();
+
+    // Truncated at every eighth of its length, and to nothing but a header.
+    for eighth in 0..8 {
+        let damaged = dir.path().join(format!("truncated-{eighth}.redb"));
+        let len = if eighth == 0 { 512 } else { original.len() * eighth / 8 };
+        std::fs::write(&damaged, &original[..len]).unwrap();
+        outcomes.push((format!("truncated to {len}"), read_damaged(&damaged)));
+    }
+    // 64 bytes overwritten at spots spread through the file.
+    for spot in 1..16 {
+        let damaged = dir.path().join(format!("corrupt-{spot}.redb"));
+        let mut bytes = original.clone();
+        let at = bytes.len() * spot / 16;
+        for byte in &mut bytes[at..at + 64] {
+            *byte ^= 0xa5;
+        }
+        std::fs::write(&damaged, &bytes).unwrap();
+        outcomes.push((format!("64 bytes flipped at {at}"), read_damaged(&damaged)));
+    }
+    for (damage, outcome) in &outcomes {
+        match outcome {
+            Err(error) => assert!(!error.is_empty(), "{damage}: an empty error"),
+            // Damage in a page nothing uses any more is harmless, and the log is whole;
+            // anything else must show as a problem, never as a silently shorter log.
+            Ok((report, events)) => assert!(
+                !report.problems.is_empty() || *events == 2_000,
+                "{damage}: verified clean with {events} of 2,000 events"
+            ),
+        }
+    }
+    // Truncation to a header cannot pass as a healthy log.
+    assert!(
+        outcomes[0]
+            .1
+            .as_ref()
+            .map_or(true, |(report, _)| !report.problems.is_empty()),
+        "{:?}",
+        outcomes[0].0
+    );
+    // The original is untouched and whole.
+    let log = RedbLog::open(&path).unwrap();
+    assert_eq!(replay(&log).unwrap().events, 2_000);
+}

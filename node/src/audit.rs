@@ -63,34 +63,39 @@ pub enum Action {
     },
 }
 
-/// Opens a log for an audit without ever changing it. A file whose node crashed (or is still
-/// running) must be repaired before it can be read; the repair is done on a private copy.
-fn open_read_only(path: &Path) -> Result<(RedbLog, Option<tempfile::TempDir>), Failure> {
-    match RedbLog::open_read_only(path) {
-        Ok(log) => Ok((log, None)),
-        Err(nhip_engine::OpenError::NeedsRepair) => {
-            let scratch = tempfile::tempdir().map_err(|error| failure(1, error.to_string()))?;
-            let copy = scratch.path().join("copy.redb");
-            std::fs::copy(path, &copy)
-                .map_err(|error| failure(1, format!("{}: {error}", path.display())))?;
-            // Opening for writing repairs the copy; nothing is appended to it.
-            drop(
-                RedbLog::open(&copy)
-                    .map_err(|error| failure(3, format!("{}: {error}", path.display())))?,
-            );
-            let log = RedbLog::open_read_only(&copy)
-                .map_err(|error| failure(3, format!("{}: {error}", path.display())))?;
-            Ok((log, Some(scratch)))
+/// Opens a log for an audit without ever changing it. The audit reads a private copy, checked
+/// page by page first (and repaired there if its node crashed): a damaged file is reported as
+/// damaged, never trusted, and the original is never written.
+fn open_read_only(path: &Path, texts: Texts) -> Result<(RedbLog, tempfile::TempDir), Failure> {
+    let failed = |error: nhip_engine::OpenError| match error {
+        nhip_engine::OpenError::Damaged(detail) => {
+            failure(3, texts.log_damaged(&path.display().to_string(), &detail))
         }
-        Err(nhip_engine::OpenError::Locked) => Err(failure(
-            4,
-            format!(
-                "{} đang được dùng; sao chép tệp rồi kiểm toán bản sao / in use: copy the file and audit the copy",
-                path.display()
-            ),
-        )),
-        Err(other) => Err(failure(3, format!("{}: {other}", path.display()))),
+        other => failure(3, format!("{}: {other}", path.display())),
+    };
+    match RedbLog::open_read_only(path) {
+        // Only to learn whether another process holds the file; the copy is what is read.
+        Ok(log) => drop(log),
+        Err(nhip_engine::OpenError::NeedsRepair) => {}
+        Err(nhip_engine::OpenError::Locked) => {
+            return Err(failure(
+                4,
+                format!(
+                    "{} đang được dùng; sao chép tệp rồi kiểm toán bản sao / in use: copy the file and audit the copy",
+                    path.display()
+                ),
+            ));
+        }
+        Err(other) => return Err(failed(other)),
     }
+    let scratch = tempfile::tempdir().map_err(|error| failure(1, error.to_string()))?;
+    let copy = scratch.path().join("copy.redb");
+    std::fs::copy(path, &copy)
+        .map_err(|error| failure(1, format!("{}: {error}", path.display())))?;
+    // Opening for writing checks every page of the copy; nothing is appended to it.
+    drop(RedbLog::open(&copy).map_err(failed)?);
+    let log = RedbLog::open_read_only(&copy).map_err(failed)?;
+    Ok((log, scratch))
 }
 
 /// Runs an audit command.
@@ -98,7 +103,7 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
     match action {
         Action::Verify { file, json } => {
             let path = file.unwrap_or_else(|| data.join(LOG_FILE));
-            let (log, _scratch) = open_read_only(&path)?;
+            let (log, _scratch) = open_read_only(&path, texts)?;
             let bar = std::io::stderr().is_terminal().then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_message("xác minh / verifying");
@@ -328,7 +333,7 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
             json,
         } => {
             let receipts = read_receipts(&receipts)?;
-            let (log, _scratch) = open_read_only(&against)?;
+            let (log, _scratch) = open_read_only(&against, texts)?;
             let mut heads: Vec<ReceiptHead> = Vec::new();
             let mut invalid = 0;
             for receipt in &receipts {

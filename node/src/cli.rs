@@ -560,6 +560,7 @@ fn home_failure(texts: Texts, error: HomeError) -> Failure {
         HomeError::NoNode(dir) => fail(3, texts.no_node(&dir)),
         HomeError::Exists(dir) => fail(1, texts.node_exists(&dir)),
         HomeError::Locked(dir) => fail(4, texts.locked(&dir)),
+        HomeError::Damaged { file, detail } => fail(3, texts.log_damaged(&file, &detail)),
         HomeError::Config(error) => fail(3, error.to_string()),
         HomeError::Command(error) => fail(1, texts.command_error(&error)),
         HomeError::Append(nhip_engine::AppendError::Store(error)) | HomeError::Store(error) => {
@@ -868,6 +869,9 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
         Top::Replay { db } => {
             let log = nhip_engine::RedbLog::open(&db).map_err(|error| match error {
                 nhip_engine::OpenError::Locked => fail(4, error.to_string()),
+                nhip_engine::OpenError::Damaged(detail) => {
+                    fail(3, texts.log_damaged(&db.display().to_string(), &detail))
+                }
                 other => fail(3, other.to_string()),
             })?;
             let state = with_spinner(texts, || {

@@ -86,6 +86,14 @@ pub enum HomeError {
     /// The log is open elsewhere.
     #[error("the log in {0} is in use by another process")]
     Locked(String),
+    /// The log file fails its checksums.
+    #[error("the log file {file} is damaged ({detail})")]
+    Damaged {
+        /// The file.
+        file: String,
+        /// What redb found.
+        detail: String,
+    },
     /// The folder could not be made or read.
     #[error("{path}: {source}")]
     Io {
@@ -171,6 +179,12 @@ impl Home {
         let log = match RedbLog::open(&dir.join(LOG_FILE)) {
             Ok(log) => log,
             Err(OpenError::Locked) => return Err(HomeError::Locked(dir.display().to_string())),
+            Err(OpenError::Damaged(detail)) => {
+                return Err(HomeError::Damaged {
+                    file: dir.join(LOG_FILE).display().to_string(),
+                    detail,
+                });
+            }
             Err(error) => return Err(HomeError::Open(error)),
         };
         Ok(Home {

@@ -9,6 +9,11 @@ pub const KEEP_ALIVE_MS: u64 = 15_000;
 /// Children connected at once; further connections are refused until one ends.
 pub const CONNECTIONS_MAX: usize = 512;
 
+/// A peer must open its stream and say `Hello` within this long of the handshake, or be closed
+/// (code 8, Timeout): a silent peer holds no connection slot. Generous enough for a lossy 2G
+/// link, where a frame may take a few retransmissions.
+pub const HELLO_WITHIN_MS: u64 = 15_000;
+
 /// Streams a peer may open on one connection: sync uses exactly one.
 pub const STREAMS_PER_CONNECTION_MAX: u32 = 1;
 

@@ -59,6 +59,10 @@ impl Texts {
         locked(dir: &str) =>
         "Sổ ở {dir} đang được một tiến trình nhip khác dùng (có thể là nhip serve). Dừng tiến trình đó hoặc chờ nó xong.",
         "The log in {dir} is in use by another nhip process (perhaps nhip serve). Stop it or wait for it.");
+    text!(/// The log file fails its checksums.
+        log_damaged(file: &str, detail: &str) =>
+        "Tệp sổ {file} bị hỏng ({detail}). Không đọc tiếp để khỏi tin dữ liệu sai. Khôi phục từ bản sao lưu, hoặc tạo lại nút và đồng bộ lại từ nút cha.",
+        "The log file {file} is damaged ({detail}). Nothing more is read from it, so nothing wrong is trusted. Restore it from a backup, or make the node again and sync it from the parent.");
     text!(/// An invitation was written.
         invite_written(file: &str, unit: &str, days: u64) =>
         "Đã tạo tệp mời cho {unit}: {file}\nChuyển tệp này cho đơn vị con (USB, thư); hết hạn sau {days} ngày, chỉ dùng được một lần.",

@@ -18,7 +18,7 @@ use rustls::pki_types::CertificateDer;
 use tokio::sync::{mpsc, watch};
 
 use crate::limits::{
-    IDLE_TIMEOUT_MS, KEEP_ALIVE_MS, LINGER_MS, READ_CHUNK_BYTES, STREAM_WINDOW_BYTES,
+    HELLO_WITHIN_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_MS, LINGER_MS, READ_CHUNK_BYTES, STREAM_WINDOW_BYTES,
     STREAMS_PER_CONNECTION_MAX,
 };
 use crate::tls::{self, Admission, TlsError};
@@ -188,11 +188,26 @@ pub async fn run_link(
     observer: &mut (dyn FnMut(&SyncEvent) + Send),
 ) -> Result<LinkReport, TransportError> {
     let link = |error: &dyn std::fmt::Display| TransportError::Link(error.to_string());
-    let (mut send, mut recv) = if initiator {
-        connection.open_bi().await.map_err(|e| classify(&e))?
-    } else {
-        connection.accept_bi().await.map_err(|e| classify(&e))?
+    let hello_by = tokio::time::Instant::now() + Duration::from_millis(HELLO_WITHIN_MS);
+    let silent = || {
+        let reason = format!("no hello within {} s", HELLO_WITHIN_MS / 1000);
+        connection.close(
+            VarInt::from_u32(CloseCode::Timeout as u32),
+            reason.as_bytes(),
+        );
+        TransportError::Link(reason)
     };
+    let streams = async {
+        if initiator {
+            connection.open_bi().await
+        } else {
+            connection.accept_bi().await
+        }
+    };
+    let (mut send, mut recv) = tokio::time::timeout_at(hello_by, streams)
+        .await
+        .map_err(|_| silent())?
+        .map_err(|e| classify(&e))?;
     let (frames, mut outgoing) = mpsc::unbounded_channel::<Vec<u8>>();
     let writer = tokio::spawn(async move {
         while let Some(frame) = outgoing.recv().await {
@@ -247,6 +262,9 @@ pub async fn run_link(
                     return Err(link(&error));
                 }
             },
+            () = tokio::time::sleep_until(hello_by), if machine.peer().is_none() => {
+                machine.close(CloseCode::Timeout, &format!("no hello within {} s", HELLO_WITHIN_MS / 1000));
+            }
             result = changed.changed(), if mode == Mode::Live => {
                 if result.is_ok() {
                     tokio::task::block_in_place(|| machine.handle_log_changed(log.as_ref()));

@@ -893,3 +893,50 @@ fn an_auditor_verifies_reads_history_and_holds_the_parent_to_its_receipts() {
     assert!(now["events"].as_u64().unwrap() > 0);
     assert_eq!(now["items"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_damaged_log_is_reported_not_trusted() {
+    let root = tempfile::tempdir().unwrap();
+    let office = root.path().join("office");
+    ok(
+        &office,
+        &["init", "--hub", "--unit", "xa-thu", "--as", "can-bo"],
+    );
+    for n in 0..30 {
+        ok(
+            &office,
+            &["task", "create", "--title", &format!("Việc số {n}"), "--deadline", "2026-12-31"],
+        );
+    }
+    let log = office.join("log.redb");
+    let whole = std::fs::read(&log).unwrap();
+    let copy = root.path().join("copy.redb");
+    std::fs::write(&copy, &whole).unwrap();
+
+    // Bytes flipped in the middle of the file, where the events are.
+    let mut damaged = whole.clone();
+    let at = damaged.len() / 2;
+    for byte in &mut damaged[at..at + 256] {
+        *byte ^= 0x5a;
+    }
+    std::fs::write(&log, &damaged).unwrap();
+    for args in [&["status"][..], &["task", "list"], &["audit", "verify"]] {
+        let run = nhip(&office, args);
+        assert_ne!(run.code, 0, "{args:?} trusted a damaged log");
+        assert!(
+            run.stderr.contains("bị hỏng"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+    }
+    // The auditor's copy of the good file still verifies.
+    let verified = nhip(&office, &["audit", "verify", copy.to_str().unwrap()]);
+    assert_eq!(verified.code, 0, "{}", verified.stderr);
+
+    // Truncated to half: refused as clearly.
+    std::fs::write(&log, &whole[..whole.len() / 2]).unwrap();
+    let run = nhip(&office, &["status"]);
+    assert_ne!(run.code, 0);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}

@@ -148,6 +148,8 @@ pub enum CloseCode {
     UnexpectedMessage = 6,
     /// The receiver's storage failed; nothing was acknowledged.
     Storage = 7,
+    /// The peer said nothing (no `Hello`) within the time allowed.
+    Timeout = 8,
 }
 
 impl CloseCode {
@@ -162,6 +164,7 @@ impl CloseCode {
             5 => CloseCode::TooLarge,
             6 => CloseCode::UnexpectedMessage,
             7 => CloseCode::Storage,
+            8 => CloseCode::Timeout,
             _ => return None,
         })
     }
