@@ -940,3 +940,210 @@ fn a_damaged_log_is_reported_not_trusted() {
     assert_ne!(run.code, 0);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+/// A UDP relay between a child and its parent that does what a mountain link does: drops 30 % of
+/// datagrams each way, delays each by up to 800 ms (so they also arrive out of order),
+/// duplicates some, and cuts the link entirely for a while. Faults come from a seed.
+struct BadLink {
+    addr: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    /// Datagrams received, dropped, duplicated.
+    counts: std::sync::Arc<[std::sync::atomic::AtomicU64; 3]>,
+}
+
+impl BadLink {
+    fn start(parent: std::net::SocketAddr, seed: u64, cut: std::ops::Range<Duration>) -> BadLink {
+        use std::net::UdpSocket;
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        use std::sync::{Arc, Mutex};
+
+        let front = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let back = UdpSocket::bind("127.0.0.1:0").unwrap();
+        back.connect(parent).unwrap();
+        for socket in [&front, &back] {
+            socket
+                .set_read_timeout(Some(Duration::from_millis(20)))
+                .unwrap();
+        }
+        let addr = front.local_addr().unwrap();
+        let (front, back) = (Arc::new(front), Arc::new(back));
+        let child: Arc<Mutex<Option<std::net::SocketAddr>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let counts: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
+        // (when, up or down, bytes), delivered by one thread in time order.
+        let queue: Arc<Mutex<Vec<(Instant, bool, Vec<u8>)>>> = Arc::default();
+        let started = Instant::now();
+        let mut threads = Vec::new();
+        for up in [true, false] {
+            let (from, queue, stop, child, counts) = (
+                if up { front.clone() } else { back.clone() },
+                queue.clone(),
+                stop.clone(),
+                child.clone(),
+                counts.clone(),
+            );
+            let cut = cut.clone();
+            let mut state = seed ^ u64::from(up).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+            threads.push(std::thread::spawn(move || {
+                let mut next = move || {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state
+                };
+                let mut buffer = vec![0u8; 65_536];
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok((len, source)) = from.recv_from(&mut buffer) else {
+                        continue;
+                    };
+                    if up {
+                        *child.lock().unwrap() = Some(source);
+                    }
+                    counts[0].fetch_add(1, Ordering::Relaxed);
+                    if cut.contains(&started.elapsed()) || next() % 100 < 30 {
+                        counts[1].fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    let copies = if next() % 100 < 5 { 2 } else { 1 };
+                    counts[2].fetch_add(copies - 1, Ordering::Relaxed);
+                    for _ in 0..copies {
+                        let delay = Duration::from_millis(next() % 801);
+                        queue
+                            .lock()
+                            .unwrap()
+                            .push((Instant::now() + delay, up, buffer[..len].to_vec()));
+                    }
+                }
+            }));
+        }
+        {
+            let (queue, stop) = (queue.clone(), stop.clone());
+            threads.push(std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let due: Vec<(Instant, bool, Vec<u8>)> = {
+                        let mut queue = queue.lock().unwrap();
+                        let now = Instant::now();
+                        let (due, later) = queue.drain(..).partition(|(when, ..)| *when <= now);
+                        *queue = later;
+                        due
+                    };
+                    for (_, up, bytes) in due {
+                        if up {
+                            let _ = back.send(&bytes);
+                        } else if let Some(child) = *child.lock().unwrap() {
+                            let _ = front.send_to(&bytes, child);
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }));
+        }
+        BadLink {
+            addr,
+            stop,
+            threads,
+            counts,
+        }
+    }
+
+    fn counts(&self) -> [u64; 3] {
+        [0, 1, 2].map(|n| self.counts[n].load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+impl Drop for BadLink {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored() {
+    let root = tempfile::tempdir().unwrap();
+    let (hub, invite) = hub(root.path());
+    let serving = Serving::start(&hub);
+    let commune = root.path().join("binh-lu");
+    ok(
+        &commune,
+        &["join", invite.to_str().unwrap(), "--as", "ta-thi-dung"],
+    );
+
+    // A backlog written offline: 400 tasks from the action programme's appendix.
+    let appendix = root.path().join("phu-luc.csv");
+    let mut csv = String::from("Công việc,Người thực hiện,Đơn vị chủ trì,Đơn vị phối hợp,Thời hạn\n");
+    for n in 0..400 {
+        csv.push_str(&format!(
+            "Rà soát hộ nghèo thôn {n},ta-thi-dung,lai-chau/binh-lu,,31/12/2099\n"
+        ));
+    }
+    std::fs::write(&appendix, csv).unwrap();
+    ok(&commune, &["import", appendix.to_str().unwrap()]);
+    let before = json(&commune, &["status", "--json"]);
+
+    // From now on the commune reaches its parent only through the bad link.
+    let config_path = commune.join("config.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let parent_addr: std::net::SocketAddr = json(&commune, &["status", "--json"])["parent"]["addr"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let link = BadLink::start(
+        parent_addr,
+        0x2a2a,
+        Duration::from_secs(2)..Duration::from_secs(6),
+    );
+    std::fs::write(
+        &config_path,
+        config.replace(&parent_addr.to_string(), &link.addr.to_string()),
+    )
+    .unwrap();
+
+    // An office retries until a sync completes, as it would by hand.
+    let started = Instant::now();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let run = nhip(&commune, &["sync"]);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        if run.code == 0 {
+            break;
+        }
+        assert!(
+            attempts < 10 && started.elapsed() < Duration::from_secs(240),
+            "no sync over the bad link after {attempts} attempts: {}",
+            run.stderr
+        );
+    }
+    let [received, dropped, duplicated] = link.counts();
+    eprintln!(
+        "synced through the bad link in {:?} ({attempts} attempts): {received} datagrams, \
+         {dropped} dropped, {duplicated} duplicated",
+        started.elapsed()
+    );
+    assert!(dropped * 100 >= received * 20, "the link really dropped ({dropped} of {received})");
+    assert!(duplicated > 0, "the link really duplicated");
+
+    // Nothing lost, nothing doubled: the hub holds the commune's chain exactly as the commune
+    // does, and both logs verify.
+    let after = json(&commune, &["status", "--json"]);
+    assert_eq!(before["own_events"], after["own_events"]);
+    assert_eq!(after["pending_up"], 0, "everything written went up");
+    drop(serving);
+    let hub_tasks = json(&hub, &["task", "list", "--json"]);
+    let imported = hub_tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|task| task["item"]["title"].as_str().is_some_and(|t| t.starts_with("Rà soát hộ nghèo")))
+        .count();
+    assert_eq!(imported, 400, "every task arrived once");
+    for data in [&hub, &commune] {
+        let run = nhip(data, &["audit", "verify"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+}
