@@ -117,7 +117,10 @@ impl Commune {
     fn greeted(mut self) -> Commune {
         self.feed(&frame::encode(&Message::Hello(hello(PROTOCOL_VERSION, 2))));
         self.feed(&frame::encode(&Message::Heads(Heads::default())));
-        assert_eq!(self.machine.peer().map(|hello| hello.node), Some(node_id(&key(2))));
+        assert_eq!(
+            self.machine.peer().map(|hello| hello.node),
+            Some(node_id(&key(2)))
+        );
         self
     }
 
@@ -128,7 +131,8 @@ impl Commune {
             assert_eq!(used, bytes.len());
             self.sent.push(message);
         }
-        self.events.extend(std::iter::from_fn(|| self.machine.poll_event()));
+        self.events
+            .extend(std::iter::from_fn(|| self.machine.poll_event()));
     }
 
     /// The close the commune sent the village: its code and the reason it gave.
@@ -137,9 +141,10 @@ impl Commune {
         self.sent
             .iter()
             .find_map(|message| match message {
-                Message::Close(close) => {
-                    Some((CloseCode::from_u16(close.code).unwrap(), close.reason.clone()))
-                }
+                Message::Close(close) => Some((
+                    CloseCode::from_u16(close.code).unwrap(),
+                    close.reason.clone(),
+                )),
                 _ => None,
             })
             .expect("the peer is told why")
@@ -317,7 +322,10 @@ fn ten_thousand_deep_nesting() {
 #[test]
 fn a_wrong_protocol_version() {
     let mut commune = Commune::new();
-    commune.feed(&frame::encode(&Message::Hello(hello(PROTOCOL_VERSION + 1, 2))));
+    commune.feed(&frame::encode(&Message::Hello(hello(
+        PROTOCOL_VERSION + 1,
+        2,
+    ))));
     let (code, reason) = commune.told();
     assert_eq!(code, CloseCode::ProtocolVersion);
     assert!(
@@ -345,7 +353,10 @@ fn a_message_out_of_turn() {
     let village = office(&key(2), VILLAGE, 4, 2);
     let mut commune = Commune::new();
     // A batch before any hello.
-    commune.feed(&batch_frame(1, &batch_of(&village, &chain(&key(2), VILLAGE), 1)));
+    commune.feed(&batch_frame(
+        1,
+        &batch_of(&village, &chain(&key(2), VILLAGE), 1),
+    ));
     assert_eq!(commune.told().0, CloseCode::UnexpectedMessage);
     commune.holds_what_it_held();
     commune.still_serves();
@@ -372,7 +383,10 @@ fn a_valid_signature_by_another_node() {
     commune.feed(&batch_frame(1, &batch));
     let refusals = commune.refusals();
     assert_eq!(refusals.len(), 1, "{refusals:?}");
-    assert_eq!((&refusals[0].0, refusals[0].1), (&ours, RefusalCode::BadSeal));
+    assert_eq!(
+        (&refusals[0].0, refusals[0].1),
+        (&ours, RefusalCode::BadSeal)
+    );
     commune.holds_what_it_held();
 
     // The sibling's own chain, perfectly signed, is not the village's to upload.

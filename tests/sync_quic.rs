@@ -592,8 +592,7 @@ async fn hundreds_of_connection_attempts_at_once() {
             let outcome = match transport::connect(&endpoint, addr).await {
                 // TLS 1.3: the client may finish first and learn of the refusal just after.
                 Ok(connection) => {
-                    match tokio::time::timeout(Duration::from_secs(20), connection.closed()).await
-                    {
+                    match tokio::time::timeout(Duration::from_secs(20), connection.closed()).await {
                         Ok(error) => Err(error.to_string()),
                         Err(_) => Ok(()),
                     }

@@ -212,7 +212,9 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             &sample,
         ))
     })?;
-    let single = best(rounds, |round| nhip_single(&file("single", round), commits, &draft))?;
+    let single = best(rounds, |round| {
+        nhip_single(&file("single", round), commits, &draft)
+    })?;
     let raw_group = best(rounds, |round| {
         Ok(raw_grouped_commits(
             &file("raw-group", round),

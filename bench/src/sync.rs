@@ -82,7 +82,10 @@ pub fn village_log_with(
 }
 
 /// The village's chain as the batches a sync sends, for the raw ceiling.
-pub fn batches_of(log: &RedbLog, chain: &ChainId) -> Result<Vec<Batch>, Box<dyn std::error::Error>> {
+pub fn batches_of(
+    log: &RedbLog,
+    chain: &ChainId,
+) -> Result<Vec<Batch>, Box<dyn std::error::Error>> {
     let mut batches = Vec::new();
     let mut from = Seq(1);
     while let Some(batch) = log.batch_from(

@@ -92,7 +92,9 @@ pub enum OpenError {
     #[error("cannot open the log: {0}")]
     Storage(String),
     /// The file was altered or damaged outside redb: a page fails its checksum.
-    #[error("the log file is damaged ({0}); restore it from a backup or sync it again from the parent")]
+    #[error(
+        "the log file is damaged ({0}); restore it from a backup or sync it again from the parent"
+    )]
     Damaged(String),
 }
 

@@ -117,7 +117,8 @@ fn create_never_touches_an_existing_file_and_a_second_open_is_locked() {
 /// damage, the answer is an error or a report, never a panic, and the original is untouched.
 fn read_damaged(path: &std::path::Path) -> Result<(nhip_engine::audit::Report, u64), String> {
     let log = RedbLog::open(path).map_err(|error| error.to_string())?;
-    let report = nhip_engine::audit::verify(&log, &mut |_| {}).map_err(|error| error.to_string())?;
+    let report =
+        nhip_engine::audit::verify(&log, &mut |_| {}).map_err(|error| error.to_string())?;
     let events = replay(&log).map_err(|error| error.to_string())?.events;
     Ok((report, events))
 }
@@ -130,8 +131,12 @@ fn a_corrupt_or_truncated_file_on_start_is_an_error_not_a_crash() {
     {
         let log = RedbLog::create(&path, node_id(&signer)).unwrap();
         for chunk in 0..20u128 {
-            log.append(&signer, T0, (0..100).map(|n| task(chunk * 100 + n)).collect())
-                .unwrap();
+            log.append(
+                &signer,
+                T0,
+                (0..100).map(|n| task(chunk * 100 + n)).collect(),
+            )
+            .unwrap();
         }
     }
     let original = std::fs::read(&path).unwrap();
@@ -140,7 +145,11 @@ fn a_corrupt_or_truncated_file_on_start_is_an_error_not_a_crash() {
     // Truncated at every eighth of its length, and to nothing but a header.
     for eighth in 0..8 {
         let damaged = dir.path().join(format!("truncated-{eighth}.redb"));
-        let len = if eighth == 0 { 512 } else { original.len() * eighth / 8 };
+        let len = if eighth == 0 {
+            512
+        } else {
+            original.len() * eighth / 8
+        };
         std::fs::write(&damaged, &original[..len]).unwrap();
         outcomes.push((format!("truncated to {len}"), read_damaged(&damaged)));
     }

@@ -18,8 +18,8 @@ use rustls::pki_types::CertificateDer;
 use tokio::sync::{mpsc, watch};
 
 use crate::limits::{
-    HELLO_WITHIN_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_MS, LINGER_MS, READ_CHUNK_BYTES, STREAM_WINDOW_BYTES,
-    STREAMS_PER_CONNECTION_MAX,
+    HELLO_WITHIN_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_MS, LINGER_MS, READ_CHUNK_BYTES,
+    STREAM_WINDOW_BYTES, STREAMS_PER_CONNECTION_MAX,
 };
 use crate::tls::{self, Admission, TlsError};
 

@@ -905,7 +905,14 @@ fn a_damaged_log_is_reported_not_trusted() {
     for n in 0..30 {
         ok(
             &office,
-            &["task", "create", "--title", &format!("Việc số {n}"), "--deadline", "2026-12-31"],
+            &[
+                "task",
+                "create",
+                "--title",
+                &format!("Việc số {n}"),
+                "--deadline",
+                "2026-12-31",
+            ],
         );
     }
     let log = office.join("log.redb");
@@ -923,11 +930,7 @@ fn a_damaged_log_is_reported_not_trusted() {
     for args in [&["status"][..], &["task", "list"], &["audit", "verify"]] {
         let run = nhip(&office, args);
         assert_ne!(run.code, 0, "{args:?} trusted a damaged log");
-        assert!(
-            run.stderr.contains("bị hỏng"),
-            "{args:?}: {}",
-            run.stderr
-        );
+        assert!(run.stderr.contains("bị hỏng"), "{args:?}: {}", run.stderr);
         assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
     }
     // The auditor's copy of the good file still verifies.
@@ -1009,10 +1012,11 @@ impl BadLink {
                     counts[2].fetch_add(copies - 1, Ordering::Relaxed);
                     for _ in 0..copies {
                         let delay = Duration::from_millis(next() % 801);
-                        queue
-                            .lock()
-                            .unwrap()
-                            .push((Instant::now() + delay, up, buffer[..len].to_vec()));
+                        queue.lock().unwrap().push((
+                            Instant::now() + delay,
+                            up,
+                            buffer[..len].to_vec(),
+                        ));
                     }
                 }
             }));
@@ -1074,7 +1078,8 @@ fn a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored() {
 
     // A backlog written offline: 400 tasks from the action programme's appendix.
     let appendix = root.path().join("phu-luc.csv");
-    let mut csv = String::from("Công việc,Người thực hiện,Đơn vị chủ trì,Đơn vị phối hợp,Thời hạn\n");
+    let mut csv =
+        String::from("Công việc,Người thực hiện,Đơn vị chủ trì,Đơn vị phối hợp,Thời hạn\n");
     for n in 0..400 {
         csv.push_str(&format!(
             "Rà soát hộ nghèo thôn {n},ta-thi-dung,lai-chau/binh-lu,,31/12/2099\n"
@@ -1125,7 +1130,10 @@ fn a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored() {
          {dropped} dropped, {duplicated} duplicated",
         started.elapsed()
     );
-    assert!(dropped * 100 >= received * 20, "the link really dropped ({dropped} of {received})");
+    assert!(
+        dropped * 100 >= received * 20,
+        "the link really dropped ({dropped} of {received})"
+    );
     assert!(duplicated > 0, "the link really duplicated");
 
     // Nothing lost, nothing doubled: the hub holds the commune's chain exactly as the commune
@@ -1139,7 +1147,11 @@ fn a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|task| task["item"]["title"].as_str().is_some_and(|t| t.starts_with("Rà soát hộ nghèo")))
+        .filter(|task| {
+            task["item"]["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Rà soát hộ nghèo"))
+        })
         .count();
     assert_eq!(imported, 400, "every task arrived once");
     for data in [&hub, &commune] {

@@ -167,7 +167,11 @@ fn serve(data: &Path) -> std::process::Child {
 
 fn status(data: &Path) -> serde_json::Value {
     let out = nhip(data, &["status", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -182,9 +186,22 @@ fn a_sync_killed_on_either_side_loses_and_doubles_nothing() {
     };
     let init = nhip(
         &hub,
-        &["init", "--hub", "--unit", "lai-chau", "--as", "admin-tinh", "--listen", &listen],
+        &[
+            "init",
+            "--hub",
+            "--unit",
+            "lai-chau",
+            "--as",
+            "admin-tinh",
+            "--listen",
+            &listen,
+        ],
     );
-    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
     let invite = root.path().join("moi.toml");
     let invited = nhip(
         &hub,
@@ -202,10 +219,21 @@ fn a_sync_killed_on_either_side_loses_and_doubles_nothing() {
             invite.to_str().unwrap(),
         ],
     );
-    assert!(invited.status.success(), "{}", String::from_utf8_lossy(&invited.stderr));
+    assert!(
+        invited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&invited.stderr)
+    );
     let mut serving = serve(&hub);
-    let joined = nhip(&commune, &["join", invite.to_str().unwrap(), "--as", "ta-thi-dung"]);
-    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    let joined = nhip(
+        &commune,
+        &["join", invite.to_str().unwrap(), "--as", "ta-thi-dung"],
+    );
+    assert!(
+        joined.status.success(),
+        "{}",
+        String::from_utf8_lossy(&joined.stderr)
+    );
     let _ = serving.kill();
     let _ = serving.wait();
 
@@ -222,7 +250,11 @@ fn a_sync_killed_on_either_side_loses_and_doubles_nothing() {
             ));
         }
         std::fs::write(&appendix, csv).unwrap();
-        assert!(nhip(&commune, &["import", appendix.to_str().unwrap()]).status.success());
+        assert!(
+            nhip(&commune, &["import", appendix.to_str().unwrap()])
+                .status
+                .success()
+        );
     };
     let mut partial = 0;
     for step in 0..loops() {
@@ -257,7 +289,10 @@ fn a_sync_killed_on_either_side_loses_and_doubles_nothing() {
         verifies(&commune);
         assert_eq!(status(&commune)["own_events"], own, "step {step}");
         let arrived = task_count(&hub);
-        assert!(arrived <= written, "step {step}: {arrived} tasks at the hub of {written}");
+        assert!(
+            arrived <= written,
+            "step {step}: {arrived} tasks at the hub of {written}"
+        );
         if arrived < written {
             partial += 1;
         }
@@ -274,7 +309,11 @@ fn a_sync_killed_on_either_side_loses_and_doubles_nothing() {
     // With the link left alone, the sync completes: every task arrives once.
     let mut serving = serve(&hub);
     let synced = nhip(&commune, &["sync"]);
-    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
+    assert!(
+        synced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synced.stderr)
+    );
     let _ = serving.kill();
     let _ = serving.wait();
     assert_eq!(status(&commune)["pending_up"], 0);

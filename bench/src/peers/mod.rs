@@ -30,7 +30,7 @@ use nhip_protocol::{Config, Side, Sync as SyncMachine, TreeScope};
 use tokio::sync::watch;
 
 use crate::engine::{nhip_concurrent, nhip_ingest, nhip_replay, nhip_single, prepare_with};
-use crate::raw::{T0, raw_batched_insert, raw_grouped_commits, raw_key, raw_scan_decode, rate};
+use crate::raw::{T0, rate, raw_batched_insert, raw_grouped_commits, raw_key, raw_scan_decode};
 use crate::sync::{COMMUNE_UNIT, Only, Units, VILLAGE_UNIT, batches_of, village_log_with};
 use os::Error;
 
@@ -259,9 +259,8 @@ fn nhip_catch_up(
         .stdin(Stdio::piped())
         .spawn()?;
     let mut lines = BufReader::new(child.stdout.take().ok_or("no stdout")?).lines();
-    let mut line = || -> Result<String, Error> {
-        Ok(lines.next().ok_or("the hub process stopped early")??)
-    };
+    let mut line =
+        || -> Result<String, Error> { Ok(lines.next().ok_or("the hub process stopped early")??) };
     let port: u16 = line()?
         .strip_prefix("listening ")
         .ok_or("the hub did not say its port")?
@@ -347,7 +346,8 @@ fn raw_quinn(runtime: &tokio::runtime::Runtime, bytes: usize) -> Result<f64, Err
             }
             Ok::<_, Error>(received)
         });
-        let client = transport::client_endpoint("127.0.0.1:0".parse()?, &village_key, node_id(&hub_key))?;
+        let client =
+            transport::client_endpoint("127.0.0.1:0".parse()?, &village_key, node_id(&hub_key))?;
         let connection = transport::connect(&client, addr).await?;
         let chunk = vec![0x5au8; 64 * 1024];
         let started = Instant::now();
@@ -422,9 +422,13 @@ impl Row {
 
     fn ratio(&self, figures: impl Iterator<Item = f64>) -> Option<f64> {
         let best = if self.higher_is_better {
-            figures.fold(None, |best: Option<f64>, x| Some(best.map_or(x, |b| b.max(x))))
+            figures.fold(None, |best: Option<f64>, x| {
+                Some(best.map_or(x, |b| b.max(x)))
+            })
         } else {
-            figures.fold(None, |best: Option<f64>, x| Some(best.map_or(x, |b| b.min(x))))
+            figures.fold(None, |best: Option<f64>, x| {
+                Some(best.map_or(x, |b| b.min(x)))
+            })
         }?;
         Some(self.nhip / best)
     }
@@ -490,8 +494,8 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let batches = prepare_with(events, 8, options.batch, &make);
     let prepared: Vec<Vec<Keyed>> = batches.iter().map(keyed).collect();
     let flat: Vec<&Keyed> = prepared.iter().flatten().collect();
-    let mean_bytes = flat.iter().map(|event| event.bytes.len()).sum::<usize>() as f64
-        / flat.len().max(1) as f64;
+    let mean_bytes =
+        flat.iter().map(|event| event.bytes.len()).sum::<usize>() as f64 / flat.len().max(1) as f64;
     let single_events: Vec<Keyed> = flat
         .iter()
         .cycle()
@@ -548,13 +552,15 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let mut nhip_catch_ups = Vec::new();
     for &size in &catch_ups {
         say(&format!("nhịp catch-up of {size} events ..."));
-        let village = Arc::new(village_log_with(
-            &dir.path().join(format!("village-{size}.redb")),
-            &village_key,
-            size,
-            &make,
-        )
-        .map_err(lift)?);
+        let village = Arc::new(
+            village_log_with(
+                &dir.path().join(format!("village-{size}.redb")),
+                &village_key,
+                size,
+                &make,
+            )
+            .map_err(lift)?,
+        );
         let chain = ChainId {
             origin: node_id(&village_key),
             unit: UnitId::new(VILLAGE_UNIT)?,
@@ -625,8 +631,13 @@ pub fn run(options: &Options) -> Result<(), Error> {
     }
 
     let mut rows = vec![
-        Row::new("durable append, 1 event per commit".into(), "appends/s", true, nhip_single)
-            .ceiling(raw_single, "raw redb 1-insert commit"),
+        Row::new(
+            "durable append, 1 event per commit".into(),
+            "appends/s",
+            true,
+            nhip_single,
+        )
+        .ceiling(raw_single, "raw redb 1-insert commit"),
         Row::new(
             format!("{} concurrent writers", options.writers),
             "appends/s",
@@ -641,13 +652,22 @@ pub fn run(options: &Options) -> Result<(), Error> {
             nhip_ingest,
         )
         .ceiling(raw_insert, "raw redb batched insert"),
-        Row::new("full replay (read + decode)".into(), "events/s", true, nhip_replay)
-            .ceiling(raw_scan, "raw redb scan + decode"),
+        Row::new(
+            "full replay (read + decode)".into(),
+            "events/s",
+            true,
+            nhip_replay,
+        )
+        .ceiling(raw_scan, "raw redb scan + decode"),
     ];
     for column in &mut columns {
         say(&format!("{} ...", column.name));
-        rows[0].peers.push(Some(column.peer.single(&single_events)?));
-        rows[1].peers.push(Some(column.peer.concurrent(&writer_slices)?));
+        rows[0]
+            .peers
+            .push(Some(column.peer.single(&single_events)?));
+        rows[1]
+            .peers
+            .push(Some(column.peer.concurrent(&writer_slices)?));
         rows[2].peers.push(Some(column.peer.ingest(&prepared)?));
         rows[3].peers.push(Some(column.peer.replay(events)?));
     }
@@ -681,7 +701,8 @@ pub fn run(options: &Options) -> Result<(), Error> {
                 }
             };
             rate.peers.push(figure.as_ref().map(|figure| figure.rate));
-            wire.peers.push(figure.as_ref().map(|figure| figure.wire_per_event));
+            wire.peers
+                .push(figure.as_ref().map(|figure| figure.wire_per_event));
             memory
                 .peers
                 .push(figure.as_ref().map(|figure| figure.peak_kb as f64 / 1024.0));
@@ -747,7 +768,9 @@ fn markdown(names: &[&str], rows: &[Row]) -> String {
     for name in names {
         out.push_str(&format!(" {name} |"));
     }
-    out.push_str(" Nhịp ÷ best peer | Nhịp ÷ best fsyncing peer | ceiling | ceiling is |\n|---|---|---:|");
+    out.push_str(
+        " Nhịp ÷ best peer | Nhịp ÷ best fsyncing peer | ceiling | ceiling is |\n|---|---|---:|",
+    );
     for _ in names {
         out.push_str("---:|");
     }
@@ -763,7 +786,8 @@ fn markdown(names: &[&str], rows: &[Row]) -> String {
         for peer in &row.peers {
             out.push_str(&format!(" {} |", cell(*peer)));
         }
-        let ratio = |ratio: Option<f64>| ratio.map_or("—".to_owned(), |ratio| format!("{ratio:.2}"));
+        let ratio =
+            |ratio: Option<f64>| ratio.map_or("—".to_owned(), |ratio| format!("{ratio:.2}"));
         out.push_str(&format!(
             " {} | {} | {} | {} |\n",
             ratio(row.to_best),

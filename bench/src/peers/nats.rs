@@ -50,9 +50,9 @@ fn start_server(
     let leaf = match leaf {
         None => String::new(),
         Some(Leaf::Listen(port)) => format!("leafnodes {{ listen: \"127.0.0.1:{port}\" }}"),
-        Some(Leaf::Remote(port)) => format!(
-            "leafnodes {{ remotes: [ {{ url: \"nats-leaf://127.0.0.1:{port}\" }} ] }}"
-        ),
+        Some(Leaf::Remote(port)) => {
+            format!("leafnodes {{ remotes: [ {{ url: \"nats-leaf://127.0.0.1:{port}\" }} ] }}")
+        }
     };
     let config = format!(
         "server_name: {name}\nlisten: \"127.0.0.1:{port}\"\n\
@@ -62,11 +62,7 @@ fn start_server(
     std::fs::write(&path, config)?;
     let mut command = Command::new(binary);
     command.arg("-c").arg(&path);
-    let server = Server::start(
-        "nats-server",
-        command,
-        &dir.join(format!("{name}.log")),
-    )?;
+    let server = Server::start("nats-server", command, &dir.join(format!("{name}.log")))?;
     Ok((server, port))
 }
 
@@ -177,8 +173,13 @@ impl Nats {
         let dir = self.dir.join(format!("catch-up-{round}"));
         std::fs::create_dir_all(&dir)?;
         let leaf_port = os::free_port()?;
-        let (mut hub, hub_port) =
-            start_server(&self.binary, &dir, "hub", "hub", Some(Leaf::Listen(leaf_port)))?;
+        let (mut hub, hub_port) = start_server(
+            &self.binary,
+            &dir,
+            "hub",
+            "hub",
+            Some(Leaf::Listen(leaf_port)),
+        )?;
         let hub_js = ready(&mut hub, &self.runtime, hub_port)?;
         let (mut edge, edge_port) = start_server(
             &self.binary,
@@ -272,7 +273,10 @@ impl Peer for Nats {
             while let Some(done) = tasks.join_next().await {
                 done??;
             }
-            Ok(rate(writers.iter().map(|events| events.len()).sum(), started))
+            Ok(rate(
+                writers.iter().map(|events| events.len()).sum(),
+                started,
+            ))
         })
     }
 

@@ -63,7 +63,11 @@ pub fn family(pid: u32) -> Vec<u32> {
         return members;
     };
     for entry in entries.flatten() {
-        let Some(child) = entry.file_name().to_str().and_then(|name| name.parse().ok()) else {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse().ok())
+        else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {

@@ -152,11 +152,7 @@ fn connect(port: u16) -> Result<Client, postgres::Error> {
 }
 
 /// One transaction per batch, one statement per transaction (arrays unnested server-side).
-fn write_batches(
-    client: &mut Client,
-    table: &str,
-    batches: &[Vec<Keyed>],
-) -> Result<usize, Error> {
+fn write_batches(client: &mut Client, table: &str, batches: &[Vec<Keyed>]) -> Result<usize, Error> {
     let insert = client.prepare(&format!(
         "INSERT INTO {table} SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT DO NOTHING"
     ))?;
@@ -212,7 +208,10 @@ impl Peer for Postgres {
             }
             Ok(())
         })?;
-        Ok(rate(writers.iter().map(|events| events.len()).sum(), started))
+        Ok(rate(
+            writers.iter().map(|events| events.len()).sum(),
+            started,
+        ))
     }
 
     fn ingest(&mut self, batches: &[Vec<Keyed>]) -> Result<f64, Error> {

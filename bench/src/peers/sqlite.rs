@@ -84,7 +84,10 @@ impl Peer for Sqlite {
             }
             Ok(())
         })?;
-        Ok(rate(writers.iter().map(|events| events.len()).sum(), started))
+        Ok(rate(
+            writers.iter().map(|events| events.len()).sum(),
+            started,
+        ))
     }
 
     fn ingest(&mut self, batches: &[Vec<Keyed>]) -> Result<f64, Error> {

@@ -1,4 +1,6 @@
 //! What the protocol's simulations share: a seeded generator and a fixed directory.
+// Each test binary uses its own part of this module.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 
