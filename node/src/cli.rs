@@ -678,6 +678,8 @@ fn run(cli: Cli, data: &Path, texts: Texts) -> Outcome {
         Top::Join(args) => {
             let invite =
                 enroll::read_invite(&args.file).map_err(|error| fail(1, error.to_string()))?;
+            // A bad file makes nothing: no folder, no key.
+            enroll::check(&invite).map_err(|error| fail(1, error.to_string()))?;
             let mut home = match Home::open(data) {
                 Ok(home) => home,
                 Err(HomeError::NoNode(_)) => {

@@ -143,9 +143,9 @@ pub fn read_invite(path: &Path) -> Result<InviteFile, EnrollError> {
     toml::from_str(&text).map_err(|error| EnrollError::BadFile(error.to_string()))
 }
 
-/// The child's side: connects to the parent pinned in `invite`, redeems it, and pins the
-/// parent in the child's configuration.
-pub async fn join(home: &mut Home, invite: &InviteFile) -> Result<(), EnrollError> {
+/// Checks an invitation before anything is made from it: not expired, a parent key, a secret
+/// of 64 hex digits, an address that resolves.
+pub fn check(invite: &InviteFile) -> Result<(NodeId, [u8; 32], SocketAddr), EnrollError> {
     if invite.expires_ms < now_ms() {
         return Err(EnrollError::Expired);
     }
@@ -155,6 +155,13 @@ pub async fn join(home: &mut Home, invite: &InviteFile) -> Result<(), EnrollErro
         .ok_or_else(|| EnrollError::BadFile("secret is not 64 hex digits".into()))?
         .0;
     let addr: SocketAddr = resolve(&invite.parent_addr)?;
+    Ok((parent, secret, addr))
+}
+
+/// The child's side: connects to the parent pinned in `invite`, redeems it, and pins the
+/// parent in the child's configuration.
+pub async fn join(home: &mut Home, invite: &InviteFile) -> Result<(), EnrollError> {
+    let (parent, secret, addr) = check(invite)?;
     let endpoint = transport::client_endpoint(unspecified_for(&addr), &home.key, parent)?;
     let exchange = async {
         let connection = transport::connect(&endpoint, addr).await?;

@@ -944,6 +944,9 @@ fn a_damaged_log_is_reported_not_trusted() {
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
 
+/// A datagram held by the relay: when to deliver it, whether it goes up, its bytes.
+type Datagram = (Instant, bool, Vec<u8>);
+
 /// A UDP relay between a child and its parent that does what a mountain link does: drops 30 % of
 /// datagrams each way, delays each by up to 800 ms (so they also arrive out of order),
 /// duplicates some, and cuts the link entirely for a while. Faults come from a seed.
@@ -975,7 +978,7 @@ impl BadLink {
         let stop = Arc::new(AtomicBool::new(false));
         let counts: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
         // (when, up or down, bytes), delivered by one thread in time order.
-        let queue: Arc<Mutex<Vec<(Instant, bool, Vec<u8>)>>> = Arc::default();
+        let queue: Arc<Mutex<Vec<Datagram>>> = Arc::default();
         let started = Instant::now();
         let mut threads = Vec::new();
         for up in [true, false] {
@@ -1025,7 +1028,7 @@ impl BadLink {
             let (queue, stop) = (queue.clone(), stop.clone());
             threads.push(std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    let due: Vec<(Instant, bool, Vec<u8>)> = {
+                    let due: Vec<Datagram> = {
                         let mut queue = queue.lock().unwrap();
                         let now = Instant::now();
                         let (due, later) = queue.drain(..).partition(|(when, ..)| *when <= now);
@@ -1157,5 +1160,42 @@ fn a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored() {
     for data in [&hub, &commune] {
         let run = nhip(data, &["audit", "verify"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+}
+
+#[test]
+fn an_invalid_invitation_is_refused_clearly() {
+    let root = tempfile::tempdir().unwrap();
+    let (_hub, invite) = hub(root.path());
+    let text = std::fs::read_to_string(&invite).unwrap();
+    let cases = [
+        ("not-toml.toml", "this is not an invitation".to_owned()),
+        ("empty.toml", String::new()),
+        // A real invitation with its secret cut short.
+        ("short-secret.toml", {
+            let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            for line in &mut lines {
+                if line.starts_with("secret") {
+                    *line = "secret = \"abcd\"".to_owned();
+                }
+            }
+            lines.join("\n")
+        }),
+    ];
+    for (name, body) in cases {
+        let path = root.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        let office = root.path().join(format!("office-{name}"));
+        let run = nhip(
+            &office,
+            &["join", path.to_str().unwrap(), "--as", "ta-thi-dung"],
+        );
+        assert_ne!(run.code, 0, "{name} was accepted");
+        assert!(!run.stderr.trim().is_empty(), "{name}: no reason given");
+        assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
+        assert!(
+            !office.join("log.redb").exists(),
+            "{name}: a node was made anyway"
+        );
     }
 }

@@ -454,13 +454,16 @@ fn format_thousands(value: u64) -> String {
     out
 }
 
+/// A peer's catch-up: the round and the backlog's batches.
+type CatchUpRunner = Box<dyn FnMut(usize, &[Vec<Keyed>]) -> Result<CatchUp, Error>>;
+
 struct Column {
     name: String,
     durability: String,
     /// Whether every acknowledged write was fsynced, as Nhịp's are.
     durable: bool,
     peer: Box<dyn Peer>,
-    catch_up: Option<Box<dyn FnMut(usize, &[Vec<Keyed>]) -> Result<CatchUp, Error>>>,
+    catch_up: Option<CatchUpRunner>,
 }
 
 /// Runs the suite.
