@@ -1,12 +1,13 @@
 //! The `nhip` command end to end: the real binary, real data folders, real QUIC on loopback.
 //! Each test is what an office would type, and checks what it would see.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
-const NHIP: &str = env!("CARGO_BIN_EXE_nhip");
+use common::{NHIP, invite_binh_lu, spawn_serve, write_appendix};
 
 struct Run {
     code: i32,
@@ -57,17 +58,9 @@ struct Serving(Child);
 
 impl Serving {
     fn start(data: &Path) -> Serving {
-        let mut child = Command::new(NHIP)
-            .arg("--data")
-            .arg(data)
-            .arg("serve")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let mut command = Command::new(NHIP);
+        command.arg("--data").arg(data).arg("serve");
+        let (child, line) = spawn_serve(command);
         assert!(line.contains("127.0.0.1"), "serve said: {line}");
         Serving(child)
     }
@@ -123,22 +116,8 @@ fn hub(root: &Path) -> (PathBuf, PathBuf) {
         ],
     );
     let invite = root.join("moi-binh-lu.toml");
-    let out = ok(
-        &hub,
-        &[
-            "invite",
-            "--unit",
-            "lai-chau/binh-lu",
-            "--name",
-            "Xã Bình Lư",
-            "--admin",
-            "ta-thi-dung",
-            "--admin-name",
-            "Tạ Thị Dung",
-            "--out",
-            invite.to_str().unwrap(),
-        ],
-    );
+    let args = invite_binh_lu(&invite);
+    let out = ok(&hub, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(out.contains("lai-chau/binh-lu"), "{out}");
     (hub, invite)
 }
@@ -1081,14 +1060,7 @@ fn a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored() {
 
     // A backlog written offline: 400 tasks from the action programme's appendix.
     let appendix = root.path().join("phu-luc.csv");
-    let mut csv =
-        String::from("Công việc,Người thực hiện,Đơn vị chủ trì,Đơn vị phối hợp,Thời hạn\n");
-    for n in 0..400 {
-        csv.push_str(&format!(
-            "Rà soát hộ nghèo thôn {n},ta-thi-dung,lai-chau/binh-lu,,31/12/2099\n"
-        ));
-    }
-    std::fs::write(&appendix, csv).unwrap();
+    write_appendix(&appendix, 400, |n| format!("Rà soát hộ nghèo thôn {n}"));
     ok(&commune, &["import", appendix.to_str().unwrap()]);
     let before = json(&commune, &["status", "--json"]);
 

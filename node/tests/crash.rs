@@ -4,11 +4,13 @@
 //!
 //! `NHIP_CRASH_LOOPS` sets the number of kills (default 6, for CI; the soak runs thousands).
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const NHIP: &str = env!("CARGO_BIN_EXE_nhip");
+use common::{NHIP, invite_binh_lu, spawn_serve, write_appendix};
 
 fn nhip(data: &Path, args: &[&str]) -> std::process::Output {
     Command::new(NHIP)
@@ -147,20 +149,9 @@ fn acknowledged_appends_survive_kill_9() {
 
 /// `nhip serve` on `data`, once it says where it listens.
 fn serve(data: &Path) -> std::process::Child {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(NHIP)
-        .arg("--data")
-        .arg(data)
-        .arg("serve")
-        .env_remove("NHIP_DATA")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut command = Command::new(NHIP);
+    command.arg("--data").arg(data).arg("serve");
+    let (child, line) = spawn_serve(command);
     assert!(line.contains("127.0.0.1"), "serve said: {line}");
     child
 }
@@ -203,22 +194,8 @@ fn a_sync_killed_on_either_side_loses_and_doubles_nothing() {
         String::from_utf8_lossy(&init.stderr)
     );
     let invite = root.path().join("moi.toml");
-    let invited = nhip(
-        &hub,
-        &[
-            "invite",
-            "--unit",
-            "lai-chau/binh-lu",
-            "--name",
-            "Xã Bình Lư",
-            "--admin",
-            "ta-thi-dung",
-            "--admin-name",
-            "Tạ Thị Dung",
-            "--out",
-            invite.to_str().unwrap(),
-        ],
-    );
+    let args = invite_binh_lu(&invite);
+    let invited = nhip(&hub, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
         invited.status.success(),
         "{}",
@@ -242,14 +219,9 @@ fn a_sync_killed_on_either_side_loses_and_doubles_nothing() {
     const PER_STEP: usize = 2_000;
     let import = |step: usize| {
         let appendix = root.path().join(format!("phu-luc-{step}.csv"));
-        let mut csv =
-            String::from("Công việc,Người thực hiện,Đơn vị chủ trì,Đơn vị phối hợp,Thời hạn\n");
-        for n in 0..PER_STEP {
-            csv.push_str(&format!(
-                "Kiểm tra hồ sơ {step}-{n},ta-thi-dung,lai-chau/binh-lu,,31/12/2099\n"
-            ));
-        }
-        std::fs::write(&appendix, csv).unwrap();
+        write_appendix(&appendix, PER_STEP, |n| {
+            format!("Kiểm tra hồ sơ {step}-{n}")
+        });
         assert!(
             nhip(&commune, &["import", appendix.to_str().unwrap()])
                 .status

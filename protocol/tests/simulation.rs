@@ -5,14 +5,18 @@
 //!
 //! Faults: frames lost (the connection breaks, as on a reliable stream), duplicated, reordered
 //! and delayed; links partitioned for up to three simulated days; nodes crashing (every open
-//! connection dropped mid-flight, the committed log kept); clock skew up to ±1 day per node;
-//! offices writing about the same units while apart.
+//! connection dropped mid-flight with whatever it had not committed — half-received frames,
+//! acknowledgements of batches already committed — the committed log kept); clock skew up to
+//! ±1 day per node; offices writing about the same units while apart; villages enrolled late
+//! (working offline until their parent admits them) and a village revoked mid-run (cut off at
+//! once, refused ever after, while it goes on writing).
 //!
 //! Invariants, checked after the network heals: every event written anywhere is at the hub (no
-//! acknowledged event lost); every node holds exactly the chains its place in the tree entitles
-//! it to (scope never violated), each identical to its origin's (no event twice, no event
-//! altered); every log verifies (chains, seals); every node's state hash equals the replay of
-//! a reference log built from the origins' chains for that scope.
+//! acknowledged event lost) — but what a revoked village wrote after it was cut off; every node
+//! holds exactly the chains its place in the tree entitles it to (scope never violated), each
+//! identical to its origin's (no event twice, no event altered), and a revoked village's chain
+//! the same prefix of it everywhere; every log verifies (chains, seals); every node's state hash
+//! equals the replay of a reference log built from the origins' chains as far as it holds them.
 //!
 //! `NHIP_SIM_SEEDS=N` runs N seeds (default 1,000); `NHIP_SIM_SEED=S` runs only seed S. A failing
 //! seed prints the command that reproduces it.
@@ -129,6 +133,10 @@ struct World {
     connections: Vec<Connection>,
     /// Per child: the link is partitioned until this time.
     down_until: Vec<u64>,
+    /// Per child: its parent admits it from this time on (enrollment).
+    enrolled_at: Vec<u64>,
+    /// The village revoked, and when.
+    revoked: Option<(usize, u64)>,
     /// Per node: the log version its connections were last told about.
     told: Vec<u64>,
     faults: Faults,
@@ -137,7 +145,12 @@ struct World {
     crashes: u64,
     partitions: u64,
     cuts: u64,
+    late_enrollments: u64,
+    revocations: u64,
 }
+
+/// The villages: leaves of the tree, which may be enrolled late or revoked.
+const VILLAGES: std::ops::Range<usize> = 3..7;
 
 impl World {
     fn new(seed: u64) -> World {
@@ -165,9 +178,26 @@ impl World {
                 .map(|node| (node.id(), node.unit.clone()))
                 .collect(),
         ));
+        // Some villages are enrolled only days into the run; one may be revoked.
+        let mut enrolled_at = vec![0; nodes.len()];
+        let mut late_enrollments = 0;
+        for village in VILLAGES {
+            if rng.chance(250) {
+                enrolled_at[village] = T0 + rng.below(2 * DAY_MS);
+                late_enrollments += 1;
+            }
+        }
+        let revoked = rng.chance(300).then(|| {
+            let village = VILLAGES.start + rng.below(VILLAGES.len() as u64) as usize;
+            (village, T0 + rng.below(3 * DAY_MS))
+        });
         World {
             rng,
             now_ms: T0,
+            enrolled_at,
+            revoked,
+            late_enrollments,
+            revocations: u64::from(revoked.is_some()),
             down_until: vec![0; nodes.len()],
             told: vec![0; nodes.len()],
             nodes,
@@ -268,6 +298,14 @@ impl World {
         });
     }
 
+    /// Whether the parent admits `child` now: enrolled, and not revoked.
+    fn admitted(&self, child: usize) -> bool {
+        let revoked = self
+            .revoked
+            .is_some_and(|(village, at)| village == child && at <= self.now_ms);
+        self.enrolled_at[child] <= self.now_ms && !revoked
+    }
+
     fn connected(&self, child: usize) -> bool {
         self.connections
             .iter()
@@ -300,8 +338,16 @@ impl World {
             self.crashes += 1;
             self.cuts += (before - self.connections.len()) as u64;
         }
+        // A revocation cuts the village's open connection at once.
+        if let Some((village, at)) = self.revoked {
+            if at <= self.now_ms && self.connected(village) {
+                self.connections
+                    .retain(|connection| connection.child != village);
+                self.cuts += 1;
+            }
+        }
         for child in 1..self.nodes.len() {
-            let up = self.down_until[child] <= self.now_ms;
+            let up = self.down_until[child] <= self.now_ms && self.admitted(child);
             if up && !self.connected(child) && self.rng.chance(300) {
                 self.connect(child);
             }
@@ -410,10 +456,18 @@ impl World {
     /// Heals the network and runs until every connection is caught up and quiet.
     fn heal(&mut self) -> Result<u64, String> {
         self.down_until.iter_mut().for_each(|until| *until = 0);
+        self.enrolled_at.iter_mut().for_each(|at| *at = 0);
+        // A revocation not yet come to pass happens now: it is never undone.
+        if let Some((_, at)) = &mut self.revoked {
+            *at = (*at).min(self.now_ms);
+        }
+        let links = (1..self.nodes.len())
+            .filter(|&child| self.admitted(child))
+            .count();
         let mut quiet_rounds = 0;
         for round in 0..20_000u64 {
             for child in 1..self.nodes.len() {
-                if !self.connected(child) {
+                if self.admitted(child) && !self.connected(child) {
                     self.connect(child);
                 }
             }
@@ -421,7 +475,7 @@ impl World {
             self.step(Faults::NONE, false);
             let after: Vec<u64> = self.nodes.iter().map(SimNode::version).collect();
             let quiet = before == after
-                && self.connections.len() == self.nodes.len() - 1
+                && self.connections.len() == links
                 && self.connections.iter().all(|connection| {
                     connection.wire.is_empty()
                         && connection.child_side.is_caught_up()
@@ -452,6 +506,13 @@ impl World {
                 "{written} events written, {at_origins} in the origins' chains"
             ));
         }
+        let revoked = self.revoked.map(|(village, _)| village);
+        // A chain of the revoked village is, beyond it, the part its parent had when it was
+        // cut off: the same prefix on every node that holds any of it.
+        let cut_off = |chain: &ChainId| {
+            revoked.is_some_and(|village| chain.origin == self.nodes[village].id())
+        };
+        let mut prefixes: BTreeMap<ChainId, Seq> = BTreeMap::new();
         for (at, node) in self.nodes.iter().enumerate() {
             let heads = node.log.heads().map_err(|e| e.to_string())?;
             for (chain, held) in &heads {
@@ -461,8 +522,30 @@ impl World {
                 if !self.entitled(at, chain) {
                     return Err(format!("{}: holds {chain:?}, outside its scope", node.unit));
                 }
-                let origin_head = &self.nodes[origin].log.heads().unwrap()[chain];
-                if held.seq != seq || held.hash != origin_head.hash {
+                // Whatever is held is the origin's chain up to some point, never another.
+                let origin_event = self.nodes[origin]
+                    .log
+                    .read_chain(chain, held.seq, 1)
+                    .map_err(|e| e.to_string())?;
+                if held.seq > seq || origin_event.first().map(|event| event.hash) != Some(held.hash)
+                {
+                    return Err(format!(
+                        "{}: {chain:?} at {:?} is not the origin's chain",
+                        node.unit, held.seq
+                    ));
+                }
+                let partial_allowed = Some(at) == revoked || (cut_off(chain) && origin != at);
+                if partial_allowed {
+                    if cut_off(chain) && Some(at) != revoked {
+                        let agreed = *prefixes.entry(chain.clone()).or_insert(held.seq);
+                        if agreed != held.seq {
+                            return Err(format!(
+                                "{}: holds the revoked village's {chain:?} to {:?}, another node to {agreed:?}",
+                                node.unit, held.seq
+                            ));
+                        }
+                    }
+                } else if held.seq != seq {
                     return Err(format!(
                         "{}: {chain:?} at {:?}, the origin at {seq:?}",
                         node.unit, held.seq
@@ -470,7 +553,8 @@ impl World {
                 }
             }
             for chain in chains.keys() {
-                if self.entitled(at, chain) && !heads.contains_key(chain) {
+                let may_lack = Some(at) == revoked || cut_off(chain);
+                if self.entitled(at, chain) && !heads.contains_key(chain) && !may_lack {
                     return Err(format!(
                         "{}: lacks {chain:?}, which it is entitled to",
                         node.unit
@@ -485,18 +569,24 @@ impl World {
                     node.unit, report.problems
                 ));
             }
-            // The reference: a fresh log holding the origins' chains for this scope.
+            // The reference: a fresh log holding the origins' chains as far as this node holds
+            // them (all of them, but for the revoked village's, as checked above).
             let reference = MemoryLog::new(NodeId([0xee; 32]));
-            for (chain, &(origin, _)) in &chains {
-                if !self.entitled(at, chain) {
-                    continue;
-                }
+            for (chain, held) in &heads {
+                let origin = chains[chain].0;
                 let mut from = Seq::FIRST;
-                while let Some(batch) = self.nodes[origin]
-                    .log
-                    .batch_from(chain, from, 256, usize::MAX)
-                    .map_err(|e| e.to_string())?
-                {
+                while from <= held.seq {
+                    let limit = (held.seq.0 - from.0 + 1).min(256) as usize;
+                    let Some(batch) = self.nodes[origin]
+                        .log
+                        .batch_from(chain, from, limit, usize::MAX)
+                        .map_err(|e| e.to_string())?
+                    else {
+                        return Err(format!(
+                            "{}: no sealed stretch of {chain:?} from {from:?}",
+                            node.unit
+                        ));
+                    };
                     from = Seq(from.0 + batch.events.len() as u64);
                     let report = reference
                         .ingest(self.now_ms + DAY_MS, &batch)
@@ -505,6 +595,9 @@ impl World {
                         return Err(format!("the reference refused {:?}", report.refused));
                     }
                 }
+            }
+            if reference.heads().map_err(|e| e.to_string())? != heads {
+                return Err(format!("{}: the reference holds other heads", node.unit));
             }
             let state = replay(&node.log).map_err(|e| e.to_string())?;
             let expected = replay(&reference).map_err(|e| e.to_string())?;
@@ -515,7 +608,9 @@ impl World {
                 ));
             }
         }
-        if self.nodes[0].log.heads().unwrap().len() != chains.len() {
+        let at_hub = self.nodes[0].log.heads().unwrap().len();
+        let reachable = chains.keys().filter(|chain| !cut_off(chain)).count();
+        if at_hub < reachable {
             return Err("the hub does not hold every chain".into());
         }
         Ok(())
@@ -534,6 +629,8 @@ impl World {
         Ok(Summary {
             events: self.nodes.iter().map(|node| node.written).sum(),
             crashes: self.crashes,
+            late_enrollments: self.late_enrollments,
+            revocations: self.revocations,
             partitions: self.partitions,
             cuts: self.cuts,
             heal_rounds: rounds,
@@ -546,6 +643,8 @@ impl World {
 struct Summary {
     events: u64,
     crashes: u64,
+    late_enrollments: u64,
+    revocations: u64,
     partitions: u64,
     cuts: u64,
     heal_rounds: u64,
@@ -571,6 +670,8 @@ fn a_tree_of_offices_converges_under_faults_for_every_seed() {
             Ok(summary) => {
                 total.events += summary.events;
                 total.crashes += summary.crashes;
+                total.late_enrollments += summary.late_enrollments;
+                total.revocations += summary.revocations;
                 total.partitions += summary.partitions;
                 total.cuts += summary.cuts;
                 total.heal_rounds = total.heal_rounds.max(summary.heal_rounds);
@@ -582,10 +683,12 @@ fn a_tree_of_offices_converges_under_faults_for_every_seed() {
         }
     }
     eprintln!(
-        "{} seeds: {} events, {} crashes, {} partitions, {} connections cut, {:.1} simulated days; slowest heal {} steps",
+        "{} seeds: {} events, {} crashes, {} late enrollments, {} revocations, {} partitions, {} connections cut, {:.1} simulated days; slowest heal {} steps",
         seeds.len(),
         total.events,
         total.crashes,
+        total.late_enrollments,
+        total.revocations,
         total.partitions,
         total.cuts,
         total.simulated_days,

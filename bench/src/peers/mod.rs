@@ -116,6 +116,39 @@ pub struct CatchUp {
     pub peak_kb: u64,
 }
 
+/// Runs each writer's appends on a thread of its own, with a client of its own (`clients`,
+/// connected before the clock starts); appends per second over all of them.
+pub fn in_threads<C: Send>(
+    clients: Vec<C>,
+    writers: &[&[Keyed]],
+    append: impl Fn(&mut C, &Keyed) -> Result<(), String> + Sync,
+) -> Result<f64, Error> {
+    let started = Instant::now();
+    std::thread::scope(|scope| -> Result<(), Error> {
+        let handles: Vec<_> = clients
+            .into_iter()
+            .zip(writers)
+            .map(|(mut client, events)| {
+                let append = &append;
+                scope.spawn(move || -> Result<(), String> {
+                    for event in *events {
+                        append(&mut client, event)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().map_err(|_| "a writer panicked")??;
+        }
+        Ok(())
+    })?;
+    Ok(rate(
+        writers.iter().map(|events| events.len()).sum(),
+        started,
+    ))
+}
+
 /// Decodes an event as replay does: envelope, then body.
 pub fn decode(bytes: &[u8]) -> Result<(), Error> {
     let event = Event::decode(bytes)?;

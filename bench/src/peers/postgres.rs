@@ -11,7 +11,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls};
 
 use super::os::{self, Error, PeakSampler, Server};
-use super::{CatchUp, Keyed, Peer, decode};
+use super::{CatchUp, Keyed, Peer, decode, in_threads};
 use crate::raw::rate;
 
 /// A PostgreSQL cluster of the suite's own.
@@ -184,34 +184,18 @@ impl Peer for Postgres {
         let table = self.table()?;
         let clients = writers
             .iter()
-            .map(|_| connect(self.port))
-            .collect::<Result<Vec<_>, _>>()?;
-        let started = Instant::now();
-        std::thread::scope(|scope| -> Result<(), Error> {
-            let handles: Vec<_> = clients
-                .into_iter()
-                .zip(writers)
-                .map(|(mut client, events)| {
-                    let table = &table;
-                    scope.spawn(move || -> Result<(), postgres::Error> {
-                        let insert =
-                            client.prepare(&format!("INSERT INTO {table} VALUES ($1, $2)"))?;
-                        for event in *events {
-                            client.execute(&insert, &[&event.key, &event.bytes])?;
-                        }
-                        Ok(())
-                    })
-                })
-                .collect();
-            for handle in handles {
-                handle.join().map_err(|_| "a writer panicked")??;
-            }
-            Ok(())
-        })?;
-        Ok(rate(
-            writers.iter().map(|events| events.len()).sum(),
-            started,
-        ))
+            .map(|_| {
+                let mut client = connect(self.port)?;
+                let insert = client.prepare(&format!("INSERT INTO {table} VALUES ($1, $2)"))?;
+                Ok((client, insert))
+            })
+            .collect::<Result<Vec<_>, postgres::Error>>()?;
+        in_threads(clients, writers, |(client, insert), event| {
+            client
+                .execute(&*insert, &[&event.key, &event.bytes])
+                .map(|_| ())
+                .map_err(|error| error.to_string())
+        })
     }
 
     fn ingest(&mut self, batches: &[Vec<Keyed>]) -> Result<f64, Error> {

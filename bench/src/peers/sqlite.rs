@@ -8,7 +8,7 @@ use std::time::Instant;
 use rusqlite::Connection;
 
 use super::os::Error;
-use super::{Keyed, Peer, decode};
+use super::{Keyed, Peer, decode, in_threads};
 use crate::raw::rate;
 
 /// SQLite in a folder of its own.
@@ -60,34 +60,13 @@ impl Peer for Sqlite {
             .iter()
             .map(|_| self.open("concurrent"))
             .collect::<Result<Vec<_>, _>>()?;
-        let started = Instant::now();
-        std::thread::scope(|scope| -> Result<(), Error> {
-            let handles: Vec<_> = connections
-                .into_iter()
-                .zip(writers)
-                .map(|(connection, events)| {
-                    scope.spawn(move || -> Result<(), String> {
-                        let mut insert = connection
-                            .prepare("INSERT INTO events (key, bytes) VALUES (?1, ?2)")
-                            .map_err(|error| error.to_string())?;
-                        for event in *events {
-                            insert
-                                .execute((&event.key, &event.bytes))
-                                .map_err(|error| error.to_string())?;
-                        }
-                        Ok(())
-                    })
-                })
-                .collect();
-            for handle in handles {
-                handle.join().map_err(|_| "a writer panicked")??;
-            }
-            Ok(())
-        })?;
-        Ok(rate(
-            writers.iter().map(|events| events.len()).sum(),
-            started,
-        ))
+        in_threads(connections, writers, |connection, event| {
+            connection
+                .prepare_cached("INSERT INTO events (key, bytes) VALUES (?1, ?2)")
+                .and_then(|mut insert| insert.execute((&event.key, &event.bytes)))
+                .map(|_| ())
+                .map_err(|error| error.to_string())
+        })
     }
 
     fn ingest(&mut self, batches: &[Vec<Keyed>]) -> Result<f64, Error> {
