@@ -188,14 +188,15 @@ pub async fn run_link(
     observer: &mut (dyn FnMut(&SyncEvent) + Send),
 ) -> Result<LinkReport, TransportError> {
     let link = |error: &dyn std::fmt::Display| TransportError::Link(error.to_string());
+    // A peer that says nothing holds no slot: no hello by then, and the connection ends.
     let hello_by = tokio::time::Instant::now() + Duration::from_millis(HELLO_WITHIN_MS);
+    let silence = format!("no hello within {} s", HELLO_WITHIN_MS / 1000);
     let silent = || {
-        let reason = format!("no hello within {} s", HELLO_WITHIN_MS / 1000);
         connection.close(
             VarInt::from_u32(CloseCode::Timeout as u32),
-            reason.as_bytes(),
+            silence.as_bytes(),
         );
-        TransportError::Link(reason)
+        TransportError::Link(silence.clone())
     };
     let streams = async {
         if initiator {
@@ -263,7 +264,7 @@ pub async fn run_link(
                 }
             },
             () = tokio::time::sleep_until(hello_by), if machine.peer().is_none() => {
-                machine.close(CloseCode::Timeout, &format!("no hello within {} s", HELLO_WITHIN_MS / 1000));
+                machine.close(CloseCode::Timeout, &silence);
             }
             result = changed.changed(), if mode == Mode::Live => {
                 if result.is_ok() {
