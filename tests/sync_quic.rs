@@ -156,6 +156,18 @@ impl Parent {
     }
 }
 
+/// A connection of `child` to its parent: the handshake done, nothing said yet.
+async fn connect(
+    child: &Site,
+    parent: &Parent,
+) -> (nhip_node::quinn::Endpoint, nhip_node::quinn::Connection) {
+    let endpoint =
+        transport::client_endpoint("127.0.0.1:0".parse().unwrap(), &child.key, parent.site.id())
+            .unwrap();
+    let connection = transport::connect(&endpoint, parent.addr).await.unwrap();
+    (endpoint, connection)
+}
+
 /// One sync of `child` with its parent, with the standard scope.
 async fn sync_once(
     child: &Site,
@@ -266,13 +278,7 @@ async fn a_link_cut_mid_backlog_resumes_without_loss_or_duplicates() {
     let parent = serve(commune, &village, units.clone());
 
     // First attempt: cut the connection once part of the backlog has landed.
-    let endpoint = transport::client_endpoint(
-        "127.0.0.1:0".parse().unwrap(),
-        &village.key,
-        parent.site.id(),
-    )
-    .unwrap();
-    let connection = transport::connect(&endpoint, parent.addr).await.unwrap();
+    let (_endpoint, connection) = connect(&village, &parent).await;
     let cutter = connection.clone();
     let machine = Sync::new(
         Config {
@@ -533,13 +539,7 @@ async fn a_silent_peer_is_closed_and_holds_no_slot() {
     let parent = serve(commune, &village, units.clone());
 
     // An enrolled key completes the handshake, then says nothing at all.
-    let endpoint = transport::client_endpoint(
-        "127.0.0.1:0".parse().unwrap(),
-        &village.key,
-        parent.site.id(),
-    )
-    .unwrap();
-    let silent = transport::connect(&endpoint, parent.addr).await.unwrap();
+    let (_endpoint, silent) = connect(&village, &parent).await;
     let started = std::time::Instant::now();
 
     // Meanwhile the same village, speaking, syncs as usual.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{NHIP, invite_binh_lu, spawn_serve, write_appendix};
+use common::{NHIP, invite_binh_lu, spawn_serve, strs, write_appendix};
 
 struct Run {
     code: i32,
@@ -116,8 +116,7 @@ fn hub(root: &Path) -> (PathBuf, PathBuf) {
         ],
     );
     let invite = root.join("moi-binh-lu.toml");
-    let args = invite_binh_lu(&invite);
-    let out = ok(&hub, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = ok(&hub, &strs(&invite_binh_lu(&invite)));
     assert!(out.contains("lai-chau/binh-lu"), "{out}");
     (hub, invite)
 }

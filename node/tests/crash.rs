@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{NHIP, invite_binh_lu, spawn_serve, write_appendix};
+use common::{NHIP, hub_init, invite_binh_lu, spawn_serve, strs, write_appendix};
 
 fn nhip(data: &Path, args: &[&str]) -> std::process::Output {
     Command::new(NHIP)
@@ -175,27 +175,14 @@ fn a_sync_killed_on_either_side_loses_and_doubles_nothing() {
         let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.local_addr().unwrap().to_string()
     };
-    let init = nhip(
-        &hub,
-        &[
-            "init",
-            "--hub",
-            "--unit",
-            "lai-chau",
-            "--as",
-            "admin-tinh",
-            "--listen",
-            &listen,
-        ],
-    );
+    let init = nhip(&hub, &strs(&hub_init(&listen)));
     assert!(
         init.status.success(),
         "{}",
         String::from_utf8_lossy(&init.stderr)
     );
     let invite = root.path().join("moi.toml");
-    let args = invite_binh_lu(&invite);
-    let invited = nhip(&hub, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let invited = nhip(&hub, &strs(&invite_binh_lu(&invite)));
     assert!(
         invited.status.success(),
         "{}",

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output};
 use std::time::Instant;
 
-use common::{NHIP, invite_binh_lu, spawn_serve, write_appendix};
+use common::{NHIP, hub_init, invite_binh_lu, spawn_serve, strs, write_appendix};
 
 /// Two namespaces and the link between them; removed on drop.
 struct Hosts {
@@ -171,20 +171,7 @@ fn a_backlog_crosses_a_shaped_2g_link_between_two_hosts() {
     let root = tempfile::tempdir().unwrap();
     let hub = root.path().join("hub");
     let commune = root.path().join("commune");
-    ok(
-        None,
-        &hub,
-        &[
-            "init",
-            "--hub",
-            "--unit",
-            "lai-chau",
-            "--as",
-            "admin-tinh",
-            "--listen",
-            "10.77.77.1:7400",
-        ],
-    );
+    ok(None, &hub, &strs(&hub_init("10.77.77.1:7400")));
     let invite = root.path().join("moi.toml");
     let args = invite_binh_lu(&invite);
     ok(

@@ -10,6 +10,27 @@ use std::process::{Child, Command, Stdio};
 /// The `nhip` binary under test.
 pub const NHIP: &str = env!("CARGO_BIN_EXE_nhip");
 
+/// `nhip init` arguments for the province of Lai Châu as a hub listening on `listen`.
+pub fn hub_init(listen: &str) -> Vec<String> {
+    [
+        "init",
+        "--hub",
+        "--unit",
+        "lai-chau",
+        "--as",
+        "admin-tinh",
+        "--listen",
+        listen,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// Borrows arguments made by the helpers here, for the `nhip` runners of each test file.
+pub fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
 /// `nhip invite` arguments: Bình Lư commune, led by Tạ Thị Dung, the file written to `out`.
 pub fn invite_binh_lu(out: &Path) -> Vec<String> {
     [
