@@ -11,7 +11,8 @@
 //! (working offline until their parent admits them) and a village revoked mid-run (cut off at
 //! once, refused ever after, while it goes on writing).
 //!
-//! Invariants, checked after the network heals: every event written anywhere is at the hub (no
+//! Checked after every step: no node's hold on any chain shrinks, and no node holds a chain
+//! outside its scope. Checked after the network heals: every event written anywhere is at the hub (no
 //! acknowledged event lost) — but what a revoked village wrote after it was cut off; every node
 //! holds exactly the chains its place in the tree entitles it to (scope never violated), each
 //! identical to its origin's (no event twice, no event altered), and a revoked village's chain
@@ -616,9 +617,38 @@ impl World {
         Ok(())
     }
 
+    /// Checked after every step, faults and all: no node's hold on a chain ever shrinks (nothing
+    /// acknowledged is lost, a crash included), and no node holds a chain outside its scope.
+    fn check_step(&self, held: &mut [BTreeMap<ChainId, Seq>]) -> Result<(), String> {
+        for (at, node) in self.nodes.iter().enumerate() {
+            let heads = node.log.heads().map_err(|e| e.to_string())?;
+            for (chain, before) in &held[at] {
+                if heads.get(chain).is_none_or(|head| head.seq < *before) {
+                    return Err(format!(
+                        "{}: lost events of {chain:?} held to {before:?}",
+                        node.unit
+                    ));
+                }
+            }
+            for chain in heads.keys() {
+                if !self.entitled(at, chain) {
+                    return Err(format!("{}: took {chain:?}, outside its scope", node.unit));
+                }
+            }
+            held[at] = heads
+                .into_iter()
+                .map(|(chain, head)| (chain, head.seq))
+                .collect();
+        }
+        Ok(())
+    }
+
     fn run(mut self, steps: u64) -> Result<Summary, String> {
-        for _ in 0..steps {
+        let mut held = vec![BTreeMap::new(); self.nodes.len()];
+        for step in 0..steps {
             self.step(self.faults, true);
+            self.check_step(&mut held)
+                .map_err(|failure| format!("step {step}: {failure}"))?;
         }
         // Every node writes at least once, so every kind of chain exists.
         for index in 0..self.nodes.len() {
