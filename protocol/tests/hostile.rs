@@ -218,7 +218,7 @@ fn directory() -> Arc<StaticDirectory> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn hostile_sequences_never_panic_lose_or_overstep(steps in prop::collection::vec(step(), 0..24)) {
