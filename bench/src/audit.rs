@@ -15,12 +15,8 @@ use crate::{Figure, report};
 /// Options of the audit suite.
 #[derive(clap::Args)]
 pub struct Options {
-    /// A run of a few seconds, for CI.
-    #[arg(long)]
-    quick: bool,
-    /// Print the figures as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: crate::Run,
     /// Events in the log (default 1,000,000; 20,000 with --quick).
     #[arg(long)]
     events: Option<usize>,
@@ -32,10 +28,10 @@ const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
 pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let events = options
         .events
-        .unwrap_or(if options.quick { 20_000 } else { 1_000_000 });
-    let rounds = if options.quick { 1 } else { 3 };
+        .unwrap_or(if options.run.quick { 20_000 } else { 1_000_000 });
+    let rounds = if options.run.quick { 1 } else { 3 };
     let dir = tempfile::tempdir()?;
-    if !options.json {
+    if !options.run.json {
         eprintln!("preparing a log of {events} events ...");
     }
     let batches = prepare(events, 8, 1024);
@@ -122,6 +118,6 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "redb_scan_events_per_s": scan,
         "note": "verification includes a full replay (the state hash is re-derived from zero)",
     });
-    report("audit", &context, &figures, options.json);
+    report("audit", &context, &figures, options.run.json);
     Ok(())
 }

@@ -22,12 +22,8 @@ use crate::{Figure, report};
 /// Options of the dashboard suite.
 #[derive(clap::Args)]
 pub struct Options {
-    /// A run of a few seconds, for CI: 205 units and 20,000 events, same figures.
-    #[arg(long)]
-    quick: bool,
-    /// Print the figures as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: crate::Run,
     /// Requests per measured figure (the median is reported).
     #[arg(long, default_value_t = 21)]
     requests: usize,
@@ -210,14 +206,14 @@ async fn static_server(body: Arc<Vec<u8>>) -> Result<SocketAddr, Box<dyn std::er
 }
 
 pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
-    let (tree, events) = if options.quick {
+    let (tree, events) = if options.run.quick {
         (QUICK_TREE, 20_000)
     } else {
         (TREE, 1_000_000)
     };
     let units = 1 + tree.0 + tree.0 * tree.1;
     let dir = tempfile::tempdir()?;
-    if !options.json {
+    if !options.run.json {
         eprintln!("preparing a hub with {units} units and about {events} events ...");
     }
     let home = Home::create(
@@ -337,8 +333,8 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "ceiling_ms": ceiling_ms,
         "target_ms": 100,
     });
-    report("dashboard", &context, &figures, options.json);
-    if !options.json {
+    report("dashboard", &context, &figures, options.run.json);
+    if !options.run.json {
         let verdict = |ms: f64| if ms < 100.0 { "met" } else { "MISSED" };
         println!(
             "overview {warm_ms:.1} ms ({}), after 1,000 new events {incremental_ms:.1} ms ({}); target < 100 ms; first (full replay) {cold_ms:.0} ms",

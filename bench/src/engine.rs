@@ -16,12 +16,8 @@ use crate::{Figure, report};
 /// Options of the engine suite.
 #[derive(clap::Args)]
 pub struct Options {
-    /// A run of a few seconds, for CI: small sizes, same figures.
-    #[arg(long)]
-    quick: bool,
-    /// Print the figures as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: crate::Run,
     /// Events for the replay and ingest figures (default 1,000,000; 20,000 with --quick).
     #[arg(long)]
     events: Option<usize>,
@@ -172,15 +168,15 @@ pub fn nhip_concurrent(
 pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let events = options
         .events
-        .unwrap_or(if options.quick { 20_000 } else { 1_000_000 });
+        .unwrap_or(if options.run.quick { 20_000 } else { 1_000_000 });
     let commits = options
         .commits
-        .unwrap_or(if options.quick { 200 } else { 2_000 });
+        .unwrap_or(if options.run.quick { 200 } else { 2_000 });
     // Disks are noisy: each figure and each ceiling is the best of a few runs.
-    let rounds = if options.quick { 1 } else { 3 };
+    let rounds = if options.run.quick { 1 } else { 3 };
     let dir = tempfile::tempdir()?;
     let file = |name: &str, round: usize| dir.path().join(format!("{name}-{round}.redb"));
-    if !options.json {
+    if !options.run.json {
         eprintln!(
             "preparing {events} events from {} origins ...",
             options.origins
@@ -282,6 +278,6 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "best_possible_group_ratio": raw_group / raw_single,
         "durability": "redb Durability::Immediate (fsync per commit) on both sides",
     });
-    report("engine", &context, &figures, options.json);
+    report("engine", &context, &figures, options.run.json);
     Ok(())
 }

@@ -41,6 +41,17 @@ enum Suite {
     PeersHub(peers::HubOptions),
 }
 
+/// What every suite takes.
+#[derive(clap::Args)]
+pub struct Run {
+    /// A run of a few seconds, for CI: small sizes, the same figures.
+    #[arg(long)]
+    pub quick: bool,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// One line of a benchmark's table.
 #[derive(serde::Serialize)]
 pub struct Figure {

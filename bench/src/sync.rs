@@ -22,12 +22,8 @@ use crate::{Figure, report};
 /// Options of the sync suite.
 #[derive(clap::Args)]
 pub struct Options {
-    /// A run of a few seconds, for CI: small sizes, same figures.
-    #[arg(long)]
-    quick: bool,
-    /// Print the figures as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: crate::Run,
     /// Events in the village's backlog (default 1,000,000; 20,000 with --quick).
     #[arg(long)]
     events: Option<usize>,
@@ -268,10 +264,10 @@ pub fn quinn_code(code: u32) -> nhip_node::quinn::VarInt {
 pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let events = options
         .events
-        .unwrap_or(if options.quick { 20_000 } else { 1_000_000 });
-    let rounds = if options.quick { 1 } else { 3 };
+        .unwrap_or(if options.run.quick { 20_000 } else { 1_000_000 });
+    let rounds = if options.run.quick { 1 } else { 3 };
     let dir = tempfile::tempdir()?;
-    if !options.json {
+    if !options.run.json {
         eprintln!("preparing a village with {events} events ...");
     }
     let village_key = SigningKey::from_bytes(&[0xb1; 32]);
@@ -361,6 +357,6 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "cut_and_resume_total_events_per_s": cut.rate,
         "durability": "redb Durability::Immediate at the parent, per batch",
     });
-    report("sync", &context, &figures, options.json);
+    report("sync", &context, &figures, options.run.json);
     Ok(())
 }

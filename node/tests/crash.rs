@@ -50,6 +50,21 @@ fn verifies(data: &Path) {
     );
 }
 
+/// A hub office for Bình Lư in `root`.
+fn office(root: &Path) -> std::path::PathBuf {
+    let data = root.join("office");
+    let init = nhip(
+        &data,
+        &["init", "--hub", "--unit", "binh-lu", "--as", "ta-thi-dung"],
+    );
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    data
+}
+
 /// A little deterministic jitter so kills land at different points.
 fn delay(step: usize, span_ms: u64) -> Duration {
     let mixed = (step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
@@ -59,15 +74,7 @@ fn delay(step: usize, span_ms: u64) -> Duration {
 #[test]
 fn an_import_killed_at_any_moment_is_all_or_nothing() {
     let root = tempfile::tempdir().unwrap();
-    let data = root.path().join("office");
-    assert!(
-        nhip(
-            &data,
-            &["init", "--hub", "--unit", "binh-lu", "--as", "ta-thi-dung"]
-        )
-        .status
-        .success()
-    );
+    let data = office(root.path());
     let rows = 1500;
     let mut csv = String::from("Công việc,Người thực hiện,Đơn vị chủ trì,Thời hạn\n");
     for row in 0..rows {
@@ -107,15 +114,7 @@ fn an_import_killed_at_any_moment_is_all_or_nothing() {
 #[test]
 fn acknowledged_appends_survive_kill_9() {
     let root = tempfile::tempdir().unwrap();
-    let data = root.path().join("office");
-    assert!(
-        nhip(
-            &data,
-            &["init", "--hub", "--unit", "binh-lu", "--as", "ta-thi-dung"]
-        )
-        .status
-        .success()
-    );
+    let data = office(root.path());
     let mut acknowledged = 0;
     for step in 0..loops() {
         // A shell loop of appends, killed mid-flight; each line it printed was acknowledged.

@@ -37,12 +37,8 @@ use os::Error;
 /// Options of the peers suite.
 #[derive(clap::Args)]
 pub struct Options {
-    /// A run of a minute or so, for CI: small sizes, same table.
-    #[arg(long)]
-    quick: bool,
-    /// Print the table as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: crate::Run,
     /// Events for batched ingest and replay (default 200,000; 5,000 with --quick).
     #[arg(long)]
     events: Option<usize>,
@@ -503,23 +499,23 @@ struct Column {
 pub fn run(options: &Options) -> Result<(), Error> {
     let events = options
         .events
-        .unwrap_or(if options.quick { 5_000 } else { 200_000 });
+        .unwrap_or(if options.run.quick { 5_000 } else { 200_000 });
     let commits = options
         .commits
-        .unwrap_or(if options.quick { 100 } else { 2_000 });
+        .unwrap_or(if options.run.quick { 100 } else { 2_000 });
     let per_writer = options
         .per_writer
-        .unwrap_or(if options.quick { 20 } else { 250 });
+        .unwrap_or(if options.run.quick { 20 } else { 250 });
     let catch_ups = if !options.catch_up.is_empty() {
         options.catch_up.clone()
-    } else if options.quick {
+    } else if options.run.quick {
         vec![5_000]
     } else {
         vec![100_000, 1_000_000]
     };
     let skip = |name: &str| options.skip.iter().any(|skipped| skipped == name);
     let say = |text: &str| {
-        if !options.json {
+        if !options.run.json {
             eprintln!("{text}");
         }
     };
@@ -770,7 +766,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
         },
         "wire": "bytes sent over the lo interface during the catch-up (/proc/net/dev), IP/UDP/TCP headers included",
     });
-    if options.json {
+    if options.run.json {
         let out = serde_json::json!({ "suite": "peers", "context": context, "columns": names, "rows": rows });
         println!("{out:#}");
         return Ok(());
