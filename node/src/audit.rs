@@ -4,63 +4,96 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use nhip_engine::audit::{self, ReceiptHead};
 use nhip_engine::state::{Item, State};
 use nhip_engine::{Date, EventId, EventLog, RedbLog, UnitId};
 use nhip_protocol::Receipt;
 
-use crate::cli::{Failure, failure, find_item_id, json_out, short_id};
+use crate::cli::args::find_item;
+use crate::cli::output::{ExitCode, Failure, fail, print_json, short};
 use crate::config::LOG_FILE;
 use crate::home::{Home, RECEIPTS_FILE};
 use crate::texts::Texts;
 
-/// Exit code of a verification that found problems.
-pub const VERIFY_FAILED: u8 = 7;
-
-/// An audit command.
+/// An audit command (`nhip audit …`).
+#[derive(clap::Subcommand)]
 pub enum Action {
-    /// Verify a log.
+    /// Xác minh toàn bộ sổ (chỉ đọc): chuỗi, chữ ký, khoảng trống, giả mạo; tính lại mã băm.
     Verify {
-        /// The log file; the node's own when none.
+        /// Tệp sổ (một bản sao); mặc định: sổ của nút này.
         file: Option<PathBuf>,
-        /// JSON output.
+        /// In dạng JSON.
+        #[arg(long)]
         json: bool,
     },
-    /// Show history.
+    /// Lịch sử: ai, làm gì, ở đơn vị nào, ghi lúc nào, nhận lúc nào, từ nút nào.
     History {
-        /// One item.
+        /// Mã mục.
         item: Option<String>,
-        /// All items of a unit's subtree.
+        /// Mọi mục của đơn vị này và cấp dưới.
+        #[arg(long)]
         unit: Option<String>,
-        /// Everything a person did.
+        /// Mọi việc của người này.
+        #[arg(long)]
         person: Option<String>,
-        /// JSON output.
+        /// In dạng JSON.
+        #[arg(long)]
         json: bool,
     },
-    /// The state at a time.
+    /// Trạng thái tại một thời điểm: --as-of (theo giờ ghi) hoặc --known-at (theo giờ nhận).
     Replay {
-        /// By the events' own time.
+        /// Ngày (cuối ngày đó): trạng thái theo thời gian của chính các sự kiện.
+        #[arg(long)]
         as_of: Option<String>,
-        /// By arrival here.
+        /// Ngày (cuối ngày đó): những gì nút này đã biết lúc đó.
+        #[arg(long)]
         known_at: Option<String>,
-        /// JSON output.
+        /// In dạng JSON.
+        #[arg(long)]
         json: bool,
     },
-    /// The parent's receipts held here.
+    /// Biên nhận có chữ ký của nút cha mà nút này giữ.
     Receipts {
-        /// JSON output.
+        /// In dạng JSON.
+        #[arg(long)]
         json: bool,
     },
-    /// Check a parent's log against receipts.
+    /// Kiểm tra sổ của nút cha còn giữ mọi thứ nó đã ký nhận.
     CheckReceipts {
-        /// The receipts file.
+        /// Tệp biên nhận (receipts.jsonl của nút con).
         receipts: PathBuf,
-        /// The parent's log.
+        /// Tệp sổ của nút cha (bản sao).
+        #[arg(long)]
         against: PathBuf,
-        /// JSON output.
+        /// In dạng JSON.
+        #[arg(long)]
         json: bool,
     },
+}
+
+impl Action {
+    /// Makes the files named absolute against `cwd` (for a command run by the running node).
+    pub(crate) fn absolutize(&mut self, cwd: &Path) {
+        let fix = |path: &mut PathBuf| {
+            if path.is_relative() {
+                *path = cwd.join(&*path);
+            }
+        };
+        match self {
+            Action::Verify {
+                file: Some(file), ..
+            } => fix(file),
+            Action::CheckReceipts {
+                receipts, against, ..
+            } => {
+                fix(receipts);
+                fix(against);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Opens a log for an audit without ever changing it. The audit reads a private copy, checked
@@ -68,18 +101,19 @@ pub enum Action {
 /// damaged, never trusted, and the original is never written.
 fn open_read_only(path: &Path, texts: Texts) -> Result<(RedbLog, tempfile::TempDir), Failure> {
     let failed = |error: nhip_engine::OpenError| match error {
-        nhip_engine::OpenError::Damaged(detail) => {
-            failure(3, texts.log_damaged(&path.display().to_string(), &detail))
-        }
-        other => failure(3, format!("{}: {other}", path.display())),
+        nhip_engine::OpenError::Damaged(detail) => fail(
+            ExitCode::NoNode,
+            texts.log_damaged(&path.display().to_string(), &detail),
+        ),
+        other => fail(ExitCode::NoNode, format!("{}: {other}", path.display())),
     };
     match RedbLog::open_read_only(path) {
         // Only to learn whether another process holds the file; the copy is what is read.
         Ok(log) => drop(log),
         Err(nhip_engine::OpenError::NeedsRepair) => {}
         Err(nhip_engine::OpenError::Locked) => {
-            return Err(failure(
-                4,
+            return Err(fail(
+                ExitCode::Busy,
                 format!(
                     "{} đang được dùng; sao chép tệp rồi kiểm toán bản sao / in use: copy the file and audit the copy",
                     path.display()
@@ -88,10 +122,11 @@ fn open_read_only(path: &Path, texts: Texts) -> Result<(RedbLog, tempfile::TempD
         }
         Err(other) => return Err(failed(other)),
     }
-    let scratch = tempfile::tempdir().map_err(|error| failure(1, error.to_string()))?;
+    let scratch =
+        tempfile::tempdir().map_err(|error| fail(ExitCode::Refused, error.to_string()))?;
     let copy = scratch.path().join("copy.redb");
     std::fs::copy(path, &copy)
-        .map_err(|error| failure(1, format!("{}: {error}", path.display())))?;
+        .map_err(|error| fail(ExitCode::Refused, format!("{}: {error}", path.display())))?;
     // Opening for writing checks every page of the copy; nothing is appended to it.
     drop(RedbLog::open(&copy).map_err(failed)?);
     let log = RedbLog::open_read_only(&copy).map_err(failed)?;
@@ -99,27 +134,51 @@ fn open_read_only(path: &Path, texts: Texts) -> Result<(RedbLog, tempfile::TempD
 }
 
 /// Runs an audit command.
-pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
+///
+/// `running` is the running node when the command runs inside it: its own log is then read
+/// through the node (a read transaction is a consistent snapshot), not copied from disk.
+pub fn run(
+    data: &Path,
+    running: Option<&Arc<Home>>,
+    texts: Texts,
+    action: Action,
+) -> Result<(), Failure> {
+    let home = || -> Result<Arc<Home>, Failure> {
+        match running {
+            Some(home) => Ok(home.clone()),
+            None => Home::open(data)
+                .map(Arc::new)
+                .map_err(|error| fail(ExitCode::NoNode, error.to_string())),
+        }
+    };
     match action {
         Action::Verify { file, json } => {
-            let path = file.unwrap_or_else(|| data.join(LOG_FILE));
-            let (log, _scratch) = open_read_only(&path, texts)?;
+            let own = data.join(LOG_FILE);
+            let path = file.unwrap_or_else(|| own.clone());
+            let copied;
+            let log: &RedbLog = match running {
+                Some(home) if path == own => &home.log,
+                _ => {
+                    copied = open_read_only(&path, texts)?;
+                    &copied.0
+                }
+            };
             let bar = std::io::stderr().is_terminal().then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_message("xác minh / verifying");
                 bar
             });
-            let report = audit::verify(&log, &mut |events| {
+            let report = audit::verify(log, &mut |events| {
                 if let Some(bar) = &bar {
                     bar.set_position(events);
                 }
             })
-            .map_err(|error| failure(6, error.to_string()))?;
+            .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
             if json {
-                json_out(&report)?;
+                print_json(&report)?;
             } else {
                 say!("Tệp / file: {}", path.display());
                 say!(
@@ -159,8 +218,8 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
             if report.is_clean() {
                 Ok(())
             } else {
-                Err(failure(
-                    VERIFY_FAILED,
+                Err(fail(
+                    ExitCode::AuditFailed,
                     "xác minh thất bại / verification failed",
                 ))
             }
@@ -171,18 +230,19 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
             person,
             json,
         } => {
-            let home = Home::open(data).map_err(|error| failure(3, error.to_string()))?;
+            let home = home()?;
             let state = home
                 .state()
-                .map_err(|error| failure(6, error.to_string()))?;
+                .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
             let received = arrivals(&home)?;
             let items: Vec<(EventId, &Item)> = match (&item, &unit) {
                 (Some(text), _) => {
-                    let id = find_item_id(&state, texts, text)?;
+                    let id = find_item(&state, texts, text)?;
                     vec![(id, &state.items[&id])]
                 }
                 (None, Some(unit)) => {
-                    let unit = UnitId::new(unit).map_err(|error| failure(1, error.to_string()))?;
+                    let unit = UnitId::new(unit)
+                        .map_err(|error| fail(ExitCode::Refused, error.to_string()))?;
                     state
                         .items
                         .iter()
@@ -219,14 +279,14 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
                 }
             }
             if json {
-                return json_out(&rows);
+                return print_json(&rows);
             }
             for row in rows {
                 let written = Date::from_unix_ms(row["written_ms"].as_u64().unwrap_or(0));
                 let got = Date::from_unix_ms(row["received_ms"].as_u64().unwrap_or(0));
                 say!(
                     "{}  {:<18} {:<22} ghi {written} nhận {got} từ {}  {}  [{}]",
-                    short_id(
+                    short(
                         &serde_json::from_value(row["event"].clone())
                             .unwrap_or(EventId(uuid::Uuid::nil()))
                     ),
@@ -244,9 +304,10 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
             known_at,
             json,
         } => {
-            let home = Home::open(data).map_err(|error| failure(3, error.to_string()))?;
+            let home = home()?;
             let end_of = |text: &str| -> Result<u64, Failure> {
-                let date = Date::parse(text).map_err(|_| failure(1, texts.bad_date(text)))?;
+                let date =
+                    Date::parse(text).map_err(|_| fail(ExitCode::Refused, texts.bad_date(text)))?;
                 // The end of that day in Vietnam: the start of the next, minus one millisecond.
                 let next = date.plus_days(1);
                 Ok(u64::try_from(i64::from(next.0) * 86_400_000 - 7 * 3_600_000 - 1).unwrap_or(0))
@@ -268,8 +329,8 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
                     })?
                 }
                 _ => {
-                    return Err(failure(
-                        2,
+                    return Err(fail(
+                        ExitCode::Usage,
                         "nhip audit replay --as-of DATE | --known-at DATE",
                     ));
                 }
@@ -277,7 +338,7 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
             let today = Date::from_unix_ms(now_or(&as_of, &known_at, &end_of)?);
             let summary = state.summary(&home.config.unit, today);
             if json {
-                return json_out(&serde_json::json!({
+                return print_json(&serde_json::json!({
                     "state_hash": state.hash(),
                     "events": state.events,
                     "summary": summary,
@@ -297,12 +358,12 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
                 summary.open_conflicts
             );
             for (id, item) in &state.items {
-                say!("{}  {:<14} {}", short_id(id), item.state, item.title);
+                say!("{}  {:<14} {}", short(id), item.state, item.title);
             }
             Ok(())
         }
         Action::Receipts { json } => {
-            let home = Home::open(data).map_err(|error| failure(3, error.to_string()))?;
+            let home = home()?;
             let receipts = read_receipts(&home.dir.join(RECEIPTS_FILE))?;
             let bodies: Vec<_> = receipts
                 .iter()
@@ -312,7 +373,7 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
                 })
                 .collect();
             if json {
-                return json_out(&bodies);
+                return print_json(&bodies);
             }
             say!("{} biên nhận / receipts", bodies.len());
             for body in bodies {
@@ -347,9 +408,9 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
                 }
             }
             let problems = audit::check_receipt_heads(&log, &heads)
-                .map_err(|error| failure(6, error.to_string()))?;
+                .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
             if json {
-                json_out(
+                print_json(
                     &serde_json::json!({ "receipts": receipts.len(), "invalid": invalid, "heads": heads.len(), "problems": problems }),
                 )?;
             } else {
@@ -379,8 +440,8 @@ pub fn run(data: &Path, texts: Texts, action: Action) -> Result<(), Failure> {
             if problems.is_empty() && invalid == 0 {
                 Ok(())
             } else {
-                Err(failure(
-                    VERIFY_FAILED,
+                Err(fail(
+                    ExitCode::AuditFailed,
                     "sổ thiếu sự kiện đã ký nhận / acknowledged events are missing",
                 ))
             }
@@ -411,7 +472,7 @@ fn fold_where(
                 state.apply(event);
             }
         })
-        .map_err(|error| failure(6, error.to_string()))?;
+        .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
     Ok(state)
 }
 
@@ -423,7 +484,7 @@ fn arrivals(home: &Home) -> Result<BTreeMap<EventId, u64>, Failure> {
         let arrivals = home
             .log
             .arrivals_after(position, 256)
-            .map_err(|error| failure(6, error.to_string()))?;
+            .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
         let Some(last) = arrivals.last() else {
             break;
         };
@@ -434,7 +495,7 @@ fn arrivals(home: &Home) -> Result<BTreeMap<EventId, u64>, Failure> {
                 for stored in home
                     .log
                     .read_chain(&range.chain, range.first, count)
-                    .map_err(|error| failure(6, error.to_string()))?
+                    .map_err(|error| fail(ExitCode::Storage, error.to_string()))?
                 {
                     received.insert(stored.event.id, arrival.received_ms);
                 }
@@ -449,15 +510,20 @@ pub fn read_receipts(path: &Path) -> Result<Vec<Receipt>, Failure> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(failure(1, format!("{}: {error}", path.display()))),
+        Err(error) => {
+            return Err(fail(
+                ExitCode::Refused,
+                format!("{}: {error}", path.display()),
+            ));
+        }
     };
     text.lines()
         .filter(|line| !line.trim().is_empty())
         .enumerate()
         .map(|(index, line)| {
             crate::home::decode_receipt(line).ok_or_else(|| {
-                failure(
-                    1,
+                fail(
+                    ExitCode::Refused,
                     format!(
                         "{} dòng {}: không phải biên nhận / not a receipt",
                         path.display(),

@@ -10,18 +10,15 @@ use std::sync::Arc;
 use nhip_engine::command::Command;
 use nhip_engine::{Date, EventId, PersonId, UnitId};
 
-use crate::cli::Failure;
+use crate::cli::output::{ExitCode, Failure, fail};
 use crate::daemon::{self, Parent};
 use crate::enroll;
 use crate::home::Home;
 use crate::texts::Texts;
 use crate::transport::{self, Mode, now_ms};
 
-fn fail(message: impl std::fmt::Display) -> Failure {
-    Failure {
-        code: 1,
-        message: message.to_string(),
-    }
+fn failed(message: impl std::fmt::Display) -> Failure {
+    fail(ExitCode::Refused, message.to_string())
 }
 
 fn unit(code: &str) -> UnitId {
@@ -45,12 +42,12 @@ struct Running {
 async fn start(home: Home) -> Result<Running, Failure> {
     let home = Arc::new(home);
     let endpoint = transport::server_endpoint(
-        "127.0.0.1:0".parse().map_err(fail)?,
+        "127.0.0.1:0".parse().map_err(failed)?,
         &home.key,
         home.admission(),
     )
-    .map_err(fail)?;
-    let addr = endpoint.local_addr().map_err(fail)?;
+    .map_err(failed)?;
+    let addr = endpoint.local_addr().map_err(failed)?;
     let node = daemon::Node::new(
         home.key.clone(),
         home.config.unit.clone(),
@@ -92,9 +89,9 @@ async fn child(
         &parent.addr.to_string(),
         1,
     )
-    .map_err(fail)?;
-    let mut home = Home::create(dir, unit(code), person(admin)).map_err(fail)?;
-    enroll::join(&mut home, &invite).await.map_err(fail)?;
+    .map_err(failed)?;
+    let mut home = Home::create(dir, unit(code), person(admin)).map_err(failed)?;
+    enroll::join(&mut home, &invite).await.map_err(failed)?;
     Ok(home)
 }
 
@@ -104,10 +101,10 @@ async fn sync(home: &Home) -> Result<(u64, u64), Failure> {
         .config
         .parent
         .as_ref()
-        .ok_or_else(|| fail("no parent"))?;
+        .ok_or_else(|| failed("no parent"))?;
     let link = Parent {
-        addr: enroll::resolve(&parent.addr).map_err(fail)?,
-        node: nhip_engine::NodeId::from_hex(&parent.node).ok_or_else(|| fail("parent key"))?,
+        addr: enroll::resolve(&parent.addr).map_err(failed)?,
+        node: nhip_engine::NodeId::from_hex(&parent.node).ok_or_else(|| failed("parent key"))?,
     };
     let node = daemon::Node::new(
         home.key.clone(),
@@ -116,17 +113,17 @@ async fn sync(home: &Home) -> Result<(u64, u64), Failure> {
         home.directory(),
     );
     let endpoint =
-        transport::client_endpoint("127.0.0.1:0".parse().map_err(fail)?, &home.key, link.node)
-            .map_err(fail)?;
+        transport::client_endpoint("127.0.0.1:0".parse().map_err(failed)?, &home.key, link.node)
+            .map_err(failed)?;
     let report = daemon::sync_with_parent(&endpoint, &node, &link, Mode::Once)
         .await
-        .map_err(fail)?;
+        .map_err(failed)?;
     endpoint.wait_idle().await;
     Ok((report.delivered, report.received))
 }
 
 fn act(home: &Home, who: &str, command: Command) -> Result<EventId, Failure> {
-    home.act(&person(who), command).map_err(fail)
+    home.act(&person(who), command).map_err(failed)
 }
 
 fn fire(
@@ -154,7 +151,7 @@ pub fn run(texts: Texts, exit: bool) -> Result<(), Failure> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(fail)?;
+        .map_err(failed)?;
     let outcome = runtime.block_on(story(&dir, texts, exit));
     let _ = std::fs::remove_dir_all(&dir);
     outcome
@@ -170,7 +167,7 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
         unit("lai-chau"),
         person("admin-tinh"),
     )
-    .map_err(fail)?;
+    .map_err(failed)?;
     for command in [
         Command::AssignRole {
             person: person("admin-tinh"),
@@ -396,7 +393,7 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
     ));
 
     // The summary, from the hub.
-    let state = hub.home.state().map_err(fail)?;
+    let state = hub.home.state().map_err(failed)?;
     say!();
     say!(
         "{:<34} {:>5} {:>8} {:>9} {:>8}",
@@ -453,8 +450,8 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
         }
     }
     let hashes = [
-        hub.home.state().map_err(fail)?.hash(),
-        commune.home.state().map_err(fail)?.hash(),
+        hub.home.state().map_err(failed)?.hash(),
+        commune.home.state().map_err(failed)?.hash(),
     ];
     say!();
     say!("Mã băm trạng thái tỉnh / hub state hash:     {}", hashes[0]);
@@ -468,7 +465,7 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
     }
     let (stop_board, board_stopped) = tokio::sync::oneshot::channel::<()>();
     let board = crate::dashboard::serve(
-        "127.0.0.1:0".parse().map_err(fail)?,
+        "127.0.0.1:0".parse().map_err(failed)?,
         hub.home.clone(),
         hub.node.status.clone(),
         hub.node.changes.subscribe(),
@@ -477,7 +474,7 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
         },
     )
     .await
-    .map_err(fail)?;
+    .map_err(failed)?;
     say!("{}", texts.dashboard_at(&format!("http://{board}/")));
     say!("{}", texts.demo_serving(&hub.addr.to_string()));
     {

@@ -7,7 +7,7 @@ use std::path::Path;
 use nhip_engine::command::{self, Command};
 use nhip_engine::{Date, EventId, EventLog, PersonId, UnitId};
 
-use crate::cli::Failure;
+use crate::cli::output::{ExitCode, Failure, fail};
 use crate::home::Home;
 use crate::text_search::{fold, normalize};
 use crate::texts::Texts;
@@ -15,13 +15,6 @@ use crate::transport::now_ms;
 
 /// UTF-8 byte order mark: Excel reads a CSV as UTF-8 only when it starts with one.
 const BOM: &str = "\u{feff}";
-
-fn fail(code: u8, message: impl Into<String>) -> Failure {
-    Failure {
-        code,
-        message: message.into(),
-    }
-}
 
 /// The appendix columns, recognised by their folded header (Vietnamese or English).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -69,8 +62,9 @@ fn read_table(file: &Path) -> Result<Table, Failure> {
         .extension()
         .map(|extension| extension.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let unreadable =
-        |error: &dyn std::fmt::Display| fail(1, format!("{}: {error}", file.display()));
+    let unreadable = |error: &dyn std::fmt::Display| {
+        fail(ExitCode::Refused, format!("{}: {error}", file.display()))
+    };
     if ["xlsx", "xlsm", "xls", "xlsb", "ods"].contains(&extension.as_str()) {
         use calamine::Reader as _;
         let mut workbook = calamine::open_workbook_auto(file).map_err(|e| unreadable(&e))?;
@@ -144,11 +138,13 @@ pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Resu
     let headers: Vec<Option<Column>> = header.iter().map(|name| column(name)).collect();
     if !headers.contains(&Some(Column::Work)) {
         return Err(fail(
-            1,
+            ExitCode::Refused,
             texts.import_row(1, "cần cột \"Công việc\" / a \"work\" column is needed"),
         ));
     }
-    let state = home.state().map_err(|error| fail(6, error.to_string()))?;
+    let state = home
+        .state()
+        .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
     let now = now_ms();
     let mut drafts = Vec::new();
     let mut errors = Vec::new();
@@ -226,13 +222,12 @@ pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Resu
             message.push_str("\n  ");
             message.push_str(error);
         }
-        return Err(fail(1, message));
+        return Err(fail(ExitCode::Refused, message));
     }
     let count = drafts.len();
     if count > 0 {
-        home.log
-            .append(&home.key, now, drafts)
-            .map_err(|error| fail(6, error.to_string()))?;
+        home.append(now, drafts)
+            .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
     }
     say!("{}", texts.imported(count));
     Ok(())
@@ -243,19 +238,21 @@ fn deliver(texts: Texts, buffer: &[u8], rows: usize, out: Option<&Path>) -> Resu
     match out {
         Some(path) => {
             std::fs::write(path, buffer)
-                .map_err(|error| fail(1, format!("{}: {error}", path.display())))?;
-            eprintln!("{}", texts.exported(rows, &path.display().to_string()));
+                .map_err(|error| fail(ExitCode::Refused, format!("{}: {error}", path.display())))?;
+            warn!("{}", texts.exported(rows, &path.display().to_string()));
         }
         None => std::io::stdout()
             .write_all(buffer)
-            .map_err(|error| fail(1, error.to_string()))?,
+            .map_err(|error| fail(ExitCode::Refused, error.to_string()))?,
     }
     Ok(())
 }
 
 /// Exports the items of this node's subtree as CSV (with a BOM) or JSON lines.
 pub fn export(home: &Home, texts: Texts, format: &str, out: Option<&Path>) -> Result<(), Failure> {
-    let state = home.state().map_err(|error| fail(6, error.to_string()))?;
+    let state = home
+        .state()
+        .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
     let today = Date::from_unix_ms(now_ms());
     let items: Vec<_> = state.items_within(&home.config.unit).collect();
     let mut buffer: Vec<u8> = Vec::new();
@@ -263,7 +260,7 @@ pub fn export(home: &Home, texts: Texts, format: &str, out: Option<&Path>) -> Re
         "csv" => {
             buffer.extend_from_slice(BOM.as_bytes());
             let mut writer = csv::Writer::from_writer(&mut buffer);
-            let io = |error: csv::Error| fail(1, error.to_string());
+            let io = |error: csv::Error| fail(ExitCode::Refused, error.to_string());
             writer
                 .write_record([
                     "Mã",
@@ -310,17 +307,24 @@ pub fn export(home: &Home, texts: Texts, format: &str, out: Option<&Path>) -> Re
                     ])
                     .map_err(io)?;
             }
-            writer.flush().map_err(|error| fail(1, error.to_string()))?;
+            writer
+                .flush()
+                .map_err(|error| fail(ExitCode::Refused, error.to_string()))?;
         }
         "jsonl" => {
             for (id, item) in &items {
                 let line = serde_json::to_string(&serde_json::json!({ "id": id, "item": item }))
-                    .map_err(|error| fail(1, error.to_string()))?;
+                    .map_err(|error| fail(ExitCode::Refused, error.to_string()))?;
                 buffer.extend_from_slice(line.as_bytes());
                 buffer.push(b'\n');
             }
         }
-        other => return Err(fail(2, format!("--format {other:?}: csv | jsonl"))),
+        other => {
+            return Err(fail(
+                ExitCode::Usage,
+                format!("--format {other:?}: csv | jsonl"),
+            ));
+        }
     }
     deliver(texts, &buffer, items.len(), out)
 }
@@ -353,7 +357,7 @@ pub fn export_events(
                 "hash": nhip_engine::Hash::of(bytes),
             }));
         })
-        .map_err(|error| fail(6, error.to_string()))?;
+        .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
     let mut buffer: Vec<u8> = Vec::new();
     match format {
         "jsonl" => {
@@ -365,7 +369,7 @@ pub fn export_events(
         "csv" => {
             buffer.extend_from_slice(BOM.as_bytes());
             let mut writer = csv::Writer::from_writer(&mut buffer);
-            let io = |error: csv::Error| fail(1, error.to_string());
+            let io = |error: csv::Error| fail(ExitCode::Refused, error.to_string());
             writer
                 .write_record([
                     "origin",
@@ -401,9 +405,16 @@ pub fn export_events(
                     )
                     .map_err(io)?;
             }
-            writer.flush().map_err(|error| fail(1, error.to_string()))?;
+            writer
+                .flush()
+                .map_err(|error| fail(ExitCode::Refused, error.to_string()))?;
         }
-        other => return Err(fail(2, format!("--format {other:?}: csv | jsonl"))),
+        other => {
+            return Err(fail(
+                ExitCode::Usage,
+                format!("--format {other:?}: csv | jsonl"),
+            ));
+        }
     }
     deliver(texts, &buffer, rows.len(), out)
 }

@@ -6,6 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use tokio::sync::watch;
+
 use ed25519_dalek::SigningKey;
 use nhip_engine::command::{self, Command, CommandError};
 use nhip_engine::state::State;
@@ -132,6 +134,9 @@ pub struct Home {
     pub key: SigningKey,
     /// The log.
     pub log: Arc<RedbLog>,
+    /// The commit feed: bumped after every commit of this node's log — its own appends here,
+    /// and events stored by its links — so live links push at once and pages update.
+    pub changes: Arc<watch::Sender<u64>>,
 }
 
 impl Home {
@@ -166,6 +171,7 @@ impl Home {
             config,
             key,
             log: Arc::new(log),
+            changes: Arc::new(watch::channel(0).0),
         })
     }
 
@@ -192,6 +198,7 @@ impl Home {
             config,
             key,
             log: Arc::new(log),
+            changes: Arc::new(watch::channel(0).0),
         })
     }
 
@@ -238,8 +245,22 @@ impl Home {
     ) -> Result<EventId, HomeError> {
         let id = EventId(uuid::Uuid::now_v7());
         let draft = command::decide(state, person, id, now, command)?;
-        self.log.append(&self.key, now, vec![draft])?;
+        self.append(now, vec![draft])?;
         Ok(id)
+    }
+
+    /// The one way this node writes: appends `drafts` durably as one commit, then tells the
+    /// commit feed. Every write — commands, imports, enrollment — ends here.
+    pub fn append(
+        &self,
+        now: u64,
+        drafts: Vec<nhip_engine::Draft>,
+    ) -> Result<(), nhip_engine::AppendError> {
+        let outcome = self.log.append(&self.key, now, drafts);
+        if outcome.is_ok() {
+            self.changes.send_modify(|generation| *generation += 1);
+        }
+        outcome.map(drop)
     }
 
     /// The children file.

@@ -2,21 +2,29 @@
 //! QUIC transport and (in `main.rs`) the `nhip` command.
 
 /// Prints a line to standard output, ignoring a closed pipe: `nhip … | head` and a daemon whose
-/// terminal went away must neither panic nor stop (`println!` panics on a write error).
+/// terminal went away must neither panic nor stop (`println!` panics on a write error). Inside
+/// the running node, on behalf of a caller, the line goes back to the caller ([`console`]).
 macro_rules! say {
-    () => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout());
-    }};
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
+    () => {
+        $crate::console::out(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::console::out(format_args!($($arg)*))
+    };
 }
 
+/// Like [`say!`], to standard error.
+macro_rules! warn {
+    ($($arg:tt)*) => {
+        $crate::console::err(format_args!($($arg)*))
+    };
+}
+
+pub mod api;
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod daemon;
 pub mod dashboard;
 pub mod demo;

@@ -37,3 +37,20 @@ pub const BACKOFF_MAX_MS: u64 = 60_000;
 
 const _: () = assert!(KEEP_ALIVE_MS < IDLE_TIMEOUT_MS);
 const _: () = assert!(BACKOFF_FIRST_MS <= BACKOFF_MAX_MS);
+
+/// Worker threads of the node's runtime: the old office PCs have two cores. Blocking work (the
+/// commands run for socket callers, replays) goes to tokio's blocking pool, not these.
+pub const WORKER_THREADS: usize = 2;
+
+/// The largest request body the local API takes (a command line and its folder, or a form).
+pub const API_BODY_BYTES_MAX: usize = 1024 * 1024;
+
+/// The largest answer a socket caller reads back (the words of one command, e.g. a long list
+/// or an export to standard output).
+pub const API_ANSWER_BYTES_MAX: usize = 256 * 1024 * 1024;
+
+/// Commands the running node executes at once for socket callers; others wait their turn.
+pub const API_COMMANDS_CONCURRENT_MAX: usize = 64;
+
+/// How long a socket caller waits for the running node to answer a command before giving up.
+pub const API_ANSWER_WITHIN_MS: u64 = 30 * 60 * 1000;

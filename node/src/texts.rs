@@ -99,6 +99,18 @@ impl Texts {
         serving(addr: &str) =>
         "Đang phục vụ các nút con tại {addr}. Nhấn Ctrl-C để dừng.",
         "Serving children on {addr}. Press Ctrl-C to stop.");
+    text!(/// `sync --watch` asked of a node that runs and keeps its live link already.
+        already_live() =>
+        "Nút đang chạy (nhip serve) đã giữ liên kết trực tiếp với nút cha; xem nhip status.",
+        "The running node (nhip serve) keeps a live link with its parent already; see nhip status.");
+    text!(/// A listener could not be opened.
+        cannot_listen(addr: &str, error: &str) =>
+        "Không mở được {addr} ({error}). Có thể một chương trình khác đang dùng cổng này: chọn cổng khác bằng --listen hoặc --dashboard.",
+        "Cannot listen on {addr} ({error}). Another program may hold the port: choose another with --listen or --dashboard.");
+    text!(/// The running node went away in the middle of a command.
+        node_went_away(error: &str) =>
+        "Nút đang chạy không trả lời ({error}). Lệnh có thể đã được ghi hoặc chưa: xem lại bằng nhip status hoặc danh sách.",
+        "The running node stopped answering ({error}). The command may or may not have been recorded: check with nhip status or a list.");
     text!(/// Stopped cleanly.
         stopped() => "Đã dừng.", "Stopped.");
     text!(/// An event was recorded.

@@ -1,0 +1,36 @@
+//! The running node's local API: the one door through which every other `nhip` command on the
+//! same machine reaches the log while `nhip serve` holds it.
+//!
+//! HTTP/1.1 with JSON bodies on a Unix domain socket in the data folder ([`SOCKET_FILE`], mode
+//! 0600: only the node's own OS user, and root, may connect). `POST /v1/run` executes one
+//! command line exactly as `nhip` would in its own process — same parsing, same code, same
+//! words, same exit code — so one code path serves both ([`crate::cli::main`] decides which).
+//! `GET /v1/changes` is the change stream (Server-Sent Events). See docs/API.md.
+
+pub mod client;
+pub mod server;
+
+use std::path::PathBuf;
+
+/// The socket of a running node, in its data folder.
+pub const SOCKET_FILE: &str = "nhip.sock";
+
+/// `POST /v1/run`: a command line to execute as if typed in `cwd`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RunRequest {
+    /// The arguments, program name first (as `std::env::args` gives them).
+    pub args: Vec<String>,
+    /// The caller's working folder: relative paths in `args` are taken from it.
+    pub cwd: PathBuf,
+}
+
+/// The answer to a [`RunRequest`]: what the command said, and its exit code.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RunAnswer {
+    /// The exit code (see [`crate::cli::output::ExitCode`]).
+    pub code: u8,
+    /// Standard output, as the command wrote it.
+    pub out: String,
+    /// Standard error, as the command wrote it.
+    pub err: String,
+}

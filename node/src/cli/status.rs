@@ -1,0 +1,109 @@
+//! `nhip status`: the node, its parent and children, its sync, its items at a glance.
+
+use nhip_engine::{Date, EventLog};
+
+use super::output::{ExitCode, Outcome, fail, print_json};
+use crate::home::Home;
+use crate::texts::Texts;
+use crate::transport::now_ms;
+
+/// `nhip status`.
+pub(super) fn exec(home: &Home, _texts: Texts, json: bool) -> Outcome {
+    let state = home
+        .state()
+        .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
+    let today = Date::from_unix_ms(now_ms());
+    let summary = state.summary(&home.config.unit, today);
+    let heads = home
+        .log
+        .heads()
+        .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
+    let incidents = home
+        .log
+        .incidents()
+        .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
+    let children = home.children().unwrap_or_default();
+    let parent = home.config.parent.clone();
+    let record = home.sync_record().unwrap_or_default();
+    let pending_up = home.pending_up().unwrap_or(0);
+    let own: u64 = heads
+        .iter()
+        .filter(|(chain, _)| chain.origin == home.node())
+        .map(|(_, head)| head.seq.0)
+        .sum();
+    let value = serde_json::json!({
+        "node": home.node().to_hex(),
+        "unit": home.config.unit,
+        "person": home.config.person,
+        "parent": parent,
+        "children": children.children,
+        "events": state.events,
+        "own_events": own,
+        "chains": heads.len(),
+        "items": summary,
+        "refused_events": state.refused.len(),
+        "unknown_kinds": state.unknown_kinds,
+        "incidents": incidents.len(),
+        "sync": record,
+        "pending_up": pending_up,
+    });
+    if json {
+        return print_json(&value);
+    }
+    say!(
+        "Nút / node:        {} ({})",
+        home.node().short(),
+        home.config.unit
+    );
+    say!("Người / person:    {}", home.config.person);
+    match &home.config.parent {
+        Some(parent) => say!(
+            "Nút cha / parent:  {} ({}) tại {}",
+            &parent.node[..8],
+            parent.unit,
+            parent.addr
+        ),
+        None => say!("Nút cha / parent:  — (nút trung tâm / hub)"),
+    }
+    say!(
+        "Nút con / children: {}",
+        children.children.iter().filter(|c| !c.revoked).count()
+    );
+    if home.config.parent.is_some() {
+        let when = |ms: Option<u64>| {
+            ms.map_or("chưa bao giờ / never".to_owned(), |ms| {
+                let minutes = now_ms().saturating_sub(ms) / 60_000;
+                format!("{minutes} phút trước / minutes ago")
+            })
+        };
+        say!("Đồng bộ / last sync: {}", when(record.last_success_ms));
+        if let Some(error) = &record.last_error {
+            say!(
+                "  lỗi gần nhất / last error ({}): {error}",
+                when(record.last_error_ms)
+            );
+        }
+        say!("Chờ gửi lên / waiting to go up: {pending_up} sự kiện");
+    }
+    say!(
+        "Sự kiện / events:  {} ({} do nút này ghi)",
+        state.events,
+        own
+    );
+    say!(
+        "Mục / items:       {} — quá hạn {}, sắp đến hạn {}, chờ duyệt {}, xung đột {}",
+        summary.items,
+        summary.overdue,
+        summary.due_soon,
+        summary.waiting_approval,
+        summary.open_conflicts
+    );
+    say!("Sự cố / incidents: {}", incidents.len());
+    if !state.refused.is_empty() {
+        say!(
+            "Sự kiện bị từ chối / refused events: {}",
+            state.refused.len()
+        );
+    }
+    Ok(())
+}

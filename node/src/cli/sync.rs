@@ -1,0 +1,84 @@
+//! `nhip sync`: one sync with the parent, or a live one with `--watch`.
+
+use super::output::{ExitCode, Outcome, fail, home_failure, progress_spinner};
+use super::serve::{node_for, parent_of, shutdown_signal};
+use crate::daemon;
+use crate::enroll;
+use crate::home::Home;
+use crate::texts::Texts;
+use crate::transport::{self, Mode};
+
+/// `nhip sync [--watch]`. Inside the running node, which keeps a live link of its own, a one-time
+/// sync runs beside it and `--watch` has nothing to add.
+pub(super) fn exec(home: &Home, texts: Texts, watch: bool, running: bool) -> Outcome {
+    let parent = parent_of(home, texts)?;
+    if watch && running {
+        say!("{}", texts.already_live());
+        return Ok(());
+    }
+    let node = node_for(home);
+    super::block_on(async {
+        let endpoint = transport::client_endpoint(
+            enroll::unspecified_for(&parent.addr),
+            &home.key,
+            parent.node,
+        )
+        .map_err(|error| fail(ExitCode::Network, texts.sync_failed(&error.to_string())))?;
+        if watch {
+            daemon::sync_watch(&endpoint, &node, &parent, shutdown_signal(), |outcome| {
+                keep_outcome(home, outcome);
+                match outcome {
+                    Ok(report) => warn!("{}", texts.synced(report.delivered, report.received)),
+                    Err(error) => warn!("{}", texts.sync_failed(&error.to_string())),
+                }
+            })
+            .await;
+            say!("{}", texts.stopped());
+            return Ok(());
+        }
+        let spinner = if running { None } else { progress_spinner() };
+        let outcome = daemon::sync_with_parent(&endpoint, &node, &parent, Mode::Once).await;
+        if let Some(spinner) = spinner {
+            spinner.finish_and_clear();
+        }
+        endpoint.wait_idle().await;
+        if let Ok(report) = &outcome {
+            home.save_receipts(&report.receipts)
+                .map_err(|error| home_failure(texts, error))?;
+        }
+        home.record_sync(&outcome)
+            .map_err(|error| home_failure(texts, error))?;
+        match outcome {
+            Ok(report) if report.caught_up => {
+                say!("{}", texts.synced(report.delivered, report.received));
+                for refusal in &report.refusals {
+                    say!("  {refusal}");
+                }
+                Ok(())
+            }
+            Ok(report) => Err(fail(
+                ExitCode::Network,
+                texts.sync_failed(&format!("{:?}", report.closed)),
+            )),
+            Err(error) => Err(fail(
+                ExitCode::Network,
+                texts.sync_failed(&error.to_string()),
+            )),
+        }
+    })?
+}
+
+/// Keeps what a link to the parent brought: its receipts, durably, and how it ended.
+pub(super) fn keep_outcome(
+    home: &Home,
+    outcome: &Result<transport::LinkReport, transport::TransportError>,
+) {
+    if let Ok(report) = outcome {
+        if let Err(error) = home.save_receipts(&report.receipts) {
+            tracing::warn!(%error, "receipts not kept");
+        }
+    }
+    if let Err(error) = home.record_sync(outcome) {
+        tracing::warn!(%error, "sync record not kept");
+    }
+}
