@@ -163,7 +163,7 @@ pub fn run(
                     &copied.0
                 }
             };
-            let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = crate::console::interactive().then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_message("xác minh / verifying");
                 bar

@@ -53,6 +53,29 @@ fn write(to_err: bool, args: fmt::Arguments<'_>) {
     }
 }
 
+/// Raw bytes to standard output (an export written to the screen), captured like lines are.
+pub fn out_bytes(bytes: &[u8]) -> std::io::Result<()> {
+    let captured = CAPTURE.with(|capture| match capture.borrow_mut().as_mut() {
+        Some(captured) => {
+            captured.out.extend_from_slice(bytes);
+            true
+        }
+        None => false,
+    });
+    if captured {
+        return Ok(());
+    }
+    std::io::stdout().write_all(bytes)
+}
+
+/// Whether a person watches standard error on a terminal here: never for a caller of the
+/// socket, whose own `nhip` shows the spinner.
+pub fn interactive() -> bool {
+    use std::io::IsTerminal;
+    let capturing = CAPTURE.with(|capture| capture.borrow().is_some());
+    !capturing && std::io::stderr().is_terminal()
+}
+
 /// One line to standard output (see [`say!`](crate::say)).
 pub fn out(args: fmt::Arguments<'_>) {
     write(false, args);

@@ -11,7 +11,7 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 use nhip_engine::{EventLog, NodeId, UnitId};
 use nhip_protocol::message::ChainRefusal;
-use nhip_protocol::{CloseCode, Config, Directory, Side, Sync, SyncEvent, TreeScope};
+use nhip_protocol::{CloseCode, Config, Directory, Receipt, Side, Sync, SyncEvent, TreeScope};
 use quinn::Endpoint;
 use tokio::sync::{Semaphore, watch};
 
@@ -35,6 +35,9 @@ pub struct Node {
     pub changes: Arc<watch::Sender<u64>>,
     /// Per-peer link status.
     pub status: Arc<StatusBoard>,
+    /// Keeps each receipt the parent signs, durably, the moment it arrives (a live link may
+    /// run for days; a link may break at any time).
+    pub keep_receipt: Option<Arc<dyn Fn(&Receipt) + Send + std::marker::Sync>>,
 }
 
 impl Node {
@@ -52,6 +55,7 @@ impl Node {
             directory,
             changes: Arc::new(watch::channel(0).0),
             status: Arc::new(StatusBoard::default()),
+            keep_receipt: None,
         }
     }
 
@@ -265,7 +269,14 @@ pub async fn sync_with_parent(
             node.log.clone(),
             mode,
             node.changes.clone(),
-            &mut |event| status.observe(parent.node, event),
+            &mut |event| {
+                status.observe(parent.node, event);
+                if let (SyncEvent::Delivered { receipt, .. }, Some(keep)) =
+                    (event, &node.keep_receipt)
+                {
+                    keep(receipt);
+                }
+            },
         )
         .await
     }

@@ -241,8 +241,7 @@ fn deliver(texts: Texts, buffer: &[u8], rows: usize, out: Option<&Path>) -> Resu
                 .map_err(|error| fail(ExitCode::Refused, format!("{}: {error}", path.display())))?;
             warn!("{}", texts.exported(rows, &path.display().to_string()));
         }
-        None => std::io::stdout()
-            .write_all(buffer)
+        None => crate::console::out_bytes(buffer)
             .map_err(|error| fail(ExitCode::Refused, error.to_string()))?,
     }
     Ok(())

@@ -76,6 +76,30 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Appends `receipts` to the [`RECEIPTS_FILE`] in `dir`, durably (fsync before returning).
+pub fn append_receipts(dir: &Path, receipts: &[nhip_protocol::Receipt]) -> Result<(), HomeError> {
+    if receipts.is_empty() {
+        return Ok(());
+    }
+    let path = dir.join(RECEIPTS_FILE);
+    let io = |source| HomeError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(io)?;
+    let mut text = String::new();
+    for receipt in receipts {
+        text.push_str(&encode_receipt(receipt));
+        text.push('\n');
+    }
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
 /// Why a node could not be created, opened or used.
 #[derive(Debug, thiserror::Error)]
 pub enum HomeError {
@@ -275,26 +299,7 @@ impl Home {
 
     /// Appends the parent's receipts to [`RECEIPTS_FILE`], durably.
     pub fn save_receipts(&self, receipts: &[nhip_protocol::Receipt]) -> Result<(), HomeError> {
-        if receipts.is_empty() {
-            return Ok(());
-        }
-        let path = self.dir.join(RECEIPTS_FILE);
-        let io = |source| HomeError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let mut file = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(io)?;
-        let mut text = String::new();
-        for receipt in receipts {
-            text.push_str(&encode_receipt(receipt));
-            text.push('\n');
-        }
-        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
-        file.sync_all().map_err(io)
+        append_receipts(&self.dir, receipts)
     }
 
     /// Records how a sync with the parent ended.

@@ -1,8 +1,15 @@
 //! The `nhip` command end to end: the real binary, real data folders, real QUIC on loopback.
 //! Each test is what an office would type, and checks what it would see.
+//!
+//! Every scenario runs twice (see [`in_both_modes`]): once with each command opening the node's
+//! log itself, and once with the node running (`nhip serve`, started for each node as soon as
+//! it exists), so that every command goes through the running node's socket — same words, same
+//! JSON, same exit codes.
 
 mod common;
 
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
@@ -15,7 +22,110 @@ struct Run {
     stderr: String,
 }
 
+/// How the commands of a scenario reach their node.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    /// Each command opens the log itself (no node runs).
+    Direct,
+    /// Each node runs; commands go through its socket.
+    Running,
+}
+
+thread_local! {
+    static MODE: Cell<Mode> = const { Cell::new(Mode::Direct) };
+    /// The nodes this scenario started so that its commands find them running.
+    static STARTED: RefCell<BTreeMap<PathBuf, Child>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Runs `scenario` with its commands reaching their nodes in `mode`; every node it started is
+/// stopped afterwards, whether the scenario passed or not.
+fn in_mode(mode: Mode, scenario: fn()) {
+    struct StopAll;
+    impl Drop for StopAll {
+        fn drop(&mut self) {
+            STARTED.with(|started| {
+                for (_, mut child) in std::mem::take(&mut *started.borrow_mut()) {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+            });
+        }
+    }
+    MODE.with(|current| current.set(mode));
+    let _stop = StopAll;
+    scenario();
+}
+
+/// One `#[test]` per scenario and mode: `direct::NAME` and `through_the_running_node::NAME`.
+macro_rules! in_both_modes {
+    ($($scenario:ident),* $(,)?) => {
+        mod direct {
+            $(#[test] fn $scenario() { super::in_mode(super::Mode::Direct, super::$scenario) })*
+        }
+        mod through_the_running_node {
+            $(#[test] fn $scenario() { super::in_mode(super::Mode::Running, super::$scenario) })*
+        }
+    };
+}
+
+in_both_modes!(
+    an_office_joins_syncs_and_works_through_its_tasks,
+    mistakes_get_plain_errors_and_exit_codes,
+    the_appendix_imports_all_or_nothing_and_exports_for_excel,
+    the_appendix_imports_from_a_spreadsheet_too,
+    indicators_workflows_and_revocation,
+    an_auditor_verifies_reads_history_and_holds_the_parent_to_its_receipts,
+    a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored,
+);
+
+/// Whether `nhip ARGS` is a command a running node executes (as `nhip` itself decides).
+fn goes_to_running_node(args: &[&str]) -> bool {
+    let command = args
+        .iter()
+        .enumerate()
+        .find(|(at, arg)| !arg.starts_with('-') && (*at == 0 || args[at - 1] != "--as"))
+        .map(|(_, arg)| *arg);
+    !matches!(
+        command,
+        None | Some("init" | "join" | "serve" | "demo" | "replay")
+    )
+}
+
+/// In [`Mode::Running`], makes sure the node in `data` (if there is one) runs.
+fn ensure_running(data: &Path) {
+    if MODE.with(Cell::get) != Mode::Running || !data.join("config.toml").exists() {
+        return;
+    }
+    if STARTED.with(|started| started.borrow().contains_key(data)) {
+        return;
+    }
+    let mut command = Command::new(NHIP);
+    command.arg("--data").arg(data).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--dashboard",
+        "off",
+    ]);
+    let (child, line) = spawn_serve(command);
+    // A node that cannot start (a damaged folder) says so to the command, run directly.
+    if !line.is_empty() {
+        STARTED.with(|started| started.borrow_mut().insert(data.to_owned(), child));
+    }
+}
+
+/// Stops the node this scenario started in `data`, if any (before a `serve` of the test's own).
+fn stop_started(data: &Path) {
+    if let Some(mut child) = STARTED.with(|started| started.borrow_mut().remove(data)) {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
 fn nhip(data: &Path, args: &[&str]) -> Run {
+    if goes_to_running_node(args) {
+        ensure_running(data);
+    }
     let output: Output = Command::new(NHIP)
         .arg("--data")
         .arg(data)
@@ -58,6 +168,7 @@ struct Serving(Child);
 
 impl Serving {
     fn start(data: &Path) -> Serving {
+        stop_started(data);
         let mut command = Command::new(NHIP);
         command.arg("--data").arg(data).arg("serve");
         let (child, line) = spawn_serve(command);
@@ -121,7 +232,6 @@ fn hub(root: &Path) -> (PathBuf, PathBuf) {
     (hub, invite)
 }
 
-#[test]
 fn an_office_joins_syncs_and_works_through_its_tasks() {
     let root = tempfile::tempdir().unwrap();
     let (hub, invite) = hub(root.path());
@@ -351,7 +461,6 @@ fn an_office_joins_syncs_and_works_through_its_tasks() {
 #[allow(non_upper_case_globals)]
 const Date_2099_12_31: i64 = 47_481;
 
-#[test]
 fn mistakes_get_plain_errors_and_exit_codes() {
     let root = tempfile::tempdir().unwrap();
     let nowhere = root.path().join("nowhere");
@@ -408,7 +517,8 @@ fn mistakes_get_plain_errors_and_exit_codes() {
         "{}",
         english.stderr
     );
-    // A damaged configuration is named, not a panic.
+    // A damaged configuration is named, not a panic (the node is stopped when it is damaged).
+    stop_started(&office);
     std::fs::write(office.join("config.toml"), "unit = [").unwrap();
     let damaged = nhip(&office, &["status"]);
     assert_eq!(damaged.code, 3, "{}", damaged.stderr);
@@ -417,7 +527,6 @@ fn mistakes_get_plain_errors_and_exit_codes() {
     assert_eq!(nhip(&office, &["task", "frobnicate"]).code, 2);
 }
 
-#[test]
 fn the_appendix_imports_all_or_nothing_and_exports_for_excel() {
     let root = tempfile::tempdir().unwrap();
     let office = root.path().join("office");
@@ -532,7 +641,6 @@ fn workbook(path: &Path, rows: &[[&str; 4]], deadlines: &[Option<(u16, u8, u8)>]
     book.save(path).unwrap();
 }
 
-#[test]
 fn the_appendix_imports_from_a_spreadsheet_too() {
     let root = tempfile::tempdir().unwrap();
     let office = root.path().join("office");
@@ -632,7 +740,6 @@ fn titles(list: &serde_json::Value) -> Vec<String> {
     titles
 }
 
-#[test]
 fn indicators_workflows_and_revocation() {
     let root = tempfile::tempdir().unwrap();
     let (hub, invite) = hub(root.path());
@@ -747,7 +854,6 @@ fn the_demo_tells_its_story_and_exits() {
     assert_eq!(hashes[0], hashes[1], "hub and commune agree");
 }
 
-#[test]
 fn an_auditor_verifies_reads_history_and_holds_the_parent_to_its_receipts() {
     let root = tempfile::tempdir().unwrap();
     let (hub, invite) = hub(root.path());
@@ -777,7 +883,10 @@ fn an_auditor_verifies_reads_history_and_holds_the_parent_to_its_receipts() {
         .to_owned();
     ok(&commune, &["task", "comment", &task, "Khẩn trương"]);
     let before = json(&commune, &["status", "--json"]);
-    assert!(before["pending_up"].as_u64().unwrap() >= 2, "{before}");
+    // A running node pushes its events up at once; a stopped one keeps them until a sync.
+    if MODE.with(Cell::get) == Mode::Direct {
+        assert!(before["pending_up"].as_u64().unwrap() >= 2, "{before}");
+    }
     ok(&commune, &["sync"]);
     let after = json(&commune, &["status", "--json"]);
     assert_eq!(after["pending_up"], 0, "{after}");
@@ -1046,7 +1155,6 @@ impl Drop for BadLink {
     }
 }
 
-#[test]
 fn a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored() {
     let root = tempfile::tempdir().unwrap();
     let (hub, invite) = hub(root.path());
@@ -1056,12 +1164,8 @@ fn a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored() {
         &commune,
         &["join", invite.to_str().unwrap(), "--as", "ta-thi-dung"],
     );
-
-    // A backlog written offline: 400 tasks from the action programme's appendix.
-    let appendix = root.path().join("phu-luc.csv");
-    write_appendix(&appendix, 400, |n| format!("Rà soát hộ nghèo thôn {n}"));
-    ok(&commune, &["import", appendix.to_str().unwrap()]);
-    let before = json(&commune, &["status", "--json"]);
+    // The registry comes down whole first, over the good link.
+    ok(&commune, &["sync"]);
 
     // From now on the commune reaches its parent only through the bad link.
     let config_path = commune.join("config.toml");
@@ -1081,6 +1185,14 @@ fn a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored() {
         config.replace(&parent_addr.to_string(), &link.addr.to_string()),
     )
     .unwrap();
+    // A running node reads its configuration when it starts.
+    stop_started(&commune);
+
+    // A backlog written (a running node pushes it up at once, through the bad link too): 400 tasks from the action programme's appendix.
+    let appendix = root.path().join("phu-luc.csv");
+    write_appendix(&appendix, 400, |n| format!("Rà soát hộ nghèo thôn {n}"));
+    ok(&commune, &["import", appendix.to_str().unwrap()]);
+    let before = json(&commune, &["status", "--json"]);
 
     // An office retries until a sync completes, as it would by hand.
     let started = Instant::now();

@@ -1,8 +1,6 @@
 //! How a command's result reaches the person: failures with their exit codes, JSON, short ids
 //! and the spinner shown on a terminal while long work runs.
 
-use std::io::IsTerminal;
-
 use nhip_engine::EventId;
 
 use crate::home::HomeError;
@@ -115,7 +113,7 @@ pub fn with_spinner<T>(texts: Texts, work: impl FnOnce() -> T) -> T {
 
 /// A spinner on a terminal; nothing when standard error is piped.
 pub fn progress_spinner() -> Option<indicatif::ProgressBar> {
-    std::io::stderr().is_terminal().then(|| {
+    crate::console::interactive().then(|| {
         let spinner = indicatif::ProgressBar::new_spinner();
         spinner.enable_steady_tick(std::time::Duration::from_millis(120));
         spinner

@@ -12,8 +12,14 @@ use crate::transport;
 
 /// The daemon's view of this node: key, unit, log, directory and its commit feed.
 pub(super) fn node_for(home: &Home) -> daemon::Node {
+    let dir = home.dir.clone();
     daemon::Node {
         changes: home.changes.clone(),
+        keep_receipt: Some(Arc::new(move |receipt| {
+            if let Err(error) = crate::home::append_receipts(&dir, std::slice::from_ref(receipt)) {
+                tracing::error!(%error, "a receipt of the parent was not kept");
+            }
+        })),
         ..daemon::Node::new(
             home.key.clone(),
             home.config.unit.clone(),

@@ -42,10 +42,6 @@ pub(super) fn exec(home: &Home, texts: Texts, watch: bool, running: bool) -> Out
             spinner.finish_and_clear();
         }
         endpoint.wait_idle().await;
-        if let Ok(report) = &outcome {
-            home.save_receipts(&report.receipts)
-                .map_err(|error| home_failure(texts, error))?;
-        }
         home.record_sync(&outcome)
             .map_err(|error| home_failure(texts, error))?;
         match outcome {
@@ -68,16 +64,12 @@ pub(super) fn exec(home: &Home, texts: Texts, watch: bool, running: bool) -> Out
     })?
 }
 
-/// Keeps what a link to the parent brought: its receipts, durably, and how it ended.
+/// Keeps how a link to the parent ended, for `nhip status` (its receipts were kept as they
+/// arrived, by [`node_for`]'s keeper).
 pub(super) fn keep_outcome(
     home: &Home,
     outcome: &Result<transport::LinkReport, transport::TransportError>,
 ) {
-    if let Ok(report) = outcome {
-        if let Err(error) = home.save_receipts(&report.receipts) {
-            tracing::warn!(%error, "receipts not kept");
-        }
-    }
     if let Err(error) = home.record_sync(outcome) {
         tracing::warn!(%error, "sync record not kept");
     }
