@@ -2,7 +2,6 @@
 //! read who did what and when, see the state as it was, and hold a parent to its receipts.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -20,6 +20,9 @@ use crate::home::Home;
 use crate::limits::{BACKOFF_FIRST_MS, BACKOFF_MAX_MS, CONNECTIONS_MAX, REFUSALS_REMEMBERED_MAX};
 use crate::transport::{self, LinkReport, Mode, TransportError, now_ms};
 
+/// Keeps one receipt of the parent durably (see [`Node::keep_receipt`]).
+pub type ReceiptKeeper = Arc<dyn Fn(&Receipt) + Send + std::marker::Sync>;
+
 /// Everything a node's links share.
 #[derive(Clone)]
 pub struct Node {
@@ -37,7 +40,7 @@ pub struct Node {
     pub status: Arc<StatusBoard>,
     /// Keeps each receipt the parent signs, durably, the moment it arrives (a live link may
     /// run for days; a link may break at any time).
-    pub keep_receipt: Option<Arc<dyn Fn(&Receipt) + Send + std::marker::Sync>>,
+    pub keep_receipt: Option<ReceiptKeeper>,
 }
 
 impl Node {

@@ -1,7 +1,6 @@
 //! Import of the action-program appendix (CSV) and export of items (CSV that Excel opens with
 //! Vietnamese intact, or JSON lines).
 
-use std::io::Write;
 use std::path::Path;
 
 use nhip_engine::command::{self, Command};
