@@ -58,6 +58,14 @@ pub enum EnrollError {
     /// The parent refused.
     #[error("{0}")]
     Refused(String),
+    /// This node does not know its own administrator yet: it has not synced with its parent.
+    #[error("{person} is not known here as an administrator of {unit}: sync first")]
+    NotInStep {
+        /// The inviting person.
+        person: String,
+        /// This node's unit.
+        unit: String,
+    },
     /// The unit is not below this node's unit.
     #[error("{child} is not below {parent}")]
     NotBelow {
@@ -86,6 +94,19 @@ pub fn invite(
     }
     let me = home.config.person.clone();
     let state = home.state()?;
+    // Below a node with a parent, the inviter must be known here as an administrator in line:
+    // else the enrollment it will record (`node.enrolled`) would be refused, and the child's
+    // work refused at every node above. A node gets that knowledge from its first sync.
+    if home.config.parent.is_some()
+        && !state
+            .registry
+            .holds_in_line(&me, &home.config.unit, nhip_engine::registry::ADMIN_ROLE)
+    {
+        return Err(EnrollError::NotInStep {
+            person: me.to_string(),
+            unit: home.config.unit.to_string(),
+        });
+    }
     if !state.registry.units.contains_key(unit) {
         home.act_on(
             &state,
@@ -254,6 +275,28 @@ fn redeem(home: &Home, peer: NodeId, enroll: &Enroll) -> Enrolled {
     if invite.expires_ms < now {
         return refused("this invitation expired");
     }
+    // The enrollment is recorded as an event, so the nodes above learn the child's unit; a
+    // parent that cannot record it must not admit the child, whose work would then be refused
+    // above without a word.
+    let enrollment = Command::EnrollNode {
+        node: peer,
+        unit: enroll.unit.clone(),
+    };
+    let state = match home.state() {
+        Ok(state) => state,
+        Err(_) => return refused("the parent cannot read its log"),
+    };
+    let id = nhip_engine::EventId(uuid::Uuid::now_v7());
+    let draft = match nhip_engine::command::decide(&state, &home.config.person, id, now, enrollment)
+    {
+        Ok(draft) => draft,
+        Err(error) => {
+            tracing::warn!(%error, "an enrollment could not be recorded");
+            return refused(&format!(
+                "the parent cannot record the enrollment yet ({error}); it must sync with its own parent first"
+            ));
+        }
+    };
     invite.used = true;
     if home.save_invites(&invites).is_err() {
         return refused("the parent cannot record the invitation as used");
@@ -269,14 +312,10 @@ fn redeem(home: &Home, peer: NodeId, enroll: &Enroll) -> Enrolled {
     if home.save_children(&children).is_err() {
         return refused("the parent cannot record the child");
     }
-    // Record the enrollment as an event, so the nodes above learn the child's unit.
-    let _ = home.act(
-        &home.config.person,
-        Command::EnrollNode {
-            node: peer,
-            unit: enroll.unit.clone(),
-        },
-    );
+    if let Err(error) = home.append(now, vec![draft]) {
+        tracing::error!(%error, "an admitted child's enrollment was not recorded");
+        return refused("the parent cannot write its log");
+    }
     Enrolled {
         accepted: true,
         reason: String::new(),

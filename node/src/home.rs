@@ -39,6 +39,9 @@ pub struct SyncRecord {
     pub last_error_ms: Option<u64>,
     /// Why it failed.
     pub last_error: Option<String>,
+    /// Chains refused, either way, on the last sync that completed: work that did not move.
+    #[serde(default)]
+    pub refusals: Vec<String>,
     /// Events delivered to the parent, in all.
     pub sent: u64,
     /// Events received from the parent, in all.
@@ -316,6 +319,7 @@ impl Home {
                 record.received += report.received;
                 if report.caught_up {
                     record.last_success_ms = Some(now);
+                    record.refusals.clone_from(&report.refusals);
                 }
             }
             Err(error) => {

@@ -69,8 +69,20 @@ impl Texts {
         "Wrote the invitation for {unit}: {file}\nGive this file to the child (USB stick, mail); it expires in {days} days and works once.");
     text!(/// Joined a parent.
         joined(parent: &str, unit: &str) =>
-        "Đã gia nhập: nút cha {parent} đã ghi nhận đơn vị {unit}. Đồng bộ bằng: nhip sync",
-        "Joined: parent {parent} enrolled unit {unit}. Sync with: nhip sync");
+        "Đã gia nhập: nút cha {parent} đã ghi nhận đơn vị {unit}.",
+        "Joined: parent {parent} enrolled unit {unit}.");
+    text!(/// The first sync right after joining failed; the node is enrolled all the same.
+        first_sync_later(reason: &str) =>
+        "Chưa đồng bộ lần đầu được ({reason}). Nút đã gia nhập; chạy nhip sync (hoặc nhip serve) khi có mạng để nhận sổ đăng ký từ nút cha.",
+        "The first sync did not complete ({reason}). The node is enrolled; run nhip sync (or nhip serve) when the network is back to receive the registry from the parent.");
+    text!(/// Invitations need this node's registry, which comes from its parent.
+        invite_needs_sync(person: &str, unit: &str) =>
+        "Chưa mời được: nút này chưa biết {person} là quản trị của {unit} (sổ đăng ký chưa về từ nút cha). Chạy nhip sync trước, rồi mời lại.",
+        "Cannot invite yet: this node does not know {person} as an administrator of {unit} (the registry has not come down from the parent). Run nhip sync first, then invite again.");
+    text!(/// The parent refused whole chains: work that will not arrive until someone acts.
+        sync_refused(count: usize) =>
+        "Nút cha từ chối {count} chuỗi sự kiện; các việc trong đó CHƯA được gửi lên:",
+        "The parent refused {count} chains; the work in them has NOT gone up:");
     text!(/// The invitation was refused.
         join_refused(reason: &str) =>
         "Nút cha từ chối lời mời: {reason}. Xin nút cha một tệp mời mới (nhip invite).",

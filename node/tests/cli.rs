@@ -76,6 +76,7 @@ in_both_modes!(
     indicators_workflows_and_revocation,
     an_auditor_verifies_reads_history_and_holds_the_parent_to_its_receipts,
     a_backlog_crosses_a_lossy_slow_link_that_is_cut_and_restored,
+    a_village_enrolled_before_its_communes_next_sync_reaches_the_hub,
 );
 
 /// Whether `nhip ARGS` is a command a running node executes (as `nhip` itself decides).
@@ -456,6 +457,90 @@ fn an_office_joins_syncs_and_works_through_its_tasks() {
     drop(serving);
     let at_hub = json(&hub, &["task", "list", "--unit", "lai-chau", "--json"]);
     assert_eq!(at_hub.as_array().unwrap().len(), 2);
+}
+
+/// Found in testing: a commune that had never synced could admit a village without recording
+/// its enrollment, and the hub then refused the village's work while every sync said "done".
+/// Now joining brings the registry down at once, a parent that cannot record an enrollment
+/// refuses the child, and a refused chain fails the sync loudly.
+fn a_village_enrolled_before_its_communes_next_sync_reaches_the_hub() {
+    let root = tempfile::tempdir().unwrap();
+    let (hub, invite) = hub(root.path());
+    let serving_hub = Serving::start(&hub);
+    let commune = root.path().join("binh-lu");
+    let out = ok(
+        &commune,
+        &["join", invite.to_str().unwrap(), "--as", "ta-thi-dung"],
+    );
+    assert!(out.contains("Đồng bộ xong"), "joining syncs at once: {out}");
+    // The hub goes offline; the commune carries on and admits its village.
+    drop(serving_hub);
+    let port = free_port();
+    let config = commune.join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("0.0.0.0:7411", &format!("127.0.0.1:{port}")),
+    )
+    .unwrap();
+    stop_started(&commune);
+    let village_invite = root.path().join("moi-ban-na-ri.toml");
+    ok(
+        &commune,
+        &[
+            "invite",
+            "--unit",
+            "lai-chau/binh-lu/ban-na-ri",
+            "--name",
+            "Bản Nà Ri",
+            "--admin",
+            "lo-van-pao",
+            "--admin-name",
+            "Lò Văn Pao",
+            "--out",
+            village_invite.to_str().unwrap(),
+        ],
+    );
+    let serving_commune = Serving::start(&commune);
+    let village = root.path().join("ban-na-ri");
+    ok(
+        &village,
+        &[
+            "join",
+            village_invite.to_str().unwrap(),
+            "--as",
+            "lo-van-pao",
+        ],
+    );
+    ok(
+        &village,
+        &[
+            "task",
+            "create",
+            "--title",
+            "Sửa đường vào bản",
+            "--deadline",
+            "31/12/2099",
+        ],
+    );
+    ok(&village, &["sync"]);
+    drop(serving_commune);
+    // The hub is back: the commune's next sync carries the village's work up, and the hub takes it.
+    let _serving_hub = Serving::start(&hub);
+    let synced = nhip(&commune, &["sync"]);
+    assert_eq!(synced.code, 0, "{}\n{}", synced.stdout, synced.stderr);
+    let at_hub = json(
+        &hub,
+        &[
+            "task",
+            "list",
+            "--unit",
+            "lai-chau/binh-lu/ban-na-ri",
+            "--json",
+        ],
+    );
+    assert_eq!(at_hub.as_array().unwrap().len(), 1, "{at_hub}");
+    assert_eq!(at_hub[0]["item"]["title"], "Sửa đường vào bản", "{at_hub}");
 }
 
 #[allow(non_upper_case_globals)]

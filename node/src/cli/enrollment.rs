@@ -75,6 +75,9 @@ pub(super) fn invite(home: &Home, texts: Texts, args: InviteArgs) -> Outcome {
     )
     .map_err(|error| match error {
         enroll::EnrollError::Home(error) => home_failure(texts, error),
+        enroll::EnrollError::NotInStep { person, unit } => {
+            fail(ExitCode::Refused, texts.invite_needs_sync(&person, &unit))
+        }
         other => fail(ExitCode::Refused, other.to_string()),
     })?;
     let text = toml::to_string_pretty(&file)
@@ -124,6 +127,11 @@ pub(super) fn join(data: &Path, texts: Texts, args: JoinArgs, actor: Option<&str
         "{}",
         texts.joined(&invite.parent_addr, invite.unit.as_str())
     );
+    // The registry comes down at once: who administers what, so this node can invite its own
+    // children and check its people's roles.
+    if let Err(failure) = super::sync::exec(&home, texts, false, false) {
+        warn!("{}", texts.first_sync_later(&failure.message));
+    }
     Ok(())
 }
 

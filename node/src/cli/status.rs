@@ -84,6 +84,15 @@ pub(super) fn exec(home: &Home, _texts: Texts, json: bool) -> Outcome {
             );
         }
         say!("Chờ gửi lên / waiting to go up: {pending_up} sự kiện");
+        if !record.refusals.is_empty() {
+            say!(
+                "Bị từ chối / refused chains: {} — CHƯA gửi lên / NOT gone up:",
+                record.refusals.len()
+            );
+            for refusal in &record.refusals {
+                say!("  {refusal}");
+            }
+        }
     }
     say!(
         "Sự kiện / events:  {} ({} do nút này ghi)",

@@ -47,10 +47,15 @@ pub(super) fn exec(home: &Home, texts: Texts, watch: bool, running: bool) -> Out
         match outcome {
             Ok(report) if report.caught_up => {
                 say!("{}", texts.synced(report.delivered, report.received));
-                for refusal in &report.refusals {
-                    say!("  {refusal}");
+                if report.refusals.is_empty() {
+                    return Ok(());
                 }
-                Ok(())
+                let mut message = texts.sync_refused(report.refusals.len());
+                for refusal in &report.refusals {
+                    message.push_str("\n  ");
+                    message.push_str(refusal);
+                }
+                Err(fail(ExitCode::Refused, message))
             }
             Ok(report) => Err(fail(
                 ExitCode::Network,
