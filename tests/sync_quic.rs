@@ -480,7 +480,7 @@ async fn a_watching_child_is_live_and_reconnects_after_the_parent_restarts() {
                 async move {
                     let _ = watch_stopped.await;
                 },
-                |_| {},
+                |_, _| {},
             )
             .await;
         })

@@ -326,13 +326,14 @@ fn random_u64() -> u64 {
 }
 
 /// Keeps a live link to the parent until `shutdown` completes, reconnecting with backoff.
-/// `on_link` sees the outcome of every connection.
+/// `on_link` sees the outcome of every connection, and when the next attempt will be made
+/// (ms since the epoch).
 pub async fn sync_watch(
     endpoint: &Endpoint,
     node: &Node,
     parent: &Parent,
     shutdown: impl Future<Output = ()>,
-    mut on_link: impl FnMut(&Result<LinkReport, TransportError>),
+    mut on_link: impl FnMut(&Result<LinkReport, TransportError>, u64),
 ) {
     let mut backoff = Backoff::default();
     tokio::pin!(shutdown);
@@ -344,8 +345,9 @@ pub async fn sync_watch(
         if outcome.as_ref().is_ok_and(|report| report.caught_up) {
             backoff.reset();
         }
-        on_link(&outcome);
-        let delay = Duration::from_millis(backoff.next_delay_ms(random_u64()));
+        let delay_ms = backoff.next_delay_ms(random_u64());
+        on_link(&outcome, now_ms() + delay_ms);
+        let delay = Duration::from_millis(delay_ms);
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
             () = &mut shutdown => return,

@@ -39,6 +39,9 @@ pub struct SyncRecord {
     pub last_error_ms: Option<u64>,
     /// Why it failed.
     pub last_error: Option<String>,
+    /// When a live link will next try to reach the parent, after a failure (ms since the epoch).
+    #[serde(default)]
+    pub next_attempt_ms: Option<u64>,
     /// Chains refused, either way, on the last sync that completed: work that did not move.
     #[serde(default)]
     pub refusals: Vec<String>,
@@ -309,10 +312,12 @@ impl Home {
     pub fn record_sync(
         &self,
         outcome: &Result<crate::transport::LinkReport, crate::transport::TransportError>,
+        next_attempt_ms: Option<u64>,
     ) -> Result<(), HomeError> {
         let path = self.dir.join(SYNC_FILE);
         let mut record: SyncRecord = config::read_or_default(&path)?;
         let now = now_ms();
+        record.next_attempt_ms = next_attempt_ms.filter(|_| outcome.is_err());
         match outcome {
             Ok(report) => {
                 record.sent += report.delivered;

@@ -99,6 +99,30 @@ impl Texts {
         no_parent() =>
         "Nút này chưa có nút cha (đây là nút trung tâm, hoặc chưa chạy nhip join).",
         "This node has no parent (it is the hub, or nhip join has not run).");
+    text!(/// The parent refused the connection itself (revoked, or not this child's parent).
+        sync_turned_away(reason: &str) =>
+        "Nút cha không nhận kết nối của nút này: {reason}. Có thể nút này đã bị thu hồi; hỏi người quản trị nút cha.",
+        "The parent turned this node away: {reason}. This node may have been revoked; ask the parent's administrator.");
+    text!(/// A live sync failed; when it tries again.
+        retry_in(seconds: u64) =>
+        "Thử lại sau {seconds} giây.",
+        "Trying again in {seconds} s.");
+    text!(/// A systemd unit was written.
+        service_written(file: &str) => "Đã ghi dịch vụ: {file}", "Wrote the service: {file}");
+    text!(/// The service was enabled and started.
+        service_started(name: &str) =>
+        "Dịch vụ {name} đã bật: nút chạy ngay, tự chạy khi bật máy và tự khởi động lại khi lỗi.",
+        "Service {name} is enabled: the node runs now, at every boot, and again after a failure.");
+    text!(/// systemctl could not enable the service.
+        service_not_started(error: &str, command: &str) =>
+        "Chưa bật được dịch vụ ({error}). Khi systemd chạy, bật bằng: {command}",
+        "The service could not be enabled ({error}). Where systemd runs, enable it with: {command}");
+    text!(/// The unit was removed.
+        service_removed(file: &str) =>
+        "Đã gỡ dịch vụ {file}; dữ liệu của nút vẫn giữ nguyên.",
+        "Removed the service {file}; the node's data stays as it was.");
+    text!(/// No unit is installed.
+        no_service(file: &str) => "Chưa cài dịch vụ ({file}).", "No service is installed ({file}).");
     text!(/// A sync finished.
         synced(sent: u64, received: u64) =>
         "Đồng bộ xong: đã gửi {sent} sự kiện, đã nhận {received} sự kiện.",

@@ -428,3 +428,48 @@ fn sigterm_finishes_cleanly_and_removes_the_socket() {
     assert!(!office.join("nhip.sock").exists());
     assert_eq!(task_titles(&office, "binh-lu"), ["Ghi trước khi dừng"]);
 }
+
+#[test]
+fn the_service_unit_is_one_systemd_accepts() {
+    let root = tempfile::tempdir().unwrap();
+    let office = root.path().join("văn phòng xã");
+    ok(
+        &office,
+        &["init", "--unit", "lai-chau/binh-lu", "--as", "ta-thi-dung"],
+    );
+    let unit = ok(
+        &office,
+        &[
+            "service",
+            "install",
+            "--print",
+            "--dashboard",
+            "127.0.0.1:7412",
+        ],
+    );
+    assert!(unit.contains(&format!(
+        "ExecStart={NHIP} --data \"{}\" serve --dashboard 127.0.0.1:7412\n",
+        office.display()
+    )));
+    assert!(unit.contains("Restart=on-failure\n"), "{unit}");
+    // Where Debian's systemd package is installed, systemd itself checks the unit.
+    if Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let file = root.path().join("nhip-test.service");
+        std::fs::write(&file, &unit).unwrap();
+        let verified = Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            verified.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&verified.stdout),
+            String::from_utf8_lossy(&verified.stderr)
+        );
+    }
+}

@@ -14,6 +14,7 @@ mod item;
 pub mod output;
 mod registry;
 mod serve;
+mod service;
 mod status;
 mod sync;
 mod workflow;
@@ -138,6 +139,11 @@ pub(crate) enum Top {
         /// Tệp sổ redb.
         db: PathBuf,
     },
+    /// Dịch vụ systemd (the node as a service): install, uninstall, status.
+    Service {
+        #[command(subcommand)]
+        action: service::ServiceAction,
+    },
     /// Minh họa: tỉnh, xã Bình Lư và hai bản trên máy này (the demo).
     Demo {
         /// Kết thúc ngay sau khi in tóm tắt (finish at once).
@@ -155,11 +161,17 @@ pub(crate) struct JsonArg {
 
 impl Top {
     /// Whether a running node executes this command for the caller. Creating or joining a node,
-    /// serving it, the demo and replaying a file of one's own do not touch a running node.
+    /// serving it, installing it as a service, the demo and replaying a file of one's own do
+    /// not touch a running node.
     fn goes_to_running_node(&self) -> bool {
         !matches!(
             self,
-            Top::Init(_) | Top::Join(_) | Top::Serve { .. } | Top::Demo { .. } | Top::Replay { .. }
+            Top::Init(_)
+                | Top::Join(_)
+                | Top::Serve { .. }
+                | Top::Service { .. }
+                | Top::Demo { .. }
+                | Top::Replay { .. }
         )
     }
 
@@ -386,6 +398,7 @@ fn run(cli: Cli, reach: &Reach, texts: Texts) -> Outcome {
             })
         }
         Top::Replay { db } => replay(texts, &db),
+        Top::Service { action } => service::exec(reach.data(), texts, action),
         Top::Demo { exit } => crate::demo::run(texts, exit),
         Top::Audit { action } => match reach {
             Reach::Open(data) => crate::audit::run(data, None, texts, action),

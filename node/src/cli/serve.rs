@@ -140,8 +140,8 @@ pub(super) fn exec(
                     parent.node,
                 ) {
                     Ok(endpoint) => {
-                        daemon::sync_watch(&endpoint, &node, &parent, stopped, |outcome| {
-                            super::sync::keep_outcome(&home, outcome)
+                        daemon::sync_watch(&endpoint, &node, &parent, stopped, |outcome, next| {
+                            super::sync::keep_outcome(&home, outcome, next)
                         })
                         .await;
                         endpoint.close(quinn::VarInt::from_u32(0), b"shutting down");

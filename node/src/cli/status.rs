@@ -83,6 +83,10 @@ pub(super) fn exec(home: &Home, _texts: Texts, json: bool) -> Outcome {
                 when(record.last_error_ms)
             );
         }
+        if let Some(next) = record.next_attempt_ms {
+            let seconds = next.saturating_sub(now_ms()).div_ceil(1000);
+            say!("  thử lại sau / next attempt in: {seconds} s");
+        }
         say!("Chờ gửi lên / waiting to go up: {pending_up} sự kiện");
         if !record.refusals.is_empty() {
             say!(

@@ -6,7 +6,7 @@ use crate::daemon;
 use crate::enroll;
 use crate::home::Home;
 use crate::texts::Texts;
-use crate::transport::{self, Mode};
+use crate::transport::{self, Mode, now_ms};
 
 /// `nhip sync [--watch]`. Inside the running node, which keeps a live link of its own, a one-time
 /// sync runs beside it and `--watch` has nothing to add.
@@ -25,13 +25,25 @@ pub(super) fn exec(home: &Home, texts: Texts, watch: bool, running: bool) -> Out
         )
         .map_err(|error| fail(ExitCode::Network, texts.sync_failed(&error.to_string())))?;
         if watch {
-            daemon::sync_watch(&endpoint, &node, &parent, shutdown_signal(), |outcome| {
-                keep_outcome(home, outcome);
-                match outcome {
-                    Ok(report) => warn!("{}", texts.synced(report.delivered, report.received)),
-                    Err(error) => warn!("{}", texts.sync_failed(&error.to_string())),
-                }
-            })
+            daemon::sync_watch(
+                &endpoint,
+                &node,
+                &parent,
+                shutdown_signal(),
+                |outcome, next_ms| {
+                    keep_outcome(home, outcome, next_ms);
+                    match outcome {
+                        Ok(report) => {
+                            warn!("{}", texts.synced(report.delivered, report.received))
+                        }
+                        Err(error) => warn!(
+                            "{} {}",
+                            failure_words(texts, error),
+                            texts.retry_in(next_ms.saturating_sub(now_ms()).div_ceil(1000))
+                        ),
+                    }
+                },
+            )
             .await;
             say!("{}", texts.stopped());
             return Ok(());
@@ -42,7 +54,7 @@ pub(super) fn exec(home: &Home, texts: Texts, watch: bool, running: bool) -> Out
             spinner.finish_and_clear();
         }
         endpoint.wait_idle().await;
-        home.record_sync(&outcome)
+        home.record_sync(&outcome, None)
             .map_err(|error| home_failure(texts, error))?;
         match outcome {
             Ok(report) if report.caught_up => {
@@ -74,8 +86,20 @@ pub(super) fn exec(home: &Home, texts: Texts, watch: bool, running: bool) -> Out
 pub(super) fn keep_outcome(
     home: &Home,
     outcome: &Result<transport::LinkReport, transport::TransportError>,
+    next_attempt_ms: u64,
 ) {
-    if let Err(error) = home.record_sync(outcome) {
+    if let Err(error) = outcome {
+        tracing::warn!(%error, next_attempt_ms, "the link to the parent failed");
+    }
+    if let Err(error) = home.record_sync(outcome, Some(next_attempt_ms)) {
         tracing::warn!(%error, "sync record not kept");
+    }
+}
+
+/// A failed sync in words: a parent that turned this node away is not a network outage.
+fn failure_words(texts: Texts, error: &transport::TransportError) -> String {
+    match error {
+        transport::TransportError::Refused(reason) => texts.sync_turned_away(reason),
+        other => texts.sync_failed(&other.to_string()),
     }
 }
