@@ -375,8 +375,14 @@ fn router(board: Arc<Board>) -> Router {
         .route("/api/conflicts", get(conflicts))
         .route("/api/state", get(state_hash))
         .route("/api/links", get(links))
+        .route("/api/changes", get(changes))
         .layer(axum::middleware::from_fn_with_state(board.clone(), admit))
         .with_state(board)
+}
+
+/// `GET /api/changes`: the change stream, so pages update without reloading.
+async fn changes(Shared(board): Shared<Arc<Board>>) -> impl IntoResponse {
+    crate::api::server::change_stream(board.changes.clone())
 }
 
 /// Lets a request through when no token is needed or it carries a valid one.

@@ -167,6 +167,8 @@ pub struct Home {
     /// The commit feed: bumped after every commit of this node's log — its own appends here,
     /// and events stored by its links — so live links push at once and pages update.
     pub changes: Arc<watch::Sender<u64>>,
+    /// The state, kept up to date as the log grows (see [`crate::live`]).
+    live: crate::live::LiveState,
 }
 
 impl Home {
@@ -202,6 +204,7 @@ impl Home {
             key,
             log: Arc::new(log),
             changes: Arc::new(watch::channel(0).0),
+            live: crate::live::LiveState::default(),
         })
     }
 
@@ -229,6 +232,7 @@ impl Home {
             key,
             log: Arc::new(log),
             changes: Arc::new(watch::channel(0).0),
+            live: crate::live::LiveState::default(),
         })
     }
 
@@ -243,9 +247,9 @@ impl Home {
         Ok(())
     }
 
-    /// The state, replayed.
-    pub fn state(&self) -> Result<State, HomeError> {
-        Ok(replay(self.log.as_ref())?)
+    /// The state of the log as it is now: replayed on first use, then kept up to date.
+    pub fn state(&self) -> Result<Arc<State>, HomeError> {
+        Ok(self.live.state(self.log.as_ref())?)
     }
 
     /// `person` runs `command`; the event is appended durably. Returns its id.

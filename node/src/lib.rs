@@ -33,6 +33,7 @@ pub mod exchange;
 pub mod home;
 pub mod identity;
 pub mod limits;
+pub mod live;
 pub mod text_search;
 pub mod texts;
 pub mod tls;

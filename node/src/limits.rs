@@ -60,3 +60,6 @@ pub const API_COMMANDS_CONCURRENT_MAX: usize = 64;
 
 /// How long a socket caller waits for the running node to answer a command before giving up.
 pub const API_ANSWER_WITHIN_MS: u64 = 30 * 60 * 1000;
+
+/// Events read from the log at a time while the running node's state catches up.
+pub const LIVE_READ_PAGE: usize = 4096;

@@ -117,6 +117,14 @@ fn until_at_hub(hub: &Path, wanted: usize, within: Duration) -> (Vec<String>, Du
 fn a_task_created_on_a_live_linked_commune_reaches_the_running_hub_at_once() {
     let root = tempfile::tempdir().unwrap();
     let (hub, commune, _hub_running, _commune_running) = live_pair(root.path());
+    // A page at the hub listens to its change stream.
+    let mut stream = UnixStream::connect(hub.join("nhip.sock")).unwrap();
+    stream
+        .write_all(b"GET /v1/changes HTTP/1.1\r\nHost: nhip\r\n\r\n")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     // Both nodes run: every command below goes through their sockets, none is refused.
     let started = Instant::now();
     ok(
@@ -134,6 +142,15 @@ fn a_task_created_on_a_live_linked_commune_reaches_the_running_hub_at_once() {
     let elapsed = started.elapsed();
     eprintln!("command to visible at the hub: {elapsed:?} (polled for {waited:?})");
     assert_eq!(titles, ["Rà soát hộ nghèo"]);
+    // The hub's change stream said so.
+    let mut heard = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !String::from_utf8_lossy(&heard).contains("event: changed") {
+        let read = stream.read(&mut chunk).expect("the change stream speaks");
+        assert!(read > 0, "the change stream ended");
+        heard.extend_from_slice(&chunk[..read]);
+    }
+    assert!(String::from_utf8_lossy(&heard).contains("text/event-stream"));
     // The bar is one second; a loaded CI machine gets a little room, the benchmark the figure.
     assert!(
         elapsed < Duration::from_secs(3),
