@@ -1,9 +1,10 @@
 //! Nhịp benchmarks. Every figure is printed beside the raw ceiling measured in the same run, on
 //! the same events, on the same machine: the ratio is the result, not the absolute number.
 //!
-//! `cargo run --release -p nhip-bench -- engine|sync|audit|dashboard|peers [--quick] [--json]`
+//! `cargo run --release -p nhip-bench -- engine|sync|audit|dashboard|daemon|peers [--quick] [--json]`
 
 mod audit;
+mod daemon;
 mod dashboard;
 mod engine;
 mod peers;
@@ -33,6 +34,9 @@ enum Suite {
     /// The hub's dashboard: the overview with 3,321 units and 1 M events, beside the same bytes
     /// served precomputed.
     Dashboard(dashboard::Options),
+    /// The running node: commands through its local API beside direct appends, and the
+    /// latency from a command at a commune to the event durable at its hub.
+    Daemon(daemon::Options),
     /// Nhịp beside SQLite, PostgreSQL and NATS JetStream on the same events: appends, ingest,
     /// replay, edge-to-hub catch-up, bytes on the wire and hub memory.
     Peers(peers::Options),
@@ -117,6 +121,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Suite::Sync(options) => sync::run(&options),
         Suite::Audit(options) => audit::run(&options),
         Suite::Dashboard(options) => dashboard::run(&options),
+        Suite::Daemon(options) => daemon::run(&options),
         Suite::Peers(options) => peers::run(&options).map_err(|error| error as _),
         Suite::PeersHub(options) => peers::hub(&options).map_err(|error| error as _),
     }

@@ -108,8 +108,7 @@ pub fn invite(
         });
     }
     if !state.registry.units.contains_key(unit) {
-        home.act_on(
-            &state,
+        home.act(
             &me,
             Command::DefineUnit {
                 unit: unit.clone(),
@@ -282,6 +281,7 @@ fn redeem(home: &Home, peer: NodeId, enroll: &Enroll) -> Enrolled {
         node: peer,
         unit: enroll.unit.clone(),
     };
+    let _turn = home.writing();
     let state = match home.state() {
         Ok(state) => state,
         Err(_) => return refused("the parent cannot read its log"),

@@ -141,6 +141,7 @@ pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Resu
             texts.import_row(1, "cần cột \"Công việc\" / a \"work\" column is needed"),
         ));
     }
+    let _turn = home.writing();
     let state = home
         .state()
         .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;

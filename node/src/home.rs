@@ -169,6 +169,9 @@ pub struct Home {
     pub changes: Arc<watch::Sender<u64>>,
     /// The state, kept up to date as the log grows (see [`crate::live`]).
     live: crate::live::LiveState,
+    /// Held from reading the state to the durable append of what was decided on it: this
+    /// node's writes take turns, so each decision sees every earlier one (see [`Home::writing`]).
+    writing: Mutex<()>,
 }
 
 impl Home {
@@ -205,6 +208,7 @@ impl Home {
             log: Arc::new(log),
             changes: Arc::new(watch::channel(0).0),
             live: crate::live::LiveState::default(),
+            writing: Mutex::new(()),
         })
     }
 
@@ -233,6 +237,7 @@ impl Home {
             log: Arc::new(log),
             changes: Arc::new(watch::channel(0).0),
             live: crate::live::LiveState::default(),
+            writing: Mutex::new(()),
         })
     }
 
@@ -254,8 +259,20 @@ impl Home {
 
     /// `person` runs `command`; the event is appended durably. Returns its id.
     pub fn act(&self, person: &PersonId, command: Command) -> Result<EventId, HomeError> {
+        let _turn = self.writing();
         let state = self.state()?;
         self.act_on(&state, person, command)
+    }
+
+    /// This node's turn to write: hold it from reading the state ([`Home::state`]) to the end
+    /// of the append ([`Home::act_on`], [`Home::append`]) of what was decided on it. Writes at
+    /// one node then never decide on a state another write has already made stale, and the
+    /// state is folded forward in place (no reader of an older one holds it).
+    pub fn writing(&self) -> std::sync::MutexGuard<'_, ()> {
+        // Guards no data: a panic while holding it leaves nothing inconsistent.
+        self.writing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Like [`Home::act`], against a state the caller already holds.

@@ -123,6 +123,10 @@ impl Texts {
         "Removed the service {file}; the node's data stays as it was.");
     text!(/// No unit is installed.
         no_service(file: &str) => "Chưa cài dịch vụ ({file}).", "No service is installed ({file}).");
+    text!(/// An invitation needs the address children reach this node at.
+        invite_needs_addr(listen: &str) =>
+        "Nút này lắng nghe ở {listen} (mọi địa chỉ): hãy cho biết địa chỉ mà nút con dùng để gọi nút này, ví dụ --addr 10.0.0.5:7411.",
+        "This node listens on {listen} (every address): say which address its children reach it at, e.g. --addr 10.0.0.5:7411.");
     text!(/// A sync finished.
         synced(sent: u64, received: u64) =>
         "Đồng bộ xong: đã gửi {sent} sự kiện, đã nhận {received} sự kiện.",

@@ -1366,4 +1366,13 @@ fn an_invalid_invitation_is_refused_clearly() {
             "{name}: a node was made anyway"
         );
     }
+    // A good invitation whose parent is not there (no `nhip serve` at the hub): the join fails
+    // on the network and leaves no half-made folder behind, so the next attempt starts afresh.
+    let office = root.path().join("office-offline");
+    let run = nhip(
+        &office,
+        &["join", invite.to_str().unwrap(), "--as", "ta-thi-dung"],
+    );
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(!office.exists(), "a half-made node folder stayed");
 }

@@ -57,6 +57,21 @@ pub fn forward(data: &Path, texts: Texts) -> Option<ExitCode> {
     }
 }
 
+/// Sends `request` to the node whose socket is `socket` and waits for its answer (for scripts
+/// and benchmarks that drive a running node; `nhip` itself uses [`forward`]).
+pub fn run(socket: &Path, request: &RunRequest) -> Result<RunAnswer, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| error.to_string())?;
+    runtime
+        .block_on(call(socket, request))
+        .map_err(|failed| match failed {
+            Failed::NotRunning => format!("{}: no node answers", socket.display()),
+            Failed::WentAway(error) => error,
+        })
+}
+
 /// Why a call did not bring an answer.
 enum Failed {
     /// Nobody listens on the socket: the node is stopped.

@@ -56,10 +56,20 @@ pub(super) fn invite(home: &Home, texts: Texts, args: InviteArgs) -> Outcome {
         .map(normalize)
         .or_else(|| admin.as_ref().map(|a| a.to_string()))
         .unwrap_or_default();
-    let addr = args
-        .addr
-        .clone()
-        .unwrap_or_else(|| home.config.listen.replace("0.0.0.0", "127.0.0.1"));
+    // Children must be told an address that reaches this node from where they are: a node
+    // listening on every interface cannot guess which of its addresses that is.
+    let addr = match &args.addr {
+        Some(addr) => addr.clone(),
+        None => match home.config.listen.parse::<std::net::SocketAddr>() {
+            Ok(listen) if !listen.ip().is_unspecified() => listen.to_string(),
+            _ => {
+                return Err(fail(
+                    ExitCode::Usage,
+                    texts.invite_needs_addr(&home.config.listen),
+                ));
+            }
+        },
+    };
     let name = args
         .name
         .as_deref()
@@ -101,28 +111,37 @@ pub(super) fn join(data: &Path, texts: Texts, args: JoinArgs, actor: Option<&str
         .map_err(|error| fail(ExitCode::Refused, error.to_string()))?;
     // A bad file makes nothing: no folder, no key.
     enroll::check(&invite).map_err(|error| fail(ExitCode::Refused, error.to_string()))?;
-    let mut home = match Home::open(data) {
-        Ok(home) => home,
+    let (mut home, made_here) = match Home::open(data) {
+        Ok(home) => (home, false),
         Err(HomeError::NoNode(_)) => {
             let Some(actor) = actor else {
                 return Err(fail(ExitCode::Usage, "nhip join FILE --as PERSON"));
             };
             let person = args::person(texts, actor)?;
-            Home::create(data, invite.unit.clone(), person)
-                .map_err(|error| home_failure(texts, error))?
+            let home = Home::create(data, invite.unit.clone(), person)
+                .map_err(|error| home_failure(texts, error))?;
+            (home, true)
         }
         Err(error) => return Err(home_failure(texts, error)),
     };
-    super::block_on(enroll::join(&mut home, &invite))?.map_err(|error| match error {
-        enroll::EnrollError::Refused(reason)
-        | enroll::EnrollError::Transport(transport::TransportError::Refused(reason)) => {
-            fail(ExitCode::Refused, texts.join_refused(&reason))
+    let joined = super::block_on(enroll::join(&mut home, &invite))?;
+    if joined.is_err() && made_here {
+        // A join that failed leaves nothing behind: the next attempt starts afresh. Only what
+        // this join made goes (the folder too if it is then empty: it may hold other files).
+        drop(home);
+        for file in [
+            crate::config::CONFIG_FILE,
+            crate::config::LOG_FILE,
+            crate::config::KEY_FILE,
+        ] {
+            if let Err(error) = std::fs::remove_file(data.join(file)) {
+                tracing::warn!(%error, file, "a file of the half-made node stays");
+            }
         }
-        enroll::EnrollError::Transport(error) => {
-            fail(ExitCode::Network, texts.sync_failed(&error.to_string()))
-        }
-        other => fail(ExitCode::Refused, other.to_string()),
-    })?;
+        let _ = std::fs::remove_dir(data);
+        return joined.map_err(|error| join_failure(texts, error));
+    }
+    joined.map_err(|error| join_failure(texts, error))?;
     say!(
         "{}",
         texts.joined(&invite.parent_addr, invite.unit.as_str())
@@ -133,6 +152,19 @@ pub(super) fn join(data: &Path, texts: Texts, args: JoinArgs, actor: Option<&str
         warn!("{}", texts.first_sync_later(&failure.message));
     }
     Ok(())
+}
+
+fn join_failure(texts: Texts, error: enroll::EnrollError) -> super::output::Failure {
+    match error {
+        enroll::EnrollError::Refused(reason)
+        | enroll::EnrollError::Transport(transport::TransportError::Refused(reason)) => {
+            fail(ExitCode::Refused, texts.join_refused(&reason))
+        }
+        enroll::EnrollError::Transport(error) => {
+            fail(ExitCode::Network, texts.sync_failed(&error.to_string()))
+        }
+        other => fail(ExitCode::Refused, other.to_string()),
+    }
 }
 
 /// `nhip revoke CHILD`: the child (by node key prefix or unit) may no longer connect.

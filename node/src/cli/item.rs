@@ -188,6 +188,9 @@ pub(super) fn exec(
     workflow: &str,
     action: ItemAction,
 ) -> Outcome {
+    // Lists and pages only read; every other action decides on the state and appends.
+    let reads = matches!(action, ItemAction::List { .. } | ItemAction::Show { .. });
+    let _turn = (!reads).then(|| home.writing());
     let state = home.state().map_err(|error| home_failure(texts, error))?;
     let act = |command: Command, what: &str| -> Outcome {
         let id = home
