@@ -8,6 +8,10 @@
 //! - The workflow engine (issue 3) replaced the preview task projection: the state, and so its
 //!   hash, gained the registry, definitions, items, conflicts and indicators, and the story
 //!   now writes registry and workflow events. The fixture was written anew.
+//! - The state hash became a hash of an explicit digest (`nhip_engine::digest`, rules version
+//!   2) that leaves out the state's words — history summaries, refusal reasons and conflict
+//!   explanations — so that rewording a message moves no hash. The log file is unchanged; its
+//!   state hash changed once, here.
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +20,7 @@ use nhip::engine::{EventLog, RedbLog, node_id, replay};
 use nhip::sample::offline_story;
 
 /// The state hash of `tests/fixtures/log-v1.redb`, as written by schema 1.
-const FIXTURE_STATE_HASH: &str = "80d4beccf0a325337cedac706cc047abba24d64dca0a77e78758dd13a34c8c56";
+const FIXTURE_STATE_HASH: &str = "0a04bc844a752b81323cf739d0f5e85ca8586cb17dec1c455d039c79e24c6eaa";
 const FIXTURE_EVENTS: u64 = 54;
 
 fn fixture_path() -> PathBuf {
@@ -53,6 +57,36 @@ fn the_fixture_log_still_opens_and_replays_to_the_same_state() {
         assert!(seals.iter().all(|seal| seal.verify().is_ok()));
         assert_eq!(seals.last().unwrap().hash, head.hash);
     }
+}
+
+#[test]
+fn rewording_every_text_in_the_state_moves_no_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.redb");
+    write_story(&path);
+    let state = replay(&RedbLog::open(&path).unwrap()).unwrap();
+    let mut reworded = state.clone();
+    let mut texts = 0;
+    for item in reworded.items.values_mut() {
+        for entry in &mut item.history {
+            entry.summary = format!("in other words: {}", entry.summary);
+            texts += 1;
+            if let nhip::engine::state::Outcome::Refused(reason) = &mut entry.outcome {
+                *reason = "refused, said otherwise".into();
+            }
+        }
+        for conflict in &mut item.conflicts {
+            conflict.reason = "a conflict, said otherwise".into();
+            texts += 1;
+        }
+    }
+    for reason in reworded.refused.values_mut() {
+        *reason = "bị từ chối".into();
+        texts += 1;
+    }
+    assert!(texts > 10, "the story has words to change ({texts})");
+    assert_ne!(state, reworded, "the words did change");
+    assert_eq!(state.hash(), reworded.hash());
 }
 
 #[test]

@@ -801,11 +801,11 @@ impl State {
         }
     }
 
-    /// blake3 over the canonical MessagePack encoding of the whole state. Maps are ordered, so
+    /// The state hash: blake3 over the state's explicit, versioned digest, which holds what the
+    /// fold decided and none of the state's words ([`crate::digest`]). Maps are ordered, so
     /// equal states always encode, and hash, the same.
     pub fn hash(&self) -> Hash {
-        // Invariant: the state holds only maps, strings, numbers and ids, which always encode.
-        Hash::of(&rmp_serde::to_vec(self).expect("a state always encodes"))
+        crate::digest::hash(self)
     }
 
     /// The definition an item was created under.

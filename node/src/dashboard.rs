@@ -27,13 +27,9 @@ use serde::Deserialize;
 
 use crate::daemon::StatusBoard;
 use crate::home::Home;
+pub use crate::limits::STALE_AFTER_MS;
+use crate::limits::{LIVE_READ_PAGE, STATE_TTL_MS, TALLY_EVENTS_MAX};
 use crate::transport::now_ms;
-
-/// A unit silent for longer than this (3 days) is stale: its counts read as unknown.
-pub const STALE_AFTER_MS: u64 = 3 * 24 * 60 * 60 * 1000;
-
-/// How long a computed state may be served before the log is looked at again.
-const STATE_TTL: Duration = Duration::from_millis(1500);
 
 const PAGE: &str = include_str!("dashboard.html");
 
@@ -194,13 +190,6 @@ struct Board {
     tokens: Option<Vec<String>>,
 }
 
-/// Events read from a chain at a time while catching the projector up.
-const READ_PAGE: usize = 4096;
-
-/// Past this many new events at once, the summaries are counted afresh rather than unit by
-/// unit (the events are held in memory either way, as one catch-up's worth).
-const TALLY_EVENTS_MAX: usize = 65_536;
-
 impl Board {
     /// Runs `read` on the state, brought up to date first when the log changed (or the last
     /// look aged). Requests are served one at a time against it; nothing is copied.
@@ -211,9 +200,9 @@ impl Board {
     fn view<T>(&self, read: impl FnOnce(View<'_>) -> T) -> Result<T, String> {
         let generation = *self.changes.borrow();
         let mut guard = self.live.lock().unwrap_or_else(|p| p.into_inner());
-        let fresh = guard
-            .as_ref()
-            .is_some_and(|live| live.generation == generation && live.at.elapsed() < STATE_TTL);
+        let fresh = guard.as_ref().is_some_and(|live| {
+            live.generation == generation && live.at.elapsed() < Duration::from_millis(STATE_TTL_MS)
+        });
         if !fresh {
             *guard = Some(self.catch_up(guard.take(), generation)?);
         }
@@ -265,7 +254,7 @@ impl Board {
             while from <= head.seq {
                 let wanted = usize::try_from(head.seq.0 - from.0 + 1).unwrap_or(usize::MAX);
                 let events = log
-                    .read_chain(chain, from, wanted.min(READ_PAGE))
+                    .read_chain(chain, from, wanted.min(LIVE_READ_PAGE))
                     .map_err(|e| e.to_string())?;
                 let Some(last) = events.last() else { break };
                 from = last.event.seq.next();

@@ -18,10 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Child, Invite, ParentConfig};
 use crate::home::{Home, HomeError};
+use crate::limits::{ENROLL_FRAME_BYTES_MAX, ENROLL_LINGER_MS, ENROLL_WITHIN_MS};
 use crate::transport::{self, TransportError, now_ms};
-
-/// How long an enrollment exchange may take.
-const ENROLL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The invitation file handed to a child.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -204,7 +202,7 @@ pub async fn join(home: &mut Home, invite: &InviteFile) -> Result<(), EnrollErro
         connection.close(quinn::VarInt::from_u32(0), b"enrolled");
         Ok::<_, TransportError>(answer)
     };
-    let answer = tokio::time::timeout(ENROLL_TIMEOUT, exchange)
+    let answer = tokio::time::timeout(Duration::from_millis(ENROLL_WITHIN_MS), exchange)
         .await
         .map_err(|_| TransportError::Link("the parent did not answer in time".into()))??;
     endpoint.wait_idle().await;
@@ -244,10 +242,10 @@ pub async fn serve_enrollment(home: &Home, connection: Connection, peer: NodeId)
             .await
             .map_err(|error| TransportError::Link(error.to_string()))?;
         let _ = send.finish();
-        let _ = tokio::time::timeout(Duration::from_secs(2), send.stopped()).await;
+        let _ = tokio::time::timeout(Duration::from_millis(ENROLL_LINGER_MS), send.stopped()).await;
         Ok::<_, TransportError>(())
     };
-    let _ = tokio::time::timeout(ENROLL_TIMEOUT, outcome).await;
+    let _ = tokio::time::timeout(Duration::from_millis(ENROLL_WITHIN_MS), outcome).await;
     connection.close(quinn::VarInt::from_u32(0), b"");
 }
 
@@ -339,7 +337,7 @@ async fn read_frame(recv: &mut quinn::RecvStream) -> Result<Message, TransportEr
             }
             Err(error) => return Err(TransportError::Link(error.to_string())),
         }
-        if buffer.len() > 64 * 1024 {
+        if buffer.len() > ENROLL_FRAME_BYTES_MAX {
             return Err(TransportError::Link("enrollment frame too large".into()));
         }
     }

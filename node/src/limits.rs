@@ -61,5 +61,25 @@ pub const API_COMMANDS_CONCURRENT_MAX: usize = 64;
 /// How long a socket caller waits for the running node to answer a command before giving up.
 pub const API_ANSWER_WITHIN_MS: u64 = 30 * 60 * 1000;
 
-/// Events read from the log at a time while the running node's state catches up.
+/// Events read from a chain at a time while the running node's state (and the dashboard's)
+/// catches up.
 pub const LIVE_READ_PAGE: usize = 4096;
+
+/// A unit silent for longer than this (3 days) is stale: its counts read as unknown.
+pub const STALE_AFTER_MS: u64 = 3 * 24 * 60 * 60 * 1000;
+
+/// How long the dashboard serves a computed state before looking at the log again.
+pub const STATE_TTL_MS: u64 = 1500;
+
+/// Past this many new events at once, the dashboard's summaries are counted afresh rather than
+/// unit by unit (the events are held in memory either way, as one catch-up's worth).
+pub const TALLY_EVENTS_MAX: usize = 65_536;
+
+/// How long an enrollment exchange may take.
+pub const ENROLL_WITHIN_MS: u64 = 20_000;
+
+/// How long the parent waits for the child to read its answer to an enrollment.
+pub const ENROLL_LINGER_MS: u64 = 2_000;
+
+/// The largest enrollment message (an `Enroll` is a secret and a unit code: far smaller).
+pub const ENROLL_FRAME_BYTES_MAX: usize = 64 * 1024;

@@ -164,24 +164,18 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// `nhip serve` in the background; killed on drop.
-struct Serving(Child);
+/// `nhip serve` in the background (the test's own, on the node's configured address); killed
+/// on drop.
+struct Serving {
+    _running: common::Running,
+}
 
 impl Serving {
     fn start(data: &Path) -> Serving {
         stop_started(data);
-        let mut command = Command::new(NHIP);
-        command.arg("--data").arg(data).arg("serve");
-        let (child, line) = spawn_serve(command);
-        assert!(line.contains("127.0.0.1"), "serve said: {line}");
-        Serving(child)
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        Serving {
+            _running: common::Running::start(data, &[]),
+        }
     }
 }
 

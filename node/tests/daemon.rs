@@ -6,10 +6,10 @@ mod common;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{NHIP, hub_init, invite_binh_lu, spawn_serve, strs};
+use common::{NHIP, Running, hub_init, invite_binh_lu, strs};
 
 fn nhip(data: &Path, args: &[&str]) -> Output {
     Command::new(NHIP)
@@ -51,29 +51,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A running `nhip serve`, stopped (SIGKILL) on drop.
-struct Running(Child);
-
-impl Running {
-    fn start(data: &Path) -> Running {
-        let mut command = Command::new(NHIP);
-        command
-            .arg("--data")
-            .arg(data)
-            .args(["serve", "--dashboard", "off"]);
-        let (child, line) = spawn_serve(command);
-        assert!(line.contains("127.0.0.1"), "serve said: {line:?}");
-        Running(child)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A hub and Bình Lư commune, both running and live-linked; the commune's task is made by the
 /// hub's administrator's appointee, Tạ Thị Dung.
 fn live_pair(root: &Path) -> (PathBuf, PathBuf, Running, Running) {
@@ -84,7 +61,7 @@ fn live_pair(root: &Path) -> (PathBuf, PathBuf, Running, Running) {
     );
     let invite = root.join("moi.toml");
     ok(&hub, &strs(&invite_binh_lu(&invite)));
-    let hub_running = Running::start(&hub);
+    let hub_running = Running::start(&hub, &["--dashboard", "off"]);
     let commune = root.join("binh-lu");
     ok(
         &commune,
@@ -97,7 +74,7 @@ fn live_pair(root: &Path) -> (PathBuf, PathBuf, Running, Running) {
         text.replace("0.0.0.0:7411", &format!("127.0.0.1:{}", free_port())),
     )
     .unwrap();
-    let commune_running = Running::start(&commune);
+    let commune_running = Running::start(&commune, &["--dashboard", "off"]);
     (hub, commune, hub_running, commune_running)
 }
 
@@ -283,6 +260,25 @@ fn commune_listen(commune: &Path) -> String {
         .to_owned()
 }
 
+/// A lone office: a node with no parent and no children (it still serves its API).
+fn lone_office(root: &Path) -> PathBuf {
+    let office = root.join("office");
+    ok(
+        &office,
+        &[
+            "init",
+            "--hub",
+            "--unit",
+            "binh-lu",
+            "--as",
+            "ta-thi-dung",
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+        ],
+    );
+    office
+}
+
 /// Sends raw bytes to the node's socket and returns what it answers (until it closes).
 fn raw(socket: &Path, request: &[u8]) -> String {
     let mut stream = UnixStream::connect(socket).unwrap();
@@ -298,21 +294,8 @@ fn raw(socket: &Path, request: &[u8]) -> String {
 #[test]
 fn the_local_api_answers_bad_input_with_errors_and_serves_on() {
     let root = tempfile::tempdir().unwrap();
-    let office = root.path().join("office");
-    ok(
-        &office,
-        &[
-            "init",
-            "--hub",
-            "--unit",
-            "binh-lu",
-            "--as",
-            "ta-thi-dung",
-            "--listen",
-            &format!("127.0.0.1:{}", free_port()),
-        ],
-    );
-    let _running = Running::start(&office);
+    let office = lone_office(root.path());
+    let _running = Running::start(&office, &["--dashboard", "off"]);
     let socket = office.join("nhip.sock");
     #[cfg(unix)]
     {
@@ -380,47 +363,21 @@ fn the_local_api_answers_bad_input_with_errors_and_serves_on() {
 #[test]
 fn a_stale_socket_left_by_a_killed_node_blocks_nothing() {
     let root = tempfile::tempdir().unwrap();
-    let office = root.path().join("office");
-    ok(
-        &office,
-        &[
-            "init",
-            "--hub",
-            "--unit",
-            "binh-lu",
-            "--as",
-            "ta-thi-dung",
-            "--listen",
-            &format!("127.0.0.1:{}", free_port()),
-        ],
-    );
-    let running = Running::start(&office);
+    let office = lone_office(root.path());
+    let running = Running::start(&office, &["--dashboard", "off"]);
     drop(running); // SIGKILL: the socket file stays behind.
     assert!(office.join("nhip.sock").exists());
     // Commands open the log themselves, and the next start replaces the file.
     ok(&office, &["status"]);
-    let _again = Running::start(&office);
+    let _again = Running::start(&office, &["--dashboard", "off"]);
     ok(&office, &["status"]);
 }
 
 #[test]
 fn sigterm_finishes_cleanly_and_removes_the_socket() {
     let root = tempfile::tempdir().unwrap();
-    let office = root.path().join("office");
-    ok(
-        &office,
-        &[
-            "init",
-            "--hub",
-            "--unit",
-            "binh-lu",
-            "--as",
-            "ta-thi-dung",
-            "--listen",
-            &format!("127.0.0.1:{}", free_port()),
-        ],
-    );
-    let mut running = Running::start(&office);
+    let office = lone_office(root.path());
+    let mut running = Running::start(&office, &["--dashboard", "off"]);
     ok(
         &office,
         &[

@@ -79,3 +79,25 @@ pub fn spawn_serve(mut command: Command) -> (Child, String) {
         .unwrap();
     (child, line)
 }
+
+/// A running `nhip serve` of the node in a data folder, stopped with SIGKILL on drop (as a
+/// crash or a pulled plug would stop it).
+pub struct Running(pub Child);
+
+impl Running {
+    /// Starts `nhip --data DATA serve ARGS…` and waits until it says it serves.
+    pub fn start(data: &Path, args: &[&str]) -> Running {
+        let mut command = Command::new(NHIP);
+        command.arg("--data").arg(data).arg("serve").args(args);
+        let (child, line) = spawn_serve(command);
+        assert!(line.contains("127.0.0.1"), "serve said: {line:?}");
+        Running(child)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
