@@ -169,6 +169,8 @@ pub struct Home {
     pub changes: Arc<watch::Sender<u64>>,
     /// The state, kept up to date as the log grows (see [`crate::live`]).
     live: crate::live::LiveState,
+    /// How this process's links with each peer stand (empty unless the node runs).
+    pub links: Arc<crate::daemon::StatusBoard>,
     /// Held from reading the state to the durable append of what was decided on it: this
     /// node's writes take turns, so each decision sees every earlier one (see [`Home::writing`]).
     writing: Mutex<()>,
@@ -208,6 +210,7 @@ impl Home {
             log: Arc::new(log),
             changes: Arc::new(watch::channel(0).0),
             live: crate::live::LiveState::default(),
+            links: Arc::default(),
             writing: Mutex::new(()),
         })
     }
@@ -237,6 +240,7 @@ impl Home {
             log: Arc::new(log),
             changes: Arc::new(watch::channel(0).0),
             live: crate::live::LiveState::default(),
+            links: Arc::default(),
             writing: Mutex::new(()),
         })
     }

@@ -345,7 +345,7 @@ fn run(cli: Cli, reach: &Reach, texts: Texts) -> Outcome {
         Top::Revoke { child } => enrollment::revoke(&*open()?, texts, &child),
         Top::Serve { listen, dashboard } => serve::exec(open()?, texts, listen, dashboard),
         Top::Sync { watch } => sync::exec(&*open()?, texts, watch, reach.running()),
-        Top::Status(args) => status::exec(&*open()?, texts, args.json),
+        Top::Status(args) => status::exec(&*open()?, texts, args.json, reach.running()),
         Top::Task { action } => {
             let home = open()?;
             let person = actor(&home)?;

@@ -8,7 +8,13 @@ use crate::texts::Texts;
 use crate::transport::now_ms;
 
 /// `nhip status`.
-pub(super) fn exec(home: &Home, _texts: Texts, json: bool) -> Outcome {
+pub(super) fn exec(home: &Home, _texts: Texts, json: bool, running: bool) -> Outcome {
+    let links = home.links.snapshot();
+    let parent_node = home
+        .config
+        .parent
+        .as_ref()
+        .and_then(|parent| nhip_engine::NodeId::from_hex(&parent.node));
     let state = home
         .state()
         .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
@@ -46,9 +52,17 @@ pub(super) fn exec(home: &Home, _texts: Texts, json: bool) -> Outcome {
         "incidents": incidents.len(),
         "sync": record,
         "pending_up": pending_up,
+        "running": running,
+        "links": links
+            .iter()
+            .map(|(node, link)| (node.to_hex(), link))
+            .collect::<std::collections::BTreeMap<_, _>>(),
     });
     if json {
         return print_json(&value);
+    }
+    if running {
+        say!("Đang chạy / running: nhip serve (lệnh đi qua nút đang chạy)");
     }
     say!(
         "Nút / node:        {} ({})",
@@ -59,7 +73,7 @@ pub(super) fn exec(home: &Home, _texts: Texts, json: bool) -> Outcome {
     match &home.config.parent {
         Some(parent) => say!(
             "Nút cha / parent:  {} ({}) tại {}",
-            &parent.node[..8],
+            parent.node.get(..8).unwrap_or(&parent.node),
             parent.unit,
             parent.addr
         ),
@@ -76,6 +90,18 @@ pub(super) fn exec(home: &Home, _texts: Texts, json: bool) -> Outcome {
                 format!("{minutes} phút trước / minutes ago")
             })
         };
+        if running {
+            let connected =
+                parent_node.is_some_and(|node| links.get(&node).is_some_and(|link| link.connected));
+            say!(
+                "Liên kết / link:   {}",
+                if connected {
+                    "đang kết nối trực tiếp / live now"
+                } else {
+                    "chưa kết nối được / not connected now"
+                }
+            );
+        }
         say!("Đồng bộ / last sync: {}", when(record.last_success_ms));
         if let Some(error) = &record.last_error {
             say!(
