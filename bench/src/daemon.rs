@@ -123,7 +123,13 @@ async fn start(dir: &Path) -> Result<Pair, Box<dyn std::error::Error>> {
             daemon::sync_watch(&uplink, &node, &parent, stopped, |_, _| {}).await;
         });
     }
-    api::server::serve_socket(commune.clone(), node, when_stopped()).await?;
+    api::server::serve_socket(
+        commune.clone(),
+        node,
+        nhip_node::cli::run_for_caller,
+        when_stopped(),
+    )
+    .await?;
     Ok(Pair {
         socket: commune.dir.join(api::SOCKET_FILE),
         hub,

@@ -146,6 +146,15 @@ fn item(item: &Item) -> ItemDigest<'_> {
     }
 }
 
+impl State {
+    /// The state hash: blake3 over the state's explicit, versioned digest, which holds what the
+    /// fold decided and none of the state's words (see [`crate::digest`]). Maps are ordered, so
+    /// equal states always encode, and hash, the same.
+    pub fn hash(&self) -> Hash {
+        hash(self)
+    }
+}
+
 /// The hash of `state` (see the module documentation).
 pub fn hash(state: &State) -> Hash {
     let digest = Digest {

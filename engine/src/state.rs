@@ -16,7 +16,7 @@ use crate::body::{
 };
 use crate::date::Date;
 use crate::event::Event;
-use crate::ids::{EventId, Hash, NodeId, PersonId, UnitId};
+use crate::ids::{EventId, NodeId, PersonId, UnitId};
 use crate::registry::{Person, Registry, Unit};
 use crate::workflow::{self, Definition, RoleRef, Who};
 
@@ -799,13 +799,6 @@ impl State {
         } else {
             Step::Counted
         }
-    }
-
-    /// The state hash: blake3 over the state's explicit, versioned digest, which holds what the
-    /// fold decided and none of the state's words ([`crate::digest`]). Maps are ordered, so
-    /// equal states always encode, and hash, the same.
-    pub fn hash(&self) -> Hash {
-        crate::digest::hash(self)
     }
 
     /// The definition an item was created under.

@@ -76,6 +76,15 @@ pub fn interactive() -> bool {
     !capturing && std::io::stderr().is_terminal()
 }
 
+/// A spinner on a terminal; nothing when standard error is piped.
+pub fn spinner() -> Option<indicatif::ProgressBar> {
+    interactive().then(|| {
+        let spinner = indicatif::ProgressBar::new_spinner();
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        spinner
+    })
+}
+
 /// One line to standard output (see [`say!`](crate::say)).
 pub fn out(args: fmt::Arguments<'_>) {
     write(false, args);

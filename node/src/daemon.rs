@@ -2,22 +2,21 @@
 //! continuously (reconnecting with backoff and jitter), and the per-peer status that
 //! `nhip status` and the dashboard show.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
 use nhip_engine::{EventLog, NodeId, UnitId};
-use nhip_protocol::message::ChainRefusal;
-use nhip_protocol::{CloseCode, Config, Directory, Receipt, Side, Sync, SyncEvent, TreeScope};
+use nhip_protocol::{Config, Directory, Receipt, Side, Sync, SyncEvent, TreeScope};
 use quinn::Endpoint;
 use tokio::sync::{Semaphore, watch};
 
 use crate::enroll;
 use crate::home::Home;
-use crate::limits::{BACKOFF_FIRST_MS, BACKOFF_MAX_MS, CONNECTIONS_MAX, REFUSALS_REMEMBERED_MAX};
+use crate::limits::{BACKOFF_FIRST_MS, BACKOFF_MAX_MS, CONNECTIONS_MAX};
+pub use crate::links::{LinkStatus, StatusBoard};
 use crate::transport::{self, LinkReport, Mode, TransportError, now_ms};
 
 /// Keeps one receipt of the parent durably (see [`Node::keep_receipt`]).
@@ -65,97 +64,6 @@ impl Node {
     /// Tells every live link that the log changed (after a local append).
     pub fn notify_changed(&self) {
         self.changes.send_modify(|generation| *generation += 1);
-    }
-}
-
-/// The state of the link with one peer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct LinkStatus {
-    /// Whether a connection is open now.
-    pub connected: bool,
-    /// When a connection last caught up (ms since the epoch).
-    pub last_success_ms: Option<u64>,
-    /// When the last attempt ended in an error, and what it was.
-    pub last_error: Option<(u64, String)>,
-    /// Events delivered to the peer, in all.
-    pub events_sent: u64,
-    /// Events received from the peer, in all.
-    pub events_received: u64,
-    /// Refusals seen on the last connection.
-    pub refusals: Vec<String>,
-}
-
-/// Link status per peer, shared between links and readers.
-#[derive(Default)]
-pub struct StatusBoard(Mutex<BTreeMap<NodeId, LinkStatus>>);
-
-impl StatusBoard {
-    /// A copy of every peer's status.
-    pub fn snapshot(&self) -> BTreeMap<NodeId, LinkStatus> {
-        self.lock().clone()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<NodeId, LinkStatus>> {
-        // Plain data: a panic elsewhere leaves it consistent.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn update(&self, peer: NodeId, change: impl FnOnce(&mut LinkStatus)) {
-        change(self.lock().entry(peer).or_default());
-    }
-
-    /// Follows a link as it runs.
-    fn observe(&self, peer: NodeId, event: &SyncEvent) {
-        let now = now_ms();
-        self.update(peer, |status| match event {
-            SyncEvent::Connected { .. } => {
-                status.connected = true;
-                status.refusals.clear();
-            }
-            SyncEvent::Received {
-                inserted, refused, ..
-            } => {
-                status.events_received += *inserted as u64;
-                remember_refusals(status, refused, "from peer");
-            }
-            SyncEvent::Delivered {
-                events, refused, ..
-            } => {
-                status.events_sent += *events as u64;
-                remember_refusals(status, refused, "by peer");
-            }
-            SyncEvent::CaughtUp => status.last_success_ms = Some(now),
-            SyncEvent::Closed { code, reason, .. } => {
-                if *code != CloseCode::Done as u16 {
-                    status.last_error = Some((now, reason.clone()));
-                }
-            }
-        });
-    }
-
-    /// Records how a link ended.
-    fn record(&self, peer: NodeId, outcome: &Result<LinkReport, TransportError>) {
-        let now = now_ms();
-        self.update(peer, |status| {
-            status.connected = false;
-            if let Err(error) = outcome {
-                status.last_error = Some((now, error.to_string()));
-            }
-        });
-    }
-}
-
-fn remember_refusals(status: &mut LinkStatus, refused: &[ChainRefusal], direction: &str) {
-    for refusal in refused {
-        if status.refusals.len() >= REFUSALS_REMEMBERED_MAX {
-            status.refusals.remove(0);
-        }
-        status.refusals.push(format!(
-            "refused {direction}: {}: {}",
-            refusal.chain, refusal.reason
-        ));
     }
 }
 

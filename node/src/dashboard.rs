@@ -25,10 +25,10 @@ use nhip_engine::{
 };
 use serde::Deserialize;
 
-use crate::daemon::StatusBoard;
 use crate::home::Home;
 pub use crate::limits::STALE_AFTER_MS;
 use crate::limits::{LIVE_READ_PAGE, STATE_TTL_MS, TALLY_EVENTS_MAX};
+use crate::links::StatusBoard;
 use crate::transport::now_ms;
 
 const PAGE: &str = include_str!("dashboard.html");
@@ -371,7 +371,7 @@ fn router(board: Arc<Board>) -> Router {
 
 /// `GET /api/changes`: the change stream, so pages update without reloading.
 async fn changes(Shared(board): Shared<Arc<Board>>) -> impl IntoResponse {
-    crate::api::server::change_stream(board.changes.clone())
+    crate::changes::stream(board.changes.clone())
 }
 
 /// Lets a request through when no token is needed or it carries a valid one.

@@ -170,7 +170,7 @@ pub struct Home {
     /// The state, kept up to date as the log grows (see [`crate::live`]).
     live: crate::live::LiveState,
     /// How this process's links with each peer stand (empty unless the node runs).
-    pub links: Arc<crate::daemon::StatusBoard>,
+    pub links: Arc<crate::links::StatusBoard>,
     /// Held from reading the state to the durable append of what was decided on it: this
     /// node's writes take turns, so each decision sees every earlier one (see [`Home::writing`]).
     writing: Mutex<()>,

@@ -22,6 +22,7 @@ macro_rules! warn {
 
 pub mod api;
 pub mod audit;
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod console;
@@ -30,9 +31,11 @@ pub mod dashboard;
 pub mod demo;
 pub mod enroll;
 pub mod exchange;
+pub mod exit;
 pub mod home;
 pub mod identity;
 pub mod limits;
+pub mod links;
 pub mod live;
 pub mod text_search;
 pub mod texts;

@@ -2,7 +2,7 @@
 //! MessagePack encoding of an enum is a one-entry map from the variant name to its fields, and
 //! struct fields are arrays in declaration order. PROTOCOL.md is the normative description.
 
-use nhip_engine::{ChainId, Hash, NodeId, Seq, UnitId};
+use nhip_engine::{ChainId, NodeId, Seq, UnitId};
 use serde::{Deserialize, Serialize};
 
 /// One protocol message.
@@ -168,15 +168,4 @@ impl CloseCode {
             _ => return None,
         })
     }
-}
-
-/// A chain and the hash of its head, as a receipt states it.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct ChainHead {
-    /// The chain.
-    pub chain: ChainId,
-    /// Its last sequence number held.
-    pub seq: Seq,
-    /// The hash of that event.
-    pub hash: Hash,
 }

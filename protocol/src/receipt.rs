@@ -5,10 +5,19 @@
 //! proves it (design.md invariant 6). The signed bytes are kept exactly as signed.
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use nhip_engine::{Hash, NodeId};
+use nhip_engine::{ChainId, Hash, NodeId, Seq};
 use serde::{Deserialize, Serialize};
 
-use crate::message::ChainHead;
+/// A chain and the hash of its head, as a receipt states it.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ChainHead {
+    /// The chain.
+    pub chain: ChainId,
+    /// Its last sequence number held.
+    pub seq: Seq,
+    /// The hash of that event.
+    pub hash: Hash,
+}
 
 /// Domain separation for receipt signatures.
 const RECEIPT_CONTEXT: &[u8; 16] = b"nhip/receipt/v1\0";

@@ -35,9 +35,9 @@ use crate::limits::{
     REASON_BYTES_MAX, WINDOW_BATCHES, ZSTD_LEVEL,
 };
 use crate::message::{
-    Ack, BatchFrame, ChainHead, ChainRefusal, Close, CloseCode, Heads, Hello, Message, RefusalCode,
+    Ack, BatchFrame, ChainRefusal, Close, CloseCode, Heads, Hello, Message, RefusalCode,
 };
-use crate::receipt::{Receipt, ReceiptBody};
+use crate::receipt::{ChainHead, Receipt, ReceiptBody};
 use crate::scope::Scope;
 
 /// Who this side is and whom it expects.

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::Path;
 
 use super::{RunAnswer, RunRequest, SOCKET_FILE};
-use crate::cli::output::{ExitCode, progress_spinner};
+use crate::console::spinner;
+use crate::exit::ExitCode;
 use crate::texts::Texts;
 
 /// Runs this process's command line in the node running in `data`, if one runs there: prints
@@ -30,7 +31,7 @@ pub fn forward(data: &Path, texts: Texts) -> Option<ExitCode> {
         .enable_all()
         .build()
         .ok()?;
-    let spinner = progress_spinner();
+    let spinner = spinner();
     if let Some(spinner) = &spinner {
         spinner.set_message(texts.working());
     }

@@ -27,7 +27,7 @@ pub struct RunRequest {
 /// The answer to a [`RunRequest`]: what the command said, and its exit code.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RunAnswer {
-    /// The exit code (see [`crate::cli::output::ExitCode`]).
+    /// The exit code (see [`crate::exit::ExitCode`]).
     pub code: u8,
     /// Standard output, as the command wrote it.
     pub out: String,

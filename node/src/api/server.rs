@@ -5,31 +5,36 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 
 use super::{RunAnswer, RunRequest, SOCKET_FILE};
-use crate::cli::output::ExitCode;
 use crate::daemon::Node;
+use crate::exit::ExitCode;
 use crate::home::Home;
 use crate::limits::{API_BODY_BYTES_MAX, API_COMMANDS_CONCURRENT_MAX};
+
+/// Executes one command line for a caller, as `nhip` itself would, against the running node:
+/// the command layer's `run_for_caller`, handed in by `nhip serve` (the API knows no command).
+pub type Executor = fn(&Arc<Home>, &[String], &std::path::Path) -> ExitCode;
 
 /// What every route shares.
 #[derive(Clone)]
 struct Shared {
     home: Arc<Home>,
     node: Node,
+    execute: Executor,
     commands: Arc<Semaphore>,
 }
 
 /// The routes of the socket API.
-fn router(home: Arc<Home>, node: Node) -> Router {
+fn router(home: Arc<Home>, node: Node, execute: Executor) -> Router {
     let shared = Shared {
         home,
         node,
+        execute,
         commands: Arc::new(Semaphore::new(API_COMMANDS_CONCURRENT_MAX)),
     };
     Router::new()
@@ -46,6 +51,7 @@ fn router(home: Arc<Home>, node: Node) -> Router {
 pub async fn serve_socket(
     home: Arc<Home>,
     node: Node,
+    execute: Executor,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<tokio::task::JoinHandle<()>, String> {
     use std::os::unix::fs::PermissionsExt;
@@ -62,7 +68,7 @@ pub async fn serve_socket(
     // The data folder is 0700 already; the socket itself is the owner's alone too.
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
         .map_err(|error| format!("{}: {error}", path.display()))?;
-    let app = router(home, node);
+    let app = router(home, node, execute);
     Ok(tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
@@ -80,6 +86,7 @@ pub async fn serve_socket(
 pub async fn serve_socket(
     _home: Arc<Home>,
     _node: Node,
+    _execute: Executor,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<tokio::task::JoinHandle<()>, String> {
     Ok(tokio::spawn(shutdown))
@@ -91,8 +98,9 @@ async fn run(State(shared): State<Shared>, Json(request): Json<RunRequest>) -> R
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
     let home = shared.home.clone();
+    let execute = shared.execute;
     let done = tokio::task::spawn_blocking(move || {
-        crate::console::capture(|| crate::cli::run_for_caller(&home, &request.args, &request.cwd))
+        crate::console::capture(|| execute(&home, &request.args, &request.cwd))
     })
     .await;
     match done {
@@ -117,23 +125,7 @@ async fn run(State(shared): State<Shared>, Json(request): Json<RunRequest>) -> R
 
 /// `GET /v1/changes`: the change stream — see [`change_stream`].
 async fn changes(State(shared): State<Shared>) -> impl IntoResponse {
-    change_stream(shared.node.changes.subscribe())
-}
-
-/// Server-Sent Events, one `changed` event (data: the commit generation) whenever the log
-/// commits — a local write or events from a link — and a keep-alive comment every 15 s.
-pub fn change_stream(
-    changes: watch::Receiver<u64>,
-) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
-    let stream = futures_util::stream::unfold(changes, |mut changes| async move {
-        changes.changed().await.ok()?;
-        let generation = *changes.borrow_and_update();
-        let event = Event::default()
-            .event("changed")
-            .data(format!("{{\"generation\":{generation}}}"));
-        Some((Ok(event), changes))
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    crate::changes::stream(shared.node.changes.subscribe())
 }
 
 /// `GET /v1/health`: the node answers.

@@ -11,6 +11,7 @@ mod enrollment;
 mod indicator;
 mod init;
 mod item;
+mod node;
 pub mod output;
 mod registry;
 mod serve;
@@ -260,7 +261,7 @@ pub(crate) fn finish(texts: Texts, outcome: Outcome) -> ExitCode {
 
 /// Executes a command line on behalf of a caller of the running node's socket: parsed as
 /// `nhip` parses it, paths taken relative to the caller's folder, run against `home`.
-pub(crate) fn run_for_caller(home: &Arc<Home>, arguments: &[String], cwd: &Path) -> ExitCode {
+pub fn run_for_caller(home: &Arc<Home>, arguments: &[String], cwd: &Path) -> ExitCode {
     let cli = match Cli::try_parse_from(arguments) {
         Ok(cli) => cli,
         Err(error) => {

@@ -3,49 +3,10 @@
 
 use nhip_engine::EventId;
 
+pub use crate::console::spinner as progress_spinner;
+pub use crate::exit::ExitCode;
 use crate::home::HomeError;
 use crate::texts::Texts;
-
-/// The exit codes of `nhip`, one per kind of failure, so scripts can tell them apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[repr(u8)]
-pub enum ExitCode {
-    /// Done.
-    Done = 0,
-    /// Refused or failed; the message says why.
-    Refused = 1,
-    /// Wrong arguments.
-    Usage = 2,
-    /// No node here, or a damaged configuration or log.
-    NoNode = 3,
-    /// The node is busy: another process holds its log.
-    Busy = 4,
-    /// The network: a sync could not complete.
-    Network = 5,
-    /// Storage: the disk failed or is full.
-    Storage = 6,
-    /// An audit found problems.
-    AuditFailed = 7,
-}
-
-impl ExitCode {
-    /// The code for a number a running node answered with; unknown numbers are failures.
-    pub fn from_u8(code: u8) -> ExitCode {
-        [
-            ExitCode::Done,
-            ExitCode::Refused,
-            ExitCode::Usage,
-            ExitCode::NoNode,
-            ExitCode::Busy,
-            ExitCode::Network,
-            ExitCode::Storage,
-            ExitCode::AuditFailed,
-        ]
-        .into_iter()
-        .find(|known| *known as u8 == code)
-        .unwrap_or(ExitCode::Refused)
-    }
-}
 
 /// A failure with its exit code, already in words.
 pub struct Failure {
@@ -100,7 +61,7 @@ pub fn print_json(value: &impl serde::Serialize) -> Outcome {
 
 /// Runs `work` with a spinner on a terminal (nothing when piped), cleared before any output.
 pub fn with_spinner<T>(texts: Texts, work: impl FnOnce() -> T) -> T {
-    let spinner = progress_spinner();
+    let spinner = crate::console::spinner();
     if let Some(spinner) = &spinner {
         spinner.set_message(texts.working());
     }
@@ -109,13 +70,4 @@ pub fn with_spinner<T>(texts: Texts, work: impl FnOnce() -> T) -> T {
         spinner.finish_and_clear();
     }
     outcome
-}
-
-/// A spinner on a terminal; nothing when standard error is piped.
-pub fn progress_spinner() -> Option<indicatif::ProgressBar> {
-    crate::console::interactive().then(|| {
-        let spinner = indicatif::ProgressBar::new_spinner();
-        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-        spinner
-    })
 }

@@ -3,62 +3,13 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use super::output::{ExitCode, Failure, Outcome, fail};
-use crate::daemon::{self, Parent};
+use super::node::{keep_outcome, node_for, parent_of, shutdown_signal};
+use super::output::{ExitCode, Outcome, fail};
+use crate::daemon;
 use crate::enroll;
 use crate::home::Home;
 use crate::texts::Texts;
 use crate::transport;
-
-/// The daemon's view of this node: key, unit, log, directory and its commit feed.
-pub(super) fn node_for(home: &Home) -> daemon::Node {
-    let dir = home.dir.clone();
-    daemon::Node {
-        changes: home.changes.clone(),
-        status: home.links.clone(),
-        keep_receipt: Some(Arc::new(move |receipt| {
-            if let Err(error) = crate::home::append_receipts(&dir, std::slice::from_ref(receipt)) {
-                tracing::error!(%error, "a receipt of the parent was not kept");
-            }
-        })),
-        ..daemon::Node::new(
-            home.key.clone(),
-            home.config.unit.clone(),
-            home.log.clone(),
-            home.directory(),
-        )
-    }
-}
-
-/// Where the parent is, from the configuration.
-pub(super) fn parent_of(home: &Home, texts: Texts) -> Result<Parent, Failure> {
-    let parent = home
-        .config
-        .parent
-        .as_ref()
-        .ok_or_else(|| fail(ExitCode::Refused, texts.no_parent()))?;
-    let node = nhip_engine::NodeId::from_hex(&parent.node)
-        .ok_or_else(|| fail(ExitCode::NoNode, "config.toml: parent.node"))?;
-    let addr = enroll::resolve(&parent.addr)
-        .map_err(|error| fail(ExitCode::Network, error.to_string()))?;
-    Ok(Parent { addr, node })
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-pub(super) async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
 
 /// Where the hub's dashboard listens unless told otherwise.
 const DEFAULT_DASHBOARD: &str = "127.0.0.1:7412";
@@ -91,9 +42,14 @@ pub(super) fn exec(
                 let _ = stopped.wait_for(|stop| *stop).await;
             }
         };
-        let socket = crate::api::server::serve_socket(home.clone(), node.clone(), when_stopped())
-            .await
-            .map_err(|error| fail(ExitCode::Refused, texts.cannot_listen("nhip.sock", &error)))?;
+        let socket = crate::api::server::serve_socket(
+            home.clone(),
+            node.clone(),
+            super::run_for_caller,
+            when_stopped(),
+        )
+        .await
+        .map_err(|error| fail(ExitCode::Refused, texts.cannot_listen("nhip.sock", &error)))?;
         // The hub shows its dashboard by default; other nodes when asked. A default that
         // cannot bind (another node on this machine has it) is a warning, not a stop.
         let parent = parent_of(&home, texts).ok();
@@ -142,7 +98,7 @@ pub(super) fn exec(
                 ) {
                     Ok(endpoint) => {
                         daemon::sync_watch(&endpoint, &node, &parent, stopped, |outcome, next| {
-                            super::sync::keep_outcome(&home, outcome, next)
+                            keep_outcome(&home, outcome, next)
                         })
                         .await;
                         endpoint.close(quinn::VarInt::from_u32(0), b"shutting down");

@@ -1,7 +1,7 @@
 //! `nhip sync`: one sync with the parent, or a live one with `--watch`.
 
+use super::node::{keep_outcome, node_for, parent_of, shutdown_signal};
 use super::output::{ExitCode, Outcome, fail, home_failure, progress_spinner};
-use super::serve::{node_for, parent_of, shutdown_signal};
 use crate::daemon;
 use crate::enroll;
 use crate::home::Home;
@@ -79,21 +79,6 @@ pub(super) fn exec(home: &Home, texts: Texts, watch: bool, running: bool) -> Out
             )),
         }
     })?
-}
-
-/// Keeps how a link to the parent ended, for `nhip status` (its receipts were kept as they
-/// arrived, by [`node_for`]'s keeper).
-pub(super) fn keep_outcome(
-    home: &Home,
-    outcome: &Result<transport::LinkReport, transport::TransportError>,
-    next_attempt_ms: u64,
-) {
-    if let Err(error) = outcome {
-        tracing::warn!(%error, next_attempt_ms, "the link to the parent failed");
-    }
-    if let Err(error) = home.record_sync(outcome, Some(next_attempt_ms)) {
-        tracing::warn!(%error, "sync record not kept");
-    }
 }
 
 /// A failed sync in words: a parent that turned this node away is not a network outage.
