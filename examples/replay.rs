@@ -69,9 +69,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .iter()
                 .find(|entry| entry.event == conflict.event);
             println!(
-                "      xung đột / conflict: {} — {}",
-                loser.map_or("?", |entry| entry.summary.as_str()),
-                conflict.reason
+                "      xung đột / conflict: {} {:?} — {:?}",
+                loser.map_or("?", |entry| entry.actor.as_str()),
+                loser.map(|entry| &entry.detail),
+                conflict.why
             );
         }
     }

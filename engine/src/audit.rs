@@ -52,6 +52,8 @@ pub struct Problem {
     pub seq: Option<Seq>,
     /// What exactly.
     pub detail: String,
+    /// For an event refused at replay: why (the shell words it).
+    pub refusal: Option<crate::state::Refusal>,
 }
 
 /// What verification found.
@@ -92,6 +94,7 @@ impl Report {
             chain: Some(chain.clone()),
             seq,
             detail,
+            refusal: None,
         });
     }
 }
@@ -105,18 +108,21 @@ fn damage(error: StoreError) -> Result<Problem, StoreError> {
             chain: Some(chain),
             seq: Some(seq),
             detail: reason.to_string(),
+            refusal: None,
         }),
         StoreError::DamagedRecord { chain, seq } => Ok(Problem {
             kind: ProblemKind::Damaged,
             chain: Some(chain),
             seq: Some(seq),
             detail: "the record is not in the record format".into(),
+            refusal: None,
         }),
         StoreError::DamagedMeta { what } => Ok(Problem {
             kind: ProblemKind::Damaged,
             chain: None,
             seq: None,
             detail: format!("{what} is damaged"),
+            refusal: None,
         }),
         other => Err(other),
     }
@@ -155,6 +161,7 @@ pub fn verify(log: &dyn EventLog, progress: &mut dyn FnMut(u64)) -> Result<Repor
                 incident.held.to_hex(),
                 incident.offered.to_hex()
             ),
+            refusal: None,
         });
     }
     if report
@@ -175,7 +182,8 @@ pub fn verify(log: &dyn EventLog, progress: &mut dyn FnMut(u64)) -> Result<Repor
                 kind: ProblemKind::RefusedAtReplay,
                 chain: None,
                 seq: None,
-                detail: format!("event {event}: {reason}"),
+                detail: format!("event {event}"),
+                refusal: Some(reason.clone()),
             });
         }
         report.state_hash = Some(state.hash());
@@ -340,12 +348,14 @@ pub fn check_receipt_heads(
                     hash.to_hex(),
                     stored.hash.to_hex()
                 ),
+                refusal: None,
             }),
             _ => problems.push(Problem {
                 kind: ProblemKind::Gap,
                 chain: Some(chain.clone()),
                 seq: Some(*seq),
                 detail: "an acknowledged event is missing from the log".into(),
+                refusal: None,
             }),
         }
     }

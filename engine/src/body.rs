@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::event::Body;
-use crate::ids::{EventId, NodeId, PersonId, UnitId};
+use crate::ids::{EventId, NodeId, PersonId, PersonKey, UnitId};
+use crate::signature::{SIGNED_BODY_VERSION, inner_data};
 
 /// The schema version this version writes for every kind.
 pub const BODY_VERSION: u16 = 1;
@@ -54,6 +55,46 @@ pub struct NodeEnrolled {
     pub node: NodeId,
     /// Its unit.
     pub unit: UnitId,
+}
+
+/// An administrator issues a person a one-time setup code. The log holds the public half of
+/// the key the code stands for ([`crate::signature::setup_key`]), never the code.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct SetupIssued {
+    /// The person the code is for.
+    pub person: PersonId,
+    /// The public half of the code's key.
+    pub setup: PersonKey,
+    /// After this time (ms, writer's clock of the event that uses it) the code is void.
+    pub expires_ms: u64,
+}
+
+/// A person publishes their signing key, at setup (or a new one after a new setup code). The
+/// event is written as the person and signed by the new key itself.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct KeyAdded {
+    /// The person.
+    pub person: PersonId,
+    /// Their new key; it replaces any earlier one from this event on.
+    pub key: PersonKey,
+    /// The setup code's public key this publication uses (once).
+    pub setup: PersonKey,
+    /// The proof that the publisher knew the code ([`crate::signature::setup_proof`]).
+    #[serde(with = "serde_bytes")]
+    pub proof: Vec<u8>,
+    /// The private key, sealed under the person's passphrase, so the person can sign at every
+    /// node of their line (the node shell's format; the engine only bounds its size).
+    #[serde(with = "serde_bytes")]
+    pub sealed: Vec<u8>,
+}
+
+/// A person's key is revoked (lost, leaked): signatures by it after this event are refused.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct KeyRevoked {
+    /// The person.
+    pub person: PersonId,
+    /// The key.
+    pub key: PersonKey,
 }
 
 /// A workflow definition is published, as its TOML source.
@@ -264,13 +305,21 @@ macro_rules! known_kinds {
                 }
             }
 
-            /// Reads a body, telling known, unknown and malformed apart.
+            /// Reads a body, telling known, unknown and malformed apart. A signed body
+            /// (version [`SIGNED_BODY_VERSION`]) reads as its inner, version-1 body; whether
+            /// its signature holds is [`crate::signature::check`]'s to say.
             pub fn from_body(body: &Body) -> Decoded {
-                if body.version != BODY_VERSION {
+                if body.version != BODY_VERSION && body.version != SIGNED_BODY_VERSION {
                     return Decoded::Unknown;
                 }
+                if !matches!(body.kind.as_str(), $($kind)|*) {
+                    return Decoded::Unknown;
+                }
+                let Some(data) = inner_data(body) else {
+                    return Decoded::Malformed("a signed body that is not well formed".into());
+                };
                 match body.kind.as_str() {
-                    $($kind => decode(body, Known::$variant),)*
+                    $($kind => decode(&data, Known::$variant),)*
                     _ => Decoded::Unknown,
                 }
             }
@@ -284,6 +333,9 @@ known_kinds! {
     RoleAssigned(RoleChange) = "role.assigned",
     RoleRemoved(RoleChange) = "role.removed",
     NodeEnrolled(NodeEnrolled) = "node.enrolled",
+    SetupIssued(SetupIssued) = "person.setup_issued",
+    KeyAdded(KeyAdded) = "person.key_added",
+    KeyRevoked(KeyRevoked) = "person.key_revoked",
     WorkflowPublished(WorkflowPublished) = "workflow.published",
     ItemCreated(ItemCreated) = "item.created",
     ItemFired(ItemFired) = "item.fired",
@@ -318,8 +370,8 @@ fn encode<T: Serialize>(kind: &str, value: &T) -> Body {
     }
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(body: &Body, wrap: impl FnOnce(T) -> Known) -> Decoded {
-    match rmp_serde::from_slice(&body.data) {
+fn decode<T: for<'de> Deserialize<'de>>(data: &[u8], wrap: impl FnOnce(T) -> Known) -> Decoded {
+    match rmp_serde::from_slice(data) {
         Ok(value) => Decoded::Known(wrap(value)),
         Err(error) => Decoded::Malformed(error.to_string()),
     }
@@ -368,7 +420,7 @@ mod tests {
         assert_eq!(Known::from_body(&newer), Decoded::Unknown);
         let newer_version = Body {
             kind: "item.fired".into(),
-            version: BODY_VERSION + 1,
+            version: SIGNED_BODY_VERSION + 1,
             data: vec![],
         };
         assert_eq!(Known::from_body(&newer_version), Decoded::Unknown);

@@ -6,19 +6,20 @@
 //! touches, with exactly the rules every node will apply when it replays the event. A command
 //! and its replay can therefore never disagree.
 
-use std::collections::BTreeSet;
-
 use crate::body::{
     ConflictResolved, IndicatorDefined, IndicatorReported, ItemAssigned, ItemCommented,
-    ItemCreated, ItemExtended, ItemFired, ItemLinked, ItemProgressed, ItemVoted, Known,
-    NodeEnrolled, PersonRegistered, RoleChange, UnitDefined, WorkflowPublished,
+    ItemCreated, ItemExtended, ItemFired, ItemLinked, ItemProgressed, ItemVoted, KeyAdded,
+    KeyRevoked, Known, NodeEnrolled, PersonRegistered, RoleChange, SetupIssued, UnitDefined,
+    WorkflowPublished,
 };
 use crate::date::Date;
 use crate::event::{Draft, ENVELOPE_FORMAT, Event};
 use crate::hlc::Hlc;
-use crate::ids::{EventId, Hash, NodeId, PersonId, Seq, UnitId};
-use crate::state::{Item, Outcome, State, lookup, matches_role, who_text};
-use crate::workflow::{Definition, RoleRef, Who, builtins};
+use crate::ids::{EventId, Hash, NodeId, PersonId, PersonKey, Seq, UnitId};
+use crate::signature;
+use crate::state::{Item, Outcome, Refusal, State, lookup, policy};
+use crate::workflow::{Definition, Who, builtins};
+use ed25519_dalek::SigningKey;
 
 /// What a person asks for.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -64,6 +65,41 @@ pub enum Command {
         /// The node's key.
         node: NodeId,
         /// Its unit.
+        unit: UnitId,
+    },
+    /// Issue a person a one-time setup code (its key's public half; the code stays with the
+    /// administrator and the person).
+    IssueSetup {
+        /// The person.
+        person: PersonId,
+        /// The public half of the code's key ([`signature::setup_key`]).
+        setup: PersonKey,
+        /// Void after this time (ms).
+        expires_ms: u64,
+        /// The unit whose administrator issues it.
+        unit: UnitId,
+    },
+    /// Publish the actor's own new key, with the proof of a setup code (sign the command with
+    /// the new key).
+    AddKey {
+        /// The new key.
+        key: PersonKey,
+        /// The setup code's public key.
+        setup: PersonKey,
+        /// [`signature::setup_proof`] for the actor and the key.
+        proof: Vec<u8>,
+        /// The private key, sealed under the passphrase.
+        sealed: Vec<u8>,
+        /// The unit the event is filed under (where the person works).
+        unit: UnitId,
+    },
+    /// Revoke a person's key.
+    RevokeKey {
+        /// The person.
+        person: PersonId,
+        /// The key.
+        key: PersonKey,
+        /// The unit whose administrator revokes it.
         unit: UnitId,
     },
     /// Publish a workflow definition (its TOML source) for `unit` and everything below it.
@@ -192,32 +228,43 @@ pub enum Command {
     },
 }
 
-/// Why a command was refused. Nothing was written.
+/// Why a command was refused. Nothing was written. Every variant is facts, not words: the
+/// shell says them in the person's language.
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum CommandError {
     /// No item has this id here.
     #[error("no item {0} is known on this node")]
     UnknownItem(EventId),
     /// No workflow has this id.
-    #[error("no workflow {0:?}; known ones: {1}")]
-    UnknownWorkflow(String, String),
+    #[error("no workflow {0:?}; known ones: {known}", known = .1.join(", "))]
+    UnknownWorkflow(String, Vec<String>),
+    /// The item's workflow version is not known on this node yet.
+    #[error("workflow {workflow} version {version} is not known on this node yet")]
+    WorkflowNotHere {
+        /// The workflow.
+        workflow: String,
+        /// Its version.
+        version: u16,
+    },
     /// The transition does not exist, or does not leave the item's state.
-    #[error("{transition:?} cannot be done in state {state:?}; possible now: {available}")]
+    #[error("{transition:?} cannot be done in state {state:?}; possible now: {possible}", possible = .available.join(", "))]
     NotNow {
         /// The transition asked for.
         transition: String,
         /// The item's state.
         state: String,
         /// What may be done instead.
-        available: String,
+        available: Vec<String>,
     },
     /// The person may not do this; others may.
-    #[error("{reason}. Who may: {who}")]
+    #[error("{refusal:?}; who may: {who:?}")]
     NotAllowed {
-        /// Why not, in words.
-        reason: String,
-        /// Who may instead: roles, and the people holding them here.
-        who: String,
+        /// Why not.
+        refusal: Refusal,
+        /// Who may instead, by the rule that refused (`None` when the rule names no roles).
+        who: Option<Who>,
+        /// The people who may, here and now, with their names.
+        people: Vec<(PersonId, String)>,
     },
     /// The item is finished; nothing more can change it.
     #[error("the item is finished (state {state:?}); nothing more can change it")]
@@ -225,24 +272,67 @@ pub enum CommandError {
         /// Its final state.
         state: String,
     },
+    /// A transition that is approved by voting was fired.
+    #[error("{transition} is an approval: approve or refuse it instead")]
+    IsApproval {
+        /// The transition.
+        transition: String,
+    },
+    /// An approval was given with no approval pending.
+    #[error("the item waits for no approval in state {state}")]
+    NoApprovalWaiting {
+        /// The item's state.
+        state: String,
+    },
+    /// The item changed between reading it and deciding.
+    #[error("the item changed meanwhile; look at it again")]
+    ChangedMeanwhile,
     /// A field is missing or invalid.
-    #[error("{field}: {reason}")]
+    #[error("{field}: {problem:?}")]
     Invalid {
         /// The field.
         field: &'static str,
         /// What is wrong.
-        reason: String,
+        problem: Problem,
     },
     /// The command is not allowed by the registry (not an item matter).
-    #[error("{0}")]
-    Refused(String),
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> CommandError {
-    CommandError::Invalid {
-        field,
-        reason: reason.into(),
-    }
+/// What is wrong with a field of a command.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Problem {
+    /// A unit or a person needs a name.
+    NameMissing,
+    /// Not a role code (a-z, 0-9, '-').
+    NotARoleCode(String),
+    /// The workflow definition has errors (each with its line; for workflow authors).
+    Definition(String),
+    /// The work must be named (rõ việc).
+    TitleMissing,
+    /// The workflow needs a deadline (rõ thời gian).
+    DeadlineMissing(String),
+    /// The item waits for several approvals: name one.
+    SeveralApprovals,
+    /// A refusal must say why the item is sent back.
+    RefusalNeedsNote,
+    /// Percent is 0 to 100.
+    PercentRange,
+    /// An extension needs a reason.
+    ReasonMissing,
+    /// A new deadline must be later than the current one.
+    DeadlineNotLater,
+    /// The comment is empty.
+    Empty,
+    /// No indicator has this code.
+    UnknownIndicator(String),
+    /// Say what was decided.
+    DecisionMissing,
+}
+
+fn invalid(field: &'static str, problem: Problem) -> CommandError {
+    CommandError::Invalid { field, problem }
 }
 
 /// The newest version of workflow `id` this node knows.
@@ -261,53 +351,40 @@ pub fn latest_workflow<'a>(state: &'a State, id: &str) -> Option<&'a Definition>
         .max_by_key(|definition| definition.version)
 }
 
-/// People who match any of `roles` for `item`.
-fn eligible_people(state: &State, item: &Item, who: &Who) -> Vec<PersonId> {
-    let candidates: BTreeSet<&PersonId> = state
-        .registry
-        .roles
-        .values()
-        .flatten()
-        .chain(item.assignee.iter())
-        .chain(std::iter::once(&item.creator))
-        .collect();
-    candidates
+/// The people who match `who` for `item`, with their names.
+fn people_who_may(state: &State, item: &Item, who: &Who) -> Vec<(PersonId, String)> {
+    policy::eligible_people(&state.registry, item, who)
         .into_iter()
-        .filter(|person| match who {
-            Who::OneOf(roles) | Who::AllOf(roles) => roles
-                .iter()
-                .any(|role| matches_role(&state.registry, item, role, person)),
-            Who::Quorum { role, .. } => state.registry.holds(person, &item.unit, role),
+        .map(|person| {
+            let name = state
+                .registry
+                .people
+                .get(&person)
+                .map_or_else(|| person.to_string(), |found| found.name.clone());
+            (person, name)
         })
-        .cloned()
         .collect()
 }
 
-fn who_may(state: &State, item: &Item, who: &Who) -> String {
-    let people = eligible_people(state, item, who);
-    let people = if people.is_empty() {
-        "no one holds these roles here yet".to_owned()
-    } else {
-        people
-            .iter()
-            .map(|person| {
-                state
-                    .registry
-                    .people
-                    .get(person)
-                    .map_or_else(|| person.to_string(), |p| format!("{} ({person})", p.name))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!("{} — {people}", who_text(who).join(", "))
-}
-
 /// Checks `command` by `actor` at `now_ms` against `state` and returns the event to append,
-/// with id `id`.
+/// with id `id`, unsigned: for people who have no account yet (see [`decide_signed`]).
 pub fn decide(
     state: &State,
     actor: &PersonId,
+    id: EventId,
+    now_ms: u64,
+    command: Command,
+) -> Result<Draft, CommandError> {
+    decide_signed(state, actor, None, id, now_ms, command)
+}
+
+/// Checks `command` by `actor` at `now_ms` against `state` and returns the event to append,
+/// with id `id`, signed by `signer` (the actor's personal key) when one is given. Once the
+/// actor has an account, an unsigned event is refused here as it would be at replay.
+pub fn decide_signed(
+    state: &State,
+    actor: &PersonId,
+    signer: Option<&SigningKey>,
     id: EventId,
     now_ms: u64,
     command: Command,
@@ -329,7 +406,7 @@ pub fn decide(
     let planned = match command {
         Command::DefineUnit { unit, name, kind } => {
             if name.trim().is_empty() {
-                return Err(invalid("name", "a unit needs a name"));
+                return Err(invalid("name", Problem::NameMissing));
             }
             draft(
                 unit.clone(),
@@ -339,7 +416,7 @@ pub fn decide(
         }
         Command::RegisterPerson { person, name, unit } => {
             if name.trim().is_empty() {
-                return Err(invalid("name", "a person needs a name"));
+                return Err(invalid("name", Problem::NameMissing));
             }
             draft(
                 unit,
@@ -351,10 +428,7 @@ pub fn decide(
             if !is_role(&role) =>
         {
             let _ = (person, unit);
-            return Err(invalid(
-                "role",
-                format!("{role:?} is not a role code (a-z, 0-9, '-')"),
-            ));
+            return Err(invalid("role", Problem::NotARoleCode(role)));
         }
         Command::AssignRole { person, unit, role } => draft(
             unit.clone(),
@@ -371,9 +445,43 @@ pub fn decide(
             None,
             Known::NodeEnrolled(NodeEnrolled { node, unit }),
         ),
+        Command::IssueSetup {
+            person,
+            setup,
+            expires_ms,
+            unit,
+        } => draft(
+            unit,
+            None,
+            Known::SetupIssued(SetupIssued {
+                person,
+                setup,
+                expires_ms,
+            }),
+        ),
+        Command::AddKey {
+            key,
+            setup,
+            proof,
+            sealed,
+            unit,
+        } => draft(
+            unit,
+            None,
+            Known::KeyAdded(KeyAdded {
+                person: actor.clone(),
+                key,
+                setup,
+                proof,
+                sealed,
+            }),
+        ),
+        Command::RevokeKey { person, key, unit } => {
+            draft(unit, None, Known::KeyRevoked(KeyRevoked { person, key }))
+        }
         Command::PublishWorkflow { source, unit } => {
             Definition::parse(&source)
-                .map_err(|errors| invalid("definition", errors.to_string()))?;
+                .map_err(|errors| invalid("definition", Problem::Definition(errors.to_string())))?;
             draft(
                 unit,
                 None,
@@ -395,11 +503,12 @@ pub fn decide(
             let definition = latest_workflow(state, &workflow).ok_or_else(|| {
                 let mut known: Vec<String> = builtins().keys().map(|(id, _)| id.clone()).collect();
                 known.extend(state.workflows.keys().map(|(id, _)| id.clone()));
+                known.sort();
                 known.dedup();
-                CommandError::UnknownWorkflow(workflow.clone(), known.join(", "))
+                CommandError::UnknownWorkflow(workflow.clone(), known)
             })?;
             if title.trim().is_empty() {
-                return Err(invalid("title", "the work must be named (rõ việc)"));
+                return Err(invalid("title", Problem::TitleMissing));
             }
             let deadline = deadline.or_else(|| {
                 definition
@@ -410,7 +519,7 @@ pub fn decide(
             if definition.deadline.required && deadline.is_none() {
                 return Err(invalid(
                     "deadline",
-                    format!("a {} needs a deadline (rõ thời gian)", definition.id),
+                    Problem::DeadlineMissing(definition.id.clone()),
                 ));
             }
             if let Some(parent) = parent {
@@ -442,13 +551,11 @@ pub fn decide(
             let item = item_of(id_of_item)?;
             let definition = definition_of(state, item)?;
             check_transition(definition, item, &transition)?;
-            let Some(found) = definition.transition(&transition) else {
-                unreachable!("checked above");
-            };
-            if !matches!(found.who, Who::OneOf(_)) || found.reject_to.is_some() {
-                return Err(CommandError::Refused(format!(
-                    "{transition} is an approval: approve or refuse it instead"
-                )));
+            if definition
+                .transition(&transition)
+                .is_some_and(|found| found.is_approval())
+            {
+                return Err(CommandError::IsApproval { transition });
             }
             draft(
                 item.unit.clone(),
@@ -474,19 +581,13 @@ pub fn decide(
                 None => {
                     let waiting = item.waiting_for(definition);
                     match waiting.as_slice() {
-                        [(transition, _)] => transition.clone(),
+                        [(transition, _)] => (*transition).to_owned(),
                         [] => {
-                            return Err(CommandError::Refused(format!(
-                                "the item waits for no approval in state {}",
-                                item.state
-                            )));
+                            return Err(CommandError::NoApprovalWaiting {
+                                state: item.state.clone(),
+                            });
                         }
-                        _ => {
-                            return Err(invalid(
-                                "transition",
-                                "the item waits for several approvals: name one",
-                            ));
-                        }
+                        _ => return Err(invalid("transition", Problem::SeveralApprovals)),
                     }
                 }
             };
@@ -494,7 +595,7 @@ pub fn decide(
             if !approve && !note.trim().is_empty() {
                 // A refusal says why (it goes back to the people who did the work).
             } else if !approve {
-                return Err(invalid("note", "say why the item is sent back"));
+                return Err(invalid("note", Problem::RefusalNeedsNote));
             }
             draft(
                 item.unit.clone(),
@@ -530,7 +631,7 @@ pub fn decide(
         } => {
             let item = item_of(id_of_item)?;
             if percent > 100 {
-                return Err(invalid("percent", "0 to 100"));
+                return Err(invalid("percent", Problem::PercentRange));
             }
             draft(
                 item.unit.clone(),
@@ -549,13 +650,10 @@ pub fn decide(
         } => {
             let item = item_of(id_of_item)?;
             if reason.trim().is_empty() {
-                return Err(invalid("reason", "an extension needs a reason"));
+                return Err(invalid("reason", Problem::ReasonMissing));
             }
             if item.deadline.is_some_and(|current| deadline <= current) {
-                return Err(invalid(
-                    "deadline",
-                    "a new deadline must be later than the current one",
-                ));
+                return Err(invalid("deadline", Problem::DeadlineNotLater));
             }
             draft(
                 item.unit.clone(),
@@ -574,7 +672,7 @@ pub fn decide(
         } => {
             let item = item_of(id_of_item)?;
             if text.trim().is_empty() {
-                return Err(invalid("text", "the comment is empty"));
+                return Err(invalid("text", Problem::Empty));
             }
             draft(
                 item.unit.clone(),
@@ -596,7 +694,10 @@ pub fn decide(
             }
             if let Some(indicator) = &indicator {
                 if !state.indicators.contains_key(indicator) {
-                    return Err(invalid("indicator", format!("no indicator {indicator:?}")));
+                    return Err(invalid(
+                        "indicator",
+                        Problem::UnknownIndicator(indicator.clone()),
+                    ));
                 }
             }
             draft(
@@ -616,7 +717,7 @@ pub fn decide(
         } => {
             let item = item_of(id_of_item)?;
             if note.trim().is_empty() {
-                return Err(invalid("note", "record what was decided"));
+                return Err(invalid("note", Problem::DecisionMissing));
             }
             draft(
                 item.unit.clone(),
@@ -654,7 +755,7 @@ pub fn decide(
             let indicator = state
                 .indicators
                 .get(&code)
-                .ok_or_else(|| invalid("indicator", format!("no indicator {code:?}")))?;
+                .ok_or_else(|| invalid("indicator", Problem::UnknownIndicator(code.clone())))?;
             draft(
                 indicator.unit.clone(),
                 None,
@@ -665,6 +766,10 @@ pub fn decide(
                 }),
             )
         }
+    };
+    let planned = match signer {
+        Some(signer) => signature::sign(planned, signer),
+        None => planned,
     };
     dry_run(state, &planned, now_ms)?;
     Ok(planned)
@@ -679,10 +784,10 @@ fn is_role(role: &str) -> bool {
 
 fn definition_of<'a>(state: &'a State, item: &Item) -> Result<&'a Definition, CommandError> {
     lookup(&state.workflows, &item.workflow, item.version).ok_or_else(|| {
-        CommandError::Refused(format!(
-            "workflow {} version {} is not known on this node yet",
-            item.workflow, item.version
-        ))
+        CommandError::WorkflowNotHere {
+            workflow: item.workflow.clone(),
+            version: item.version,
+        }
     })
 }
 
@@ -707,7 +812,7 @@ fn check_transition(
         return Err(CommandError::NotNow {
             transition: transition.to_owned(),
             state: item.state.clone(),
-            available: available.join(", "),
+            available,
         });
     }
     Ok(())
@@ -731,7 +836,8 @@ fn dry_run(state: &State, planned: &Draft, now_ms: u64) -> Result<(), CommandErr
         body: planned.body.clone(),
     };
     let crate::body::Decoded::Known(known) = Known::from_body(&event.body) else {
-        return Err(CommandError::Refused("the event does not encode".into()));
+        // Invariant: `decide` builds the body from a known kind.
+        unreachable!("a decided event is of a known kind");
     };
     if let Some(id) = known.item() {
         // Only the item changes: fold into a copy of it.
@@ -751,13 +857,10 @@ fn dry_run(state: &State, planned: &Draft, now_ms: u64) -> Result<(), CommandErr
             Some(Outcome::Late) => Err(CommandError::Finished {
                 state: item.state.clone(),
             }),
-            Some(Outcome::Conflict) => Err(CommandError::Refused(
-                "the item changed meanwhile; look at it again".into(),
-            )),
-            Some(Outcome::Refused(reason)) => Err(not_allowed(state, item, &known, reason)),
-            None => Err(CommandError::Refused(
-                "the event did not reach the item".into(),
-            )),
+            Some(Outcome::Conflict) => Err(CommandError::ChangedMeanwhile),
+            Some(Outcome::Refused(refusal)) => Err(not_allowed(state, item, &known, refusal)),
+            // Invariant: folding an event about a held item adds an entry to its history.
+            None => unreachable!("the scratch fold records every item event"),
         };
     }
     let mut scratch = State {
@@ -768,45 +871,38 @@ fn dry_run(state: &State, planned: &Draft, now_ms: u64) -> Result<(), CommandErr
     };
     if let Known::ItemCreated(_) = known {
         if state.items.contains_key(&planned.id) {
-            return Err(CommandError::Refused("an item with this id exists".into()));
+            return Err(CommandError::Refused(Refusal::ItemExists));
         }
     }
     scratch.apply(&event);
     match scratch.refused.get(&planned.id) {
         None => Ok(()),
-        Some(reason) => Err(CommandError::Refused(reason.clone())),
+        Some(refusal) => Err(CommandError::Refused(refusal.clone())),
     }
 }
 
-/// A refusal, with who may do it instead when the definition says.
-fn not_allowed(state: &State, item: &Item, known: &Known, reason: &str) -> CommandError {
-    let transition = match known {
-        Known::ItemFired(body) => Some(&body.transition),
-        Known::ItemVoted(body) => Some(&body.transition),
+/// A refusal, with who may do it instead: by the very rule that refused.
+fn not_allowed(state: &State, item: &Item, known: &Known, refusal: &Refusal) -> CommandError {
+    let definition = lookup(&state.workflows, &item.workflow, item.version);
+    let who = match (refusal, known, definition) {
+        (Refusal::MayNotDecide { transition, .. }, _, Some(definition)) => definition
+            .transition(transition)
+            .map(|transition| transition.who.clone()),
+        (Refusal::MayNotAssign { .. }, _, Some(definition)) => {
+            Some(Who::OneOf(definition.rules.assign.clone()))
+        }
+        (Refusal::MayNotExtend { .. }, _, Some(definition)) => {
+            Some(Who::OneOf(definition.rules.extend.clone()))
+        }
         _ => None,
     };
-    let who = transition
-        .and_then(|transition| {
-            lookup(&state.workflows, &item.workflow, item.version)?.transition(transition)
-        })
-        .map(|transition| who_may(state, item, &transition.who));
-    match who {
-        Some(who) => CommandError::NotAllowed {
-            reason: reason.to_owned(),
-            who,
-        },
-        None => CommandError::NotAllowed {
-            reason: reason.to_owned(),
-            who: who_may(
-                state,
-                item,
-                &Who::OneOf(vec![
-                    RoleRef::Assignee,
-                    RoleRef::Creator,
-                    RoleRef::InLine("bi-thu".into()),
-                    RoleRef::InLine("truong-ban".into()),
-                ]),
-            ),
-        },
+    let people = who
+        .as_ref()
+        .map(|who| people_who_may(state, item, who))
+        .unwrap_or_default();
+    CommandError::NotAllowed {
+        refusal: refusal.clone(),
+        who,
+        people,
     }
 }

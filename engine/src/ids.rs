@@ -89,6 +89,42 @@ impl fmt::Display for NodeId {
     }
 }
 
+/// A person's signing key: the ed25519 public key of a person (not of a node), published in
+/// the registry by `person.key_added`. It proves which person decided, where a [`NodeId`]
+/// proves which machine wrote.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PersonKey(pub [u8; 32]);
+fixed_bytes_serde!(PersonKey, 32);
+
+impl PersonKey {
+    /// The first eight hex digits, as people see a key ("khóa 3fa2c0d1").
+    pub fn short(&self) -> String {
+        hex(&self.0[..4])
+    }
+
+    /// The full key as 64 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    /// Parses 64 hex digits.
+    pub fn from_hex(text: &str) -> Option<PersonKey> {
+        parse_hex::<32>(text).map(PersonKey)
+    }
+}
+
+impl fmt::Debug for PersonKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PersonKey({})", self.short())
+    }
+}
+
+impl fmt::Display for PersonKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
 /// A blake3 digest: the hash of an event's canonical bytes, or of a state.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Hash(pub [u8; 32]);

@@ -21,6 +21,7 @@ pub mod memory;
 pub mod registry;
 pub mod replay;
 pub mod seal;
+pub mod signature;
 pub mod state;
 pub mod store;
 pub mod workflow;
@@ -28,7 +29,7 @@ pub mod workflow;
 pub use date::Date;
 pub use event::{Body, DecodeError, Draft, Event, OrderKey, StoredEvent};
 pub use hlc::Hlc;
-pub use ids::{ChainId, EventId, Hash, NodeId, PersonId, Seq, UnitId};
+pub use ids::{ChainId, EventId, Hash, NodeId, PersonId, PersonKey, Seq, UnitId};
 pub use log::{
     AppendError, Arrival, ArrivalRange, Batch, EventLog, Head, Incident, IngestError, IngestReport,
     Refusal, RefusalReason, StoreError,

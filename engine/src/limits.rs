@@ -40,6 +40,15 @@ pub const GROUP_COMMIT_REQUESTS_MAX: usize = 256;
 /// before committing; it stops early as soon as a yield brings no one new.
 pub const GROUP_GATHER_YIELDS_MAX: usize = 8;
 
+/// An item counts as due soon this many days before its deadline.
+pub const DUE_SOON_DAYS: i32 = 7;
+
+/// The largest sealed (passphrase-encrypted) person key a `person.key_added` event may carry.
+pub const SEALED_KEY_BYTES_MAX: usize = 512;
+
+/// The longest a setup code may stay usable after it is issued (ms).
+pub const SETUP_CODE_MS_MAX: u64 = 30 * 24 * 60 * 60 * 1000;
+
 const _: () = assert!(SEAL_INTERVAL_EVENTS <= BATCH_EVENTS_MAX);
 const _: () = assert!(EVENT_BYTES_MAX <= SEAL_INTERVAL_BYTES);
 const _: () = assert!(BODY_KIND_BYTES_MAX <= EVENT_BYTES_MAX);

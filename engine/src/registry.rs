@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{NodeId, PersonId, UnitId};
+use crate::ids::{EventId, NodeId, PersonId, PersonKey, UnitId};
 
 /// The role that may change the registry of a unit and everything below it.
 pub const ADMIN_ROLE: &str = "quan-tri";
@@ -42,9 +42,45 @@ pub struct Registry {
     pub roles: BTreeMap<(UnitId, RoleCode), BTreeSet<PersonId>>,
     /// Which unit each enrolled node belongs to.
     pub nodes: BTreeMap<NodeId, UnitId>,
+    /// People's accounts: their current signing key. Once a person has one, every event
+    /// written as them must carry their signature (the fold refuses it otherwise). Left out of
+    /// the digest while empty, so a log from before accounts keeps its digest.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts: BTreeMap<PersonId, Account>,
+    /// Setup codes issued, by the public half of the code's key.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub setups: BTreeMap<PersonKey, Setup>,
+}
+
+/// A person's account: their current key, and the private key sealed under their passphrase.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Account {
+    /// The key their signatures must be made with from `since` on.
+    pub key: PersonKey,
+    /// The event that published it.
+    pub since: EventId,
+    /// The private key, sealed under the passphrase (the shell's format).
+    #[serde(with = "serde_bytes")]
+    pub sealed: Vec<u8>,
+}
+
+/// A setup code an administrator issued.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Setup {
+    /// Whom it is for.
+    pub person: PersonId,
+    /// Void after this time (ms, the using event's writer's clock).
+    pub expires_ms: u64,
+    /// Already used (a code works once).
+    pub used: bool,
 }
 
 impl Registry {
+    /// The key `person` must sign with now, if they have an account.
+    pub fn key_of(&self, person: &PersonId) -> Option<PersonKey> {
+        self.accounts.get(person).map(|account| account.key)
+    }
+
     /// Whether `person` holds `role` in `unit` exactly.
     pub fn holds(&self, person: &PersonId, unit: &UnitId, role: &str) -> bool {
         self.roles

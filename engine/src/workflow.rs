@@ -30,6 +30,49 @@ pub struct Definition {
     pub transitions: Vec<TransitionDef>,
     /// When to escalate, and to whom.
     pub escalations: Vec<Escalation>,
+    /// Who may assign and extend (the `[rules]` table; defaults where it is silent). Left out
+    /// of the state digest while it equals the defaults, so definitions written before rules
+    /// were data keep their digest.
+    #[serde(default, skip_serializing_if = "Rules::is_default")]
+    pub rules: Rules,
+}
+
+/// Who may do the things every item allows besides its transitions.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Rules {
+    /// Who may (re)assign an item.
+    pub assign: Vec<RoleRef>,
+    /// Who may extend an item's deadline.
+    pub extend: Vec<RoleRef>,
+}
+
+/// The roles that lead a unit: by default they assign and extend.
+const LEADERS: [&str; 4] = ["bi-thu", "pho-bi-thu", "truong-ban", "chu-tich"];
+
+impl Default for Rules {
+    /// The creator, or a leader of the item's unit (or above it), or of its lead unit, assigns;
+    /// the creator or a leader (or `lanh-dao`) of the item's unit, or above it, extends.
+    fn default() -> Rules {
+        let mut assign = vec![RoleRef::Creator];
+        for role in LEADERS {
+            assign.push(RoleRef::InLine(role.to_owned()));
+            assign.push(RoleRef::Lead(role.to_owned()));
+        }
+        let mut extend = vec![RoleRef::Creator];
+        extend.extend(
+            LEADERS
+                .iter()
+                .map(|role| RoleRef::InLine((*role).to_owned())),
+        );
+        extend.push(RoleRef::InLine("lanh-dao".to_owned()));
+        Rules { assign, extend }
+    }
+}
+
+impl Rules {
+    fn is_default(&self) -> bool {
+        *self == Rules::default()
+    }
 }
 
 /// Whether items need a deadline, and the default.
@@ -50,6 +93,10 @@ pub struct StateDef {
     pub name: String,
     /// Items in a final state take no more transitions.
     pub terminal: bool,
+    /// A final state in which the work was not done (cancelled, withdrawn): it does not count
+    /// as done. Left out of the state digest while false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
 }
 
 /// A transition between states.
@@ -68,6 +115,14 @@ pub struct TransitionDef {
     /// For an approval: where a refusal sends the item (and then the transition is one that
     /// approvers vote on).
     pub reject_to: Option<String>,
+}
+
+impl TransitionDef {
+    /// Whether people approve (or refuse) it by voting, rather than fire it: it can be
+    /// refused, or it takes more than one person.
+    pub fn is_approval(&self) -> bool {
+        self.reject_to.is_some() || !matches!(self.who, Who::OneOf(_))
+    }
 }
 
 /// Who may fire a transition (see docs/WORKFLOWS.md for role references).
@@ -209,6 +264,15 @@ struct RawFile {
     transitions: Vec<RawTransition>,
     #[serde(default)]
     escalations: Vec<RawEscalation>,
+    #[serde(default)]
+    rules: Option<RawRules>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    assign: Option<Spanned<Vec<Spanned<String>>>>,
+    extend: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +290,8 @@ struct RawState {
     name: String,
     #[serde(default, rename = "final")]
     terminal: bool,
+    #[serde(default)]
+    cancelled: bool,
 }
 
 #[derive(Deserialize)]
@@ -315,10 +381,17 @@ impl Definition {
             } else if !state_ids.insert(id.clone()) {
                 errors.push(lines.error(state.id.span(), format!("state {id:?} is defined twice")));
             }
+            if state.cancelled && !state.terminal {
+                errors.push(lines.error(
+                    state.id.span(),
+                    format!("{id:?} is cancelled = true but not final = true: only a final state is a cancellation"),
+                ));
+            }
             states.push(StateDef {
                 id: id.clone(),
                 name: state.name.clone(),
                 terminal: state.terminal,
+                cancelled: state.cancelled,
             });
         }
         if raw.states.is_empty() {
@@ -487,6 +560,30 @@ impl Definition {
             });
         }
 
+        let mut rules = Rules::default();
+        if let Some(raw_rules) = &raw.rules {
+            let mut parse_list = |list: &Spanned<Vec<Spanned<String>>>| {
+                if list.get_ref().is_empty() {
+                    errors.push(lines.error(list.span(), "the list of roles is empty"));
+                }
+                list.get_ref()
+                    .iter()
+                    .filter_map(|role| match RoleRef::parse(role.get_ref()) {
+                        Ok(parsed) => Some(parsed),
+                        Err(message) => {
+                            errors.push(lines.error(role.span(), message));
+                            None
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            };
+            if let Some(list) = &raw_rules.assign {
+                rules.assign = parse_list(list);
+            }
+            if let Some(list) = &raw_rules.extend {
+                rules.extend = parse_list(list);
+            }
+        }
         let deadline = match &raw.deadline {
             None => DeadlineRule::default(),
             Some(rule) => {
@@ -514,6 +611,7 @@ impl Definition {
             states,
             transitions,
             escalations,
+            rules,
         })
     }
 
@@ -542,6 +640,12 @@ impl Definition {
     /// Whether `state` is final.
     pub fn is_terminal(&self, state: &str) -> bool {
         self.state(state).is_some_and(|state| state.terminal)
+    }
+
+    /// Whether `state` is final with the work done (not a cancellation).
+    pub fn is_done(&self, state: &str) -> bool {
+        self.state(state)
+            .is_some_and(|state| state.terminal && !state.cancelled)
     }
 }
 

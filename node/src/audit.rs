@@ -209,7 +209,11 @@ pub fn run(
                                 .as_ref()
                                 .map_or("—".to_owned(), ToString::to_string),
                             problem.seq.map_or("—".to_owned(), |seq| seq.to_string()),
-                            problem.detail
+                            match &problem.refusal {
+                                Some(refusal) =>
+                                    format!("{}: {}", problem.detail, texts.refusal(refusal)),
+                                None => problem.detail.clone(),
+                            }
                         );
                     }
                 }
@@ -271,7 +275,9 @@ pub fn run(
                         "origin": entry.origin.to_hex(),
                         "written_ms": entry.written_ms,
                         "received_ms": received_ms,
-                        "summary": entry.summary,
+                        "summary": texts.detail(&entry.detail),
+                        "detail": entry.detail,
+                        "signed_by": entry.signed_by.map(|key| key.to_hex()),
                         "outcome": entry.outcome,
                         "conflict": item.conflicts.iter().find(|c| c.event == entry.event || c.resolved_by == Some(entry.event)),
                     }));

@@ -29,7 +29,12 @@ use crate::home::Home;
 pub use crate::limits::STALE_AFTER_MS;
 use crate::limits::{LIVE_READ_PAGE, STATE_TTL_MS, TALLY_EVENTS_MAX};
 use crate::links::StatusBoard;
+use crate::texts::{Lang, Texts};
 use crate::transport::now_ms;
+
+/// The words of the API's rows (the page is in Vietnamese; the office app takes the language
+/// from the person).
+const WORDS: Texts = Texts(Lang::Vi);
 
 const PAGE: &str = include_str!("dashboard.html");
 
@@ -470,9 +475,6 @@ struct UnitRow<'a> {
     light: &'static str,
 }
 
-/// The states that count as finished in progress bars.
-const DONE_STATES: [&str; 5] = ["done", "adopted", "approved", "answered", "closed"];
-
 async fn overview(Shared(board): Shared<Arc<Board>>, Query(params): Query<Params>) -> Response {
     let today = match today(&params) {
         Ok(today) => today,
@@ -501,12 +503,7 @@ async fn overview(Shared(board): Shared<Arc<Board>>, Query(params): Query<Params
                 let seen = last_seen.get(unit).copied();
                 let stale = seen.is_none_or(|seen| now.saturating_sub(seen) > STALE_AFTER_MS)
                     && summary.items > 0;
-                let done = summary
-                    .by_state
-                    .iter()
-                    .filter(|(state, _)| DONE_STATES.contains(&state.as_str()))
-                    .map(|(_, count)| count)
-                    .sum::<u64>();
+                let done = summary.done;
                 let registered = state.registry.units.get(unit);
                 UnitRow {
                     unit,
@@ -566,7 +563,7 @@ fn item_row(
         "deadline": item.deadline.map(|d| d.to_string()),
         "percent": item.percent,
         "overdue": definition.is_some_and(|d| item.is_overdue(d, today)),
-        "due_soon": definition.is_some_and(|d| item.is_due_within(d, today, 7)),
+        "due_soon": definition.is_some_and(|d| item.is_due_within(d, today, nhip_engine::limits::DUE_SOON_DAYS)),
         "waiting_for": definition.map(|d| item.waiting_for(d)).unwrap_or_default(),
         "open_conflicts": item.open_conflicts().count(),
     })
@@ -637,7 +634,9 @@ async fn item(
                     "origin": entry.origin,
                     "written_ms": entry.written_ms,
                     "received_ms": received.get(&entry.event).copied().unwrap_or(entry.written_ms),
-                    "summary": entry.summary,
+                    "summary": WORDS.detail(&entry.detail),
+                    "detail": entry.detail,
+                    "signed_by": entry.signed_by.map(|key| key.to_hex()),
                     "outcome": entry.outcome,
                 })
             })
@@ -711,14 +710,14 @@ async fn conflicts(Shared(board): Shared<Arc<Board>>) -> Response {
                 item.history
                     .iter()
                     .find(|entry| entry.event == *event)
-                    .map(|entry| serde_json::json!({"actor": entry.actor, "summary": entry.summary, "written_ms": entry.written_ms}))
+                    .map(|entry| serde_json::json!({"actor": entry.actor, "summary": WORDS.detail(&entry.detail), "written_ms": entry.written_ms}))
             };
             rows.push(serde_json::json!({
                 "item": id,
                 "title": item.title,
                 "unit": item.unit,
                 "aspect": conflict.aspect,
-                "reason": conflict.reason,
+                "reason": WORDS.conflict_why(&conflict.why),
                 "stands": summary(&conflict.against),
                 "lost": summary(&conflict.event),
             }));

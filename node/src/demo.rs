@@ -442,10 +442,18 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
                 &id.0.simple().to_string()[24..]
             );
             if let Some(winner) = winner {
-                say!("  giữ / stands: {} — {}", winner.actor, winner.summary);
+                say!(
+                    "  giữ / stands: {} — {}",
+                    winner.actor,
+                    texts.detail(&winner.detail)
+                );
             }
             if let Some(loser) = loser {
-                say!("  thua / lost:  {} — {}", loser.actor, loser.summary);
+                say!(
+                    "  thua / lost:  {} — {}",
+                    loser.actor,
+                    texts.detail(&loser.detail)
+                );
             }
         }
     }

@@ -334,7 +334,7 @@ pub(super) fn exec(
             say!("  tiến độ / progress:   {}%", found.percent);
             if let Some(definition) = definition {
                 for (transition, who) in found.waiting_for(definition) {
-                    say!("  chờ duyệt / waiting:  {transition} ({})", who.join(", "));
+                    say!("  chờ duyệt / waiting:  {transition} ({})", texts.who(who));
                 }
                 let next: Vec<_> = definition
                     .transitions_from(&found.state)
@@ -347,12 +347,16 @@ pub(super) fn exec(
             say!("  lịch sử / history:");
             for entry in &found.history {
                 say!(
-                    "    {}  {:<16} {:<10} {}  [{:?}]",
+                    "    {}  {:<16} {:<10} {}  [{}]{}",
                     short(&entry.event),
                     entry.actor,
-                    nhip_engine::Date::from_unix_ms(entry.written_ms),
-                    entry.summary,
-                    entry.outcome
+                    texts.date(nhip_engine::Date::from_unix_ms(entry.written_ms)),
+                    texts.detail(&entry.detail),
+                    texts.outcome(&entry.outcome),
+                    entry
+                        .signed_by
+                        .map(|key| texts.signed_with(&key.short()))
+                        .unwrap_or_default()
                 );
             }
             for conflict in &found.conflicts {
@@ -360,8 +364,8 @@ pub(super) fn exec(
                     "  xung đột / conflict: {} thua {} ({}) — {}{}",
                     short(&conflict.event),
                     short(&conflict.against),
-                    conflict.aspect,
-                    conflict.reason,
+                    texts.aspect(conflict.aspect),
+                    texts.conflict_why(&conflict.why),
                     if conflict.resolved_by.is_some() {
                         " — đã xử lý"
                     } else {

@@ -90,7 +90,7 @@ pub(super) fn exec(
                     t.id,
                     t.from.join("|"),
                     t.to,
-                    nhip_engine::state::who_text(&t.who).join(", ")
+                    texts.who(&t.who)
                 );
             }
             Ok(())

@@ -1,7 +1,8 @@
 //! Every text the `nhip` command shows a person, in Vietnamese (the default) and English. No
-//! user-facing sentence lives anywhere else.
+//! user-facing sentence lives anywhere else. `facts` words what the engine decides (refusals,
+//! history entries, conflicts, refused commands), which the engine keeps as data.
 
-use nhip_engine::command::CommandError;
+mod facts;
 
 /// The interface language.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -203,37 +204,4 @@ impl Texts {
         dashboard_unavailable(error: &str) =>
         "Không mở được bảng điều khiển ({error}); nút vẫn chạy. Dùng --dashboard ĐỊA-CHỈ để chọn cổng khác.",
         "The dashboard could not start ({error}); the node runs on. Use --dashboard ADDR for another port.");
-
-    /// A refused command, in words for the person at the desk.
-    pub fn command_error(&self, error: &CommandError) -> String {
-        match (self.0, error) {
-            (Lang::Vi, CommandError::UnknownItem(id)) => {
-                format!("Không có mục {id} trên nút này.")
-            }
-            (Lang::Vi, CommandError::UnknownWorkflow(id, known)) => {
-                format!("Không có quy trình {id:?}. Các quy trình có: {known}.")
-            }
-            (
-                Lang::Vi,
-                CommandError::NotNow {
-                    transition,
-                    state,
-                    available,
-                },
-            ) => format!(
-                "Không thể {transition:?} khi đang ở trạng thái {state:?}. Có thể làm: {available}."
-            ),
-            (Lang::Vi, CommandError::NotAllowed { reason, who }) => {
-                format!("Không được phép ({reason}). Người có quyền: {who}.")
-            }
-            (Lang::Vi, CommandError::Finished { state }) => {
-                format!("Mục đã kết thúc (trạng thái {state:?}); không thay đổi được nữa.")
-            }
-            (Lang::Vi, CommandError::Invalid { field, reason }) => {
-                format!("Trường {field}: {reason}.")
-            }
-            (Lang::Vi, CommandError::Refused(reason)) => format!("Bị từ chối: {reason}."),
-            (Lang::En, error) => error.to_string(),
-        }
-    }
 }
