@@ -4,6 +4,7 @@
 
 use ed25519_dalek::SigningKey;
 use nhip_engine::command::{self, Command, CommandError};
+use nhip_engine::signature;
 use nhip_engine::{Date, EventId, EventLog, PersonId, Seq, UnitId, replay};
 
 /// 23 Sep 2025 00:00 in Vietnam (UTC+7), the day of the conference, in Unix milliseconds.
@@ -184,7 +185,8 @@ impl<'a> Desk<'a> {
         }
     }
 
-    /// `actor` runs `command` at `now_ms`; the event is appended. Returns its id.
+    /// `actor` runs `command` at `now_ms`; the event is appended, signed with the actor's
+    /// sample key once they have an account (see [`Desk::open_account`]). Returns its id.
     pub fn act(
         &mut self,
         actor: &str,
@@ -192,12 +194,67 @@ impl<'a> Desk<'a> {
         command: Command,
     ) -> Result<EventId, StoryError> {
         let state = replay(self.log)?;
+        let actor = person(actor);
+        let key = person_signing_key(&actor);
+        let public = signature::person_key(&key);
+        let signs = match &command {
+            Command::AddKey { key, .. } => *key == public,
+            _ => state.registry.key_of(&actor) == Some(public),
+        };
         self.counter += 1;
         let id = event_id(now_ms, self.counter);
-        let draft = command::decide(&state, &person(actor), id, now_ms, command)?;
+        let draft =
+            command::decide_signed(&state, &actor, signs.then_some(&key), id, now_ms, command)?;
         self.log.append(self.key, now_ms, vec![draft])?;
         Ok(id)
     }
+
+    /// `admin` issues `who` a setup code at `unit` and `who` uses it at once to publish their
+    /// sample key: from then on every desk signs what `who` does, and every node refuses what
+    /// `who` did not sign.
+    pub fn open_account(
+        &mut self,
+        admin: &str,
+        who: &str,
+        unit_code: &str,
+        now_ms: u64,
+    ) -> Result<(), StoryError> {
+        let code = format!("SAMPLE-SETUP-{who}");
+        let setup = signature::setup_key(&code);
+        let setup_public = signature::person_key(&setup);
+        self.act(
+            admin,
+            now_ms,
+            Command::IssueSetup {
+                person: person(who),
+                setup: setup_public,
+                expires_ms: now_ms + 7 * DAY_MS,
+                unit: unit(unit_code),
+            },
+        )?;
+        let key = signature::person_key(&person_signing_key(&person(who)));
+        self.act(
+            who,
+            now_ms,
+            Command::AddKey {
+                key,
+                setup: setup_public,
+                proof: signature::setup_proof(&setup, &person(who), &key).to_vec(),
+                sealed: Vec::new(),
+                unit: unit(unit_code),
+            },
+        )?;
+        Ok(())
+    }
+}
+
+/// The signing key of a sample person: derived from their code, so that every desk at every
+/// node signs for them alike (a real person's key is random and sealed under their passphrase).
+pub fn person_signing_key(who: &PersonId) -> SigningKey {
+    SigningKey::from_bytes(&blake3::derive_key(
+        "nhip sample person key 2026-12",
+        who.as_str().as_bytes(),
+    ))
 }
 
 /// Writes the commune's registry: units, people, roles, and its villages' nodes.

@@ -9,8 +9,8 @@ use nhip::engine::state::{Aspect, Detail, EscalateTo, Outcome, State};
 use nhip::engine::workflow::{RoleRef, Who};
 use nhip::engine::{Date, EventId, EventLog, MemoryLog, PersonId, UnitId, node_id, replay};
 use nhip::sample::{
-    COMMUNE, CONFERENCE_DAY_MS, DAY_MS, Desk, PROVINCE, StoryError, VILLAGE_NA_RI, copy_all,
-    write_registry,
+    COMMUNE, CONFERENCE_DAY_MS, DAY_MS, Desk, PEOPLE, PROVINCE, StoryError, VILLAGE_NA_RI,
+    copy_all, write_registry,
 };
 
 const T0: u64 = CONFERENCE_DAY_MS;
@@ -92,6 +92,27 @@ impl World {
             &[(world.village.log.node(), VILLAGE_NA_RI)],
         )
         .unwrap();
+        // Everyone has an account: every decision below is signed by the person who made it,
+        // and checked at every node's replay.
+        let mut commune = world.commune.desk();
+        for (code, _) in PEOPLE {
+            commune
+                .open_account("ta-thi-dung", code, COMMUNE, T0)
+                .unwrap();
+        }
+        let mut hub = world.hub.desk();
+        for (code, name) in [
+            ("admin-tinh", "Quản trị tỉnh"),
+            ("nguyen-ngoc-vinh", "Nguyễn Ngọc Vinh"),
+        ] {
+            let registered = Command::RegisterPerson {
+                person: person(code),
+                name: name.into(),
+                unit: unit(PROVINCE),
+            };
+            hub.act("admin-tinh", T0, registered).unwrap();
+            hub.open_account("admin-tinh", code, PROVINCE, T0).unwrap();
+        }
         world.sync_all();
         world
     }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use nhip_engine::command::Command;
 use nhip_engine::{ChainId, Date, EventLog, PersonId, UnitId};
+use nhip_node::account::Actor;
 use nhip_node::api::{self, RunRequest};
 use nhip_node::daemon;
 use nhip_node::enroll;
@@ -75,7 +76,7 @@ async fn start(dir: &Path) -> Result<Pair, Box<dyn std::error::Error>> {
             kind: "hub".into(),
         },
     ] {
-        hub.act(&admin, command)?;
+        hub.act(&Actor::unsigned(admin.clone()), command)?;
     }
     let endpoint = transport::server_endpoint("127.0.0.1:0".parse()?, &hub.key, hub.admission())?;
     let addr = endpoint.local_addr()?;
@@ -86,6 +87,7 @@ async fn start(dir: &Path) -> Result<Pair, Box<dyn std::error::Error>> {
         Some((&person("ta-thi-dung")?, "Tạ Thị Dung")),
         &addr.to_string(),
         7,
+        &Actor::unsigned(admin.clone()),
     )?;
     let hub = Arc::new(hub);
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -158,6 +160,8 @@ fn through_api(pair: &Pair, title: &str) -> Result<(), String> {
         &RunRequest {
             args: create_args(title),
             cwd: PathBuf::from("/"),
+            session: None,
+            passphrase: None,
         },
     )?;
     if answer.code != 0 {
@@ -169,7 +173,7 @@ fn through_api(pair: &Pair, title: &str) -> Result<(), String> {
 fn direct(pair: &Pair, title: &str) -> Result<(), String> {
     pair.commune
         .act(
-            &pair.commune.config.person,
+            &Actor::unsigned(pair.commune.config.person.clone()),
             Command::CreateItem {
                 workflow: "task".into(),
                 unit: pair.commune.config.unit.clone(),

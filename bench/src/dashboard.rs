@@ -51,8 +51,9 @@ fn write_hub(
     events: usize,
 ) -> Result<(u64, usize), Box<dyn std::error::Error>> {
     let admin = PersonId::new("admin-tinh")?;
+    let acting = nhip_node::account::Actor::unsigned(admin.clone());
     let root = home.config.unit.clone();
-    let act = |state: &nhip_engine::State, command| home.act_at(state, &admin, command, T0);
+    let act = |state: &nhip_engine::State, command| home.act_at(state, &acting, command, T0);
     let state = home.state()?;
     act(
         &state,

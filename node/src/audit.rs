@@ -261,45 +261,59 @@ pub fn run(
                     if person.as_ref().is_some_and(|p| entry.actor.as_str() != p) {
                         continue;
                     }
-                    let received_ms = received
-                        .get(&entry.event)
-                        .copied()
-                        .unwrap_or(entry.written_ms);
-                    rows.push(serde_json::json!({
-                        "item": id,
-                        "title": item.title,
-                        "event": entry.event,
-                        "kind": entry.kind,
-                        "actor": entry.actor,
-                        "unit": item.unit,
-                        "origin": entry.origin.to_hex(),
-                        "written_ms": entry.written_ms,
-                        "received_ms": received_ms,
-                        "summary": texts.detail(&entry.detail),
-                        "detail": entry.detail,
-                        "signed_by": entry.signed_by.map(|key| key.to_hex()),
-                        "outcome": entry.outcome,
-                        "conflict": item.conflicts.iter().find(|c| c.event == entry.event || c.resolved_by == Some(entry.event)),
-                    }));
+                    rows.push(HistoryRow {
+                        item: id,
+                        title: &item.title,
+                        event: entry.event,
+                        kind: &entry.kind,
+                        actor: &entry.actor,
+                        actor_name: state
+                            .registry
+                            .people
+                            .get(&entry.actor)
+                            .map(|p| p.name.as_str()),
+                        unit: &item.unit,
+                        origin: entry.origin.to_hex(),
+                        written_ms: entry.written_ms,
+                        received_ms: received
+                            .get(&entry.event)
+                            .copied()
+                            .unwrap_or(entry.written_ms),
+                        summary: texts.detail(&entry.detail),
+                        detail: &entry.detail,
+                        signed_by: entry.signed_by.map(|key| key.to_hex()),
+                        outcome: texts.outcome(&entry.outcome),
+                        conflict: item
+                            .conflicts
+                            .iter()
+                            .find(|c| c.event == entry.event || c.resolved_by == Some(entry.event)),
+                    });
                 }
             }
             if json {
                 return print_json(&rows);
             }
             for row in rows {
-                let written = Date::from_unix_ms(row["written_ms"].as_u64().unwrap_or(0));
-                let got = Date::from_unix_ms(row["received_ms"].as_u64().unwrap_or(0));
-                say!(
-                    "{}  {:<18} {:<22} ghi {written} nhận {got} từ {}  {}  [{}]",
-                    short(
-                        &serde_json::from_value(row["event"].clone())
-                            .unwrap_or(EventId(uuid::Uuid::nil()))
+                let signed = match (&row.signed_by, row.actor_name) {
+                    (Some(key), name) => texts.signed_by(
+                        name.unwrap_or(row.actor.as_str()),
+                        key.get(..8).unwrap_or(key),
                     ),
-                    row["actor"].as_str().unwrap_or(""),
-                    row["kind"].as_str().unwrap_or(""),
-                    &row["origin"].as_str().unwrap_or("")[..8],
-                    row["summary"].as_str().unwrap_or(""),
-                    row["outcome"]
+                    (None, _) => texts.unsigned(),
+                };
+                say!(
+                    "{}  {:<18} {:<22} {} {} {} {} {} {}  {}  [{}] {signed}",
+                    short(&row.event),
+                    row.actor.as_str(),
+                    row.kind,
+                    texts.written(),
+                    texts.date(Date::from_unix_ms(row.written_ms)),
+                    texts.received(),
+                    texts.date(Date::from_unix_ms(row.received_ms)),
+                    texts.from_node(),
+                    row.origin.get(..8).unwrap_or(&row.origin),
+                    row.summary,
+                    row.outcome,
                 );
             }
             Ok(())
@@ -538,4 +552,24 @@ pub fn read_receipts(path: &Path) -> Result<Vec<Receipt>, Failure> {
             })
         })
         .collect()
+}
+
+/// One line of `nhip audit history`: an event on an item, who wrote and who signed it.
+#[derive(serde::Serialize)]
+struct HistoryRow<'a> {
+    item: EventId,
+    title: &'a str,
+    event: EventId,
+    kind: &'a str,
+    actor: &'a nhip_engine::PersonId,
+    actor_name: Option<&'a str>,
+    unit: &'a UnitId,
+    origin: String,
+    written_ms: u64,
+    received_ms: u64,
+    summary: String,
+    detail: &'a nhip_engine::state::Detail,
+    signed_by: Option<String>,
+    outcome: String,
+    conflict: Option<&'a nhip_engine::state::Conflict>,
 }

@@ -777,7 +777,10 @@ mod tests {
         let admin = PersonId::new("admin").unwrap();
         let home =
             Arc::new(Home::create(&dir.path().join("hub"), unit("tinh"), admin.clone()).unwrap());
-        let act = |command| home.act(&admin, command).unwrap();
+        let act = |command| {
+            home.act(&crate::account::Actor::unsigned(admin.clone()), command)
+                .unwrap()
+        };
         act(Command::AssignRole {
             person: admin.clone(),
             unit: unit("tinh"),

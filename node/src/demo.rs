@@ -10,6 +10,7 @@ use std::sync::Arc;
 use nhip_engine::command::Command;
 use nhip_engine::{Date, EventId, PersonId, UnitId};
 
+use crate::account::Actor;
 use crate::cli::output::{ExitCode, Failure, fail};
 use crate::daemon::{self, Parent};
 use crate::enroll;
@@ -88,6 +89,7 @@ async fn child(
         Some((&person(admin), admin_name)),
         &parent.addr.to_string(),
         1,
+        &Actor::unsigned(parent.home.config.person.clone()),
     )
     .map_err(failed)?;
     let mut home = Home::create(dir, unit(code), person(admin)).map_err(failed)?;
@@ -122,8 +124,11 @@ async fn sync(home: &Home) -> Result<(u64, u64), Failure> {
     Ok((report.delivered, report.received))
 }
 
+/// `who` acts at `home`: logged in there (signing) if they have a session, else as a person
+/// without an account yet.
 fn act(home: &Home, who: &str, command: Command) -> Result<EventId, Failure> {
-    home.act(&person(who), command).map_err(failed)
+    home.act(&Actor::unsigned(person(who)), command)
+        .map_err(failed)
 }
 
 fn fire(

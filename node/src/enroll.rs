@@ -83,6 +83,7 @@ pub fn invite(
     admin: Option<(&nhip_engine::PersonId, &str)>,
     addr: &str,
     days: u64,
+    actor: &crate::account::Actor,
 ) -> Result<InviteFile, EnrollError> {
     if unit == &home.config.unit || !unit.is_within(&home.config.unit) {
         return Err(EnrollError::NotBelow {
@@ -90,7 +91,7 @@ pub fn invite(
             parent: home.config.unit.to_string(),
         });
     }
-    let me = home.config.person.clone();
+    let me = actor.person.clone();
     let state = home.state()?;
     // Below a node with a parent, the inviter must be known here as an administrator in line:
     // else the enrollment it will record (`node.enrolled`) would be refused, and the child's
@@ -107,7 +108,7 @@ pub fn invite(
     }
     if !state.registry.units.contains_key(unit) {
         home.act(
-            &me,
+            actor,
             Command::DefineUnit {
                 unit: unit.clone(),
                 name: unit_name.to_owned(),
@@ -117,7 +118,7 @@ pub fn invite(
     }
     if let Some((person, name)) = admin {
         home.act(
-            &me,
+            actor,
             Command::RegisterPerson {
                 person: person.clone(),
                 name: name.to_owned(),
@@ -125,7 +126,7 @@ pub fn invite(
             },
         )?;
         home.act(
-            &me,
+            actor,
             Command::AssignRole {
                 person: person.clone(),
                 unit: unit.clone(),

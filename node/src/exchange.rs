@@ -6,6 +6,7 @@ use std::path::Path;
 use nhip_engine::command::{self, Command};
 use nhip_engine::{Date, EventId, EventLog, PersonId, UnitId};
 
+use crate::account::Actor;
 use crate::cli::output::{ExitCode, Failure, fail};
 use crate::home::Home;
 use crate::text_search::{fold, normalize};
@@ -132,7 +133,7 @@ fn spreadsheet_cell(cell: &calamine::Data) -> String {
 /// Imports the appendix in `file` (CSV or a spreadsheet): every row is checked first; if any is wrong, each wrong row
 /// is reported with its number and nothing is imported. Otherwise all rows are written in one
 /// commit.
-pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Result<(), Failure> {
+pub fn import(home: &Home, texts: Texts, actor: &Actor, file: &Path) -> Result<(), Failure> {
     let (header, first_row, records) = read_table(file)?;
     let headers: Vec<Option<Column>> = header.iter().map(|name| column(name)).collect();
     if !headers.contains(&Some(Column::Work)) {
@@ -209,7 +210,14 @@ pub fn import(home: &Home, texts: Texts, person: &PersonId, file: &Path) -> Resu
             Err(reason) => errors.push(texts.import_row(row, &reason)),
             Ok(command) => {
                 let id = EventId(uuid::Uuid::now_v7());
-                match command::decide(&state, person, id, now, command) {
+                match command::decide_signed(
+                    &state,
+                    &actor.person,
+                    actor.signer(),
+                    id,
+                    now,
+                    command,
+                ) {
                     Ok(draft) => drafts.push(draft),
                     Err(error) => errors.push(texts.import_row(row, &texts.command_error(&error))),
                 }

@@ -11,6 +11,8 @@ use tokio::sync::watch;
 use ed25519_dalek::SigningKey;
 use nhip_engine::command::{self, Command, CommandError};
 use nhip_engine::state::State;
+
+use crate::account::Actor;
 use nhip_engine::{
     EventId, EventLog, NodeId, OpenError, PersonId, RedbLog, StoreError, UnitId, node_id, replay,
 };
@@ -174,6 +176,8 @@ pub struct Home {
     /// Held from reading the state to the durable append of what was decided on it: this
     /// node's writes take turns, so each decision sees every earlier one (see [`Home::writing`]).
     writing: Mutex<()>,
+    /// The people logged in at this node (this process's memory only).
+    pub sessions: Arc<crate::account::Sessions>,
 }
 
 impl Home {
@@ -212,6 +216,7 @@ impl Home {
             live: crate::live::LiveState::default(),
             links: Arc::default(),
             writing: Mutex::new(()),
+            sessions: Arc::default(),
         })
     }
 
@@ -242,6 +247,7 @@ impl Home {
             live: crate::live::LiveState::default(),
             links: Arc::default(),
             writing: Mutex::new(()),
+            sessions: Arc::default(),
         })
     }
 
@@ -261,11 +267,12 @@ impl Home {
         Ok(self.live.state(self.log.as_ref())?)
     }
 
-    /// `person` runs `command`; the event is appended durably. Returns its id.
-    pub fn act(&self, person: &PersonId, command: Command) -> Result<EventId, HomeError> {
+    /// `actor` runs `command`; the event is appended durably, signed by the actor when they
+    /// proved who they are. Returns its id.
+    pub fn act(&self, actor: &Actor, command: Command) -> Result<EventId, HomeError> {
         let _turn = self.writing();
         let state = self.state()?;
-        self.act_on(&state, person, command)
+        self.act_on(&state, actor, command)
     }
 
     /// This node's turn to write: hold it from reading the state ([`Home::state`]) to the end
@@ -283,10 +290,10 @@ impl Home {
     pub fn act_on(
         &self,
         state: &State,
-        person: &PersonId,
+        actor: &Actor,
         command: Command,
     ) -> Result<EventId, HomeError> {
-        self.act_at(state, person, command, now_ms())
+        self.act_at(state, actor, command, now_ms())
     }
 
     /// Like [`Home::act_on`], as if the node's clock read `now` (the demo uses it to show a
@@ -294,12 +301,12 @@ impl Home {
     pub fn act_at(
         &self,
         state: &State,
-        person: &PersonId,
+        actor: &Actor,
         command: Command,
         now: u64,
     ) -> Result<EventId, HomeError> {
         let id = EventId(uuid::Uuid::now_v7());
-        let draft = command::decide(state, person, id, now, command)?;
+        let draft = command::decide_signed(state, &actor.person, actor.signer(), id, now, command)?;
         self.append(now, vec![draft])?;
         Ok(id)
     }

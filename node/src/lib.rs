@@ -20,6 +20,7 @@ macro_rules! warn {
     };
 }
 
+pub mod account;
 pub mod api;
 pub mod audit;
 pub mod changes;
@@ -37,6 +38,7 @@ pub mod identity;
 pub mod limits;
 pub mod links;
 pub mod live;
+pub mod setup;
 pub mod text_search;
 pub mod texts;
 pub mod tls;

@@ -83,3 +83,39 @@ pub const ENROLL_LINGER_MS: u64 = 2_000;
 
 /// The largest enrollment message (an `Enroll` is a secret and a unit code: far smaller).
 pub const ENROLL_FRAME_BYTES_MAX: usize = 64 * 1024;
+
+/// A session (`nhip login`, the app's login) ends after this long without use.
+pub const SESSION_IDLE_MS: u64 = 30 * 60 * 1000;
+
+/// Sessions one running node holds at once (every office PC, every browser tab logged in).
+pub const SESSIONS_MAX: usize = 1024;
+
+/// The shortest passphrase, in characters.
+pub const PASSPHRASE_CHARS_MIN: usize = 10;
+
+/// The longest passphrase, in bytes: long enough for any sentence a person will remember.
+pub const PASSPHRASE_BYTES_MAX: usize = 1024;
+
+/// Wrong passphrases for one person before each further try waits (the wait doubles with
+/// every wrong try after these, up to [`LOGIN_WAIT_MS_MAX`]).
+pub const LOGIN_FAILURES_FREE: u32 = 5;
+
+/// The longest a person's logins are held back after wrong passphrases.
+pub const LOGIN_WAIT_MS_MAX: u64 = 15 * 60 * 1000;
+
+/// How long a setup code stays usable by default.
+pub const SETUP_CODE_DAYS: u64 = 7;
+
+/// argon2id memory, in KiB (RFC 9106's second recommended option: 64 MiB, 3 passes, one lane,
+/// so a guess costs an attacker who took a copy of the log as much as a login costs us).
+pub const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
+
+/// argon2id passes.
+pub const ARGON2_PASSES: u32 = 3;
+
+/// argon2id lanes.
+pub const ARGON2_LANES: u32 = 1;
+
+const _: () = assert!(PASSPHRASE_CHARS_MIN * 4 <= PASSPHRASE_BYTES_MAX);
+const _: () =
+    assert!(SETUP_CODE_DAYS * 24 * 60 * 60 * 1000 <= nhip_engine::limits::SETUP_CODE_MS_MAX);

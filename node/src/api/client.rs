@@ -4,15 +4,20 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{RunAnswer, RunRequest, SOCKET_FILE};
+use super::{RunAnswer, RunRequest, SOCKET_FILE, SessionChange};
 use crate::console::spinner;
 use crate::exit::ExitCode;
 use crate::texts::Texts;
 
-/// Runs this process's command line in the node running in `data`, if one runs there: prints
-/// its answer and returns its exit code. `None` when no node runs (no socket, or a stale one):
-/// the caller then opens the log itself.
-pub fn forward(data: &Path, texts: Texts) -> Option<ExitCode> {
+/// Runs this process's command line in the node running in `data`, if one runs there, with the
+/// caller's credentials: prints its answer and returns its exit code and what it did to the
+/// caller's session. `None` when no node runs (no socket, or a stale one): the caller then
+/// opens the log itself.
+pub fn forward(
+    data: &Path,
+    texts: Texts,
+    credentials: &crate::account::Credentials,
+) -> Option<(ExitCode, Option<SessionChange>)> {
     let socket = data.join(SOCKET_FILE);
     if !socket.exists() {
         return None;
@@ -26,6 +31,11 @@ pub fn forward(data: &Path, texts: Texts) -> Option<ExitCode> {
     let request = RunRequest {
         args,
         cwd: std::env::current_dir().ok()?,
+        session: credentials.session.clone(),
+        passphrase: credentials
+            .passphrase
+            .as_ref()
+            .map(|passphrase| passphrase.as_str().to_owned()),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -43,7 +53,7 @@ pub fn forward(data: &Path, texts: Texts) -> Option<ExitCode> {
         Ok(answer) => {
             let _ = std::io::stdout().write_all(answer.out.as_bytes());
             let _ = std::io::stderr().write_all(answer.err.as_bytes());
-            Some(ExitCode::from_u8(answer.code))
+            Some((ExitCode::from_u8(answer.code), answer.session))
         }
         Err(Failed::NotRunning) => None,
         Err(Failed::WentAway(error)) => {
@@ -53,7 +63,7 @@ pub fn forward(data: &Path, texts: Texts) -> Option<ExitCode> {
                 texts.error_prefix(),
                 texts.node_went_away(&error)
             );
-            Some(ExitCode::Busy)
+            Some((ExitCode::Busy, None))
         }
     }
 }

@@ -22,6 +22,13 @@ pub struct RunRequest {
     pub args: Vec<String>,
     /// The caller's working folder: relative paths in `args` are taken from it.
     pub cwd: PathBuf,
+    /// The caller's session at this node (`nhip login`), if they have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// A passphrase the caller typed for this one command (`nhip login`, or
+    /// `--passphrase-stdin`). The socket is the node's OS user's only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passphrase: Option<String>,
 }
 
 /// The answer to a [`RunRequest`]: what the command said, and its exit code.
@@ -33,4 +40,9 @@ pub struct RunAnswer {
     pub out: String,
     /// Standard error, as the command wrote it.
     pub err: String,
+    /// What became of the caller's session: a new one (`nhip login`), or ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionChange>,
 }
+
+pub use crate::account::SessionChange;

@@ -18,7 +18,9 @@ use crate::limits::{API_BODY_BYTES_MAX, API_COMMANDS_CONCURRENT_MAX};
 
 /// Executes one command line for a caller, as `nhip` itself would, against the running node:
 /// the command layer's `run_for_caller`, handed in by `nhip serve` (the API knows no command).
-pub type Executor = fn(&Arc<Home>, &[String], &std::path::Path) -> ExitCode;
+/// The caller's credentials travel with the command; what it did to their session comes back.
+pub type Executor =
+    fn(&Arc<Home>, &[String], &std::path::Path, &crate::account::Credentials) -> ExitCode;
 
 /// What every route shares.
 #[derive(Clone)]
@@ -100,14 +102,21 @@ async fn run(State(shared): State<Shared>, Json(request): Json<RunRequest>) -> R
     let home = shared.home.clone();
     let execute = shared.execute;
     let done = tokio::task::spawn_blocking(move || {
-        crate::console::capture(|| execute(&home, &request.args, &request.cwd))
+        let credentials = crate::account::Credentials::new(
+            request.session,
+            request.passphrase.map(zeroize::Zeroizing::new),
+        );
+        let (code, said) =
+            crate::console::capture(|| execute(&home, &request.args, &request.cwd, &credentials));
+        (code, said, credentials.change())
     })
     .await;
     match done {
-        Ok((code, said)) => Json(RunAnswer {
+        Ok((code, said, session)) => Json(RunAnswer {
             code: code as u8,
             out: String::from_utf8_lossy(&said.out).into_owned(),
             err: String::from_utf8_lossy(&said.err).into_owned(),
+            session,
         })
         .into_response(),
         // A panic in a command is a bug; the caller hears of it, the node serves on.
@@ -117,6 +126,7 @@ async fn run(State(shared): State<Shared>, Json(request): Json<RunRequest>) -> R
                 code: ExitCode::Refused as u8,
                 out: String::new(),
                 err: format!("internal error: {error}\n"),
+                session: None,
             })
             .into_response()
         }

@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::args;
 use super::output::{ExitCode, Outcome, fail, home_failure};
+use crate::account::Actor;
 use crate::enroll;
 use crate::home::{Home, HomeError};
 use crate::text_search::normalize;
@@ -44,7 +45,7 @@ pub(crate) struct JoinArgs {
 }
 
 /// `nhip invite`: writes a one-time invitation for a child unit.
-pub(super) fn invite(home: &Home, texts: Texts, args: InviteArgs) -> Outcome {
+pub(super) fn invite(home: &Home, texts: Texts, args: InviteArgs, actor: &Actor) -> Outcome {
     let unit = args::unit(texts, &args.unit)?;
     let admin = match &args.admin {
         Some(code) => Some(args::person(texts, code)?),
@@ -82,6 +83,7 @@ pub(super) fn invite(home: &Home, texts: Texts, args: InviteArgs) -> Outcome {
         admin.as_ref().map(|person| (person, admin_name.as_str())),
         &addr,
         args.days,
+        actor,
     )
     .map_err(|error| match error {
         enroll::EnrollError::Home(error) => home_failure(texts, error),

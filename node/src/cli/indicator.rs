@@ -1,12 +1,12 @@
 //! `nhip indicator …`: indicators defined, reported and listed.
 
 use clap::Subcommand;
-use nhip_engine::PersonId;
 use nhip_engine::command::Command;
 
 use super::output::{Outcome, home_failure, print_json};
 use super::registry::record;
 use super::{JsonArg, args};
+use crate::account::Actor;
 use crate::home::Home;
 use crate::text_search::{fold, normalize};
 use crate::texts::Texts;
@@ -52,12 +52,7 @@ fn milli(value: f64) -> i64 {
 }
 
 /// `nhip indicator …`.
-pub(super) fn exec(
-    home: &Home,
-    texts: Texts,
-    person: &PersonId,
-    action: IndicatorAction,
-) -> Outcome {
+pub(super) fn exec(home: &Home, texts: Texts, actor: &Actor, action: IndicatorAction) -> Outcome {
     match action {
         IndicatorAction::Define {
             id,
@@ -74,7 +69,7 @@ pub(super) fn exec(
             record(
                 home,
                 texts,
-                person,
+                actor,
                 "indicator",
                 Command::DefineIndicator {
                     id: fold(&id).replace(' ', "-"),
@@ -89,7 +84,7 @@ pub(super) fn exec(
         IndicatorAction::Report { id, value, note } => record(
             home,
             texts,
-            person,
+            actor,
             "indicator",
             Command::ReportIndicator {
                 id,

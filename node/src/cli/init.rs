@@ -72,7 +72,7 @@ pub(super) fn exec(data: &Path, texts: Texts, args: InitArgs, actor: Option<&str
                 unit: unit.clone(),
             },
         ] {
-            home.act(&person, command)
+            home.act(&crate::account::Actor::unsigned(person.clone()), command)
                 .map_err(|error| home_failure(texts, error))?;
         }
     }

@@ -4,10 +4,11 @@
 use clap::{Args, Subcommand};
 use nhip_engine::command::Command;
 use nhip_engine::state::{Item, State};
-use nhip_engine::{Date, EventId, PersonId};
+use nhip_engine::{Date, EventId};
 
 use super::args;
 use super::output::{ExitCode, Outcome, fail, home_failure, print_json, short};
+use crate::account::Actor;
 use crate::home::Home;
 use crate::text_search::{matches, normalize};
 use crate::texts::Texts;
@@ -184,7 +185,7 @@ fn transition_command(item: EventId, transition: &str, note: String, state: &Sta
 pub(super) fn exec(
     home: &Home,
     texts: Texts,
-    person: &PersonId,
+    actor: &Actor,
     workflow: &str,
     action: ItemAction,
 ) -> Outcome {
@@ -194,7 +195,7 @@ pub(super) fn exec(
     let state = home.state().map_err(|error| home_failure(texts, error))?;
     let act = |command: Command, what: &str| -> Outcome {
         let id = home
-            .act_on(&state, person, command)
+            .act_on(&state, actor, command)
             .map_err(|error| home_failure(texts, error))?;
         say!("{}", texts.recorded(what, &short(&id)));
         Ok(())

@@ -6,6 +6,7 @@
 //! runs (`nhip serve`), through its local socket ([`crate::api`]), and the running node executes
 //! the very same code; when it does not, by opening the node's log itself.
 
+mod account;
 pub mod args;
 mod enrollment;
 mod indicator;
@@ -16,6 +17,7 @@ pub mod output;
 mod registry;
 mod serve;
 mod service;
+mod session;
 mod status;
 mod sync;
 mod workflow;
@@ -42,6 +44,10 @@ pub struct Cli {
     /// Người thực hiện (acting person) [mặc định: trong config.toml].
     #[arg(long = "as", global = true)]
     pub(crate) actor: Option<String>,
+    /// Đọc cụm mật khẩu của người thực hiện từ stdin, để ký lệnh này (sign this command with
+    /// the acting person's key, its passphrase read from standard input).
+    #[arg(long, global = true)]
+    pub(crate) passphrase_stdin: bool,
     /// Ghi nhật ký chi tiết (-v, -vv); hoặc RUST_LOG.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
@@ -78,6 +84,10 @@ pub(crate) enum Top {
         #[arg(long)]
         watch: bool,
     },
+    /// Đăng nhập (log in): mở phiên cho người dùng máy này; lần đầu kèm mã thiết lập.
+    Login(account::LoginArgs),
+    /// Đăng xuất (log out).
+    Logout,
     /// Tình trạng nút (status): đơn vị, nút cha, đồng bộ, xung đột, sự cố.
     Status(JsonArg),
     /// Nhiệm vụ chương trình hành động (action-program tasks).
@@ -238,13 +248,48 @@ pub fn main() -> std::process::ExitCode {
     // Absolute, so what the node later says about its files reads the same from any folder.
     let data = std::path::absolute(&data).unwrap_or(data);
     let texts = language(cli.lang.as_deref(), &data);
+    // A passphrase is typed here, by the caller, whichever process runs the command.
+    let passphrase = match (&cli.command, cli.passphrase_stdin) {
+        (Top::Login(args), _) => {
+            let prompt = if args.setup_code.is_some() {
+                texts.passphrase_choose(&args.person)
+            } else {
+                texts.passphrase_prompt(&args.person)
+            };
+            match session::read_passphrase(texts, &prompt, args.setup_code.is_some()) {
+                Ok(passphrase) => Some(passphrase),
+                Err(failure) => {
+                    return std::process::ExitCode::from(finish(texts, Err(failure)) as u8);
+                }
+            }
+        }
+        (_, true) => {
+            let prompt = texts.passphrase_prompt(cli.actor.as_deref().unwrap_or("?"));
+            match session::read_passphrase(texts, &prompt, false) {
+                Ok(passphrase) => Some(passphrase),
+                Err(failure) => {
+                    return std::process::ExitCode::from(finish(texts, Err(failure)) as u8);
+                }
+            }
+        }
+        _ => None,
+    };
     // The one place that decides how the command reaches its node.
     if cli.command.goes_to_running_node() {
-        if let Some(answer) = crate::api::client::forward(&data, texts) {
+        let credentials =
+            crate::account::Credentials::new(session::token(&data), passphrase.clone());
+        if let Some((answer, change)) = crate::api::client::forward(&data, texts, &credentials) {
+            session::apply(&data, change.as_ref());
             return std::process::ExitCode::from(answer as u8);
         }
     }
-    let code = finish(texts, run(cli, &Reach::Open(data), texts));
+    // With no node running there is no session to use: sessions live in the node's memory.
+    let credentials = crate::account::Credentials::new(None, passphrase);
+    let code = finish(
+        texts,
+        run(cli, &Reach::Open(data.clone()), texts, &credentials),
+    );
+    session::apply(&data, credentials.change().as_ref());
     std::process::ExitCode::from(code as u8)
 }
 
@@ -261,7 +306,12 @@ pub(crate) fn finish(texts: Texts, outcome: Outcome) -> ExitCode {
 
 /// Executes a command line on behalf of a caller of the running node's socket: parsed as
 /// `nhip` parses it, paths taken relative to the caller's folder, run against `home`.
-pub fn run_for_caller(home: &Arc<Home>, arguments: &[String], cwd: &Path) -> ExitCode {
+pub fn run_for_caller(
+    home: &Arc<Home>,
+    arguments: &[String],
+    cwd: &Path,
+    credentials: &crate::account::Credentials,
+) -> ExitCode {
     let cli = match Cli::try_parse_from(arguments) {
         Ok(cli) => cli,
         Err(error) => {
@@ -283,7 +333,10 @@ pub fn run_for_caller(home: &Arc<Home>, arguments: &[String], cwd: &Path) -> Exi
     let texts = language(cli.lang.as_deref(), &home.dir);
     let mut cli = cli;
     cli.command.absolutize(cwd);
-    finish(texts, run(cli, &Reach::Running(home.clone()), texts))
+    finish(
+        texts,
+        run(cli, &Reach::Running(home.clone()), texts, credentials),
+    )
 }
 
 /// How a command reaches its node.
@@ -330,18 +383,24 @@ fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, Failure> {
     Ok(runtime.block_on(work))
 }
 
-fn run(cli: Cli, reach: &Reach, texts: Texts) -> Outcome {
+fn run(
+    cli: Cli,
+    reach: &Reach,
+    texts: Texts,
+    credentials: &crate::account::Credentials,
+) -> Outcome {
     let actor_flag = cli.actor.clone();
     let open = || reach.open(texts);
-    let actor = |home: &Home| -> Result<nhip_engine::PersonId, Failure> {
-        match &actor_flag {
-            Some(text) => args::person(texts, text),
-            None => Ok(home.config.person.clone()),
-        }
-    };
+    let actor = |home: &Home| account::actor(home, texts, actor_flag.as_deref(), credentials);
     match cli.command {
         Top::Init(args) => init::exec(reach.data(), texts, args, actor_flag.as_deref()),
-        Top::Invite(args) => enrollment::invite(&*open()?, texts, args),
+        Top::Invite(args) => {
+            let home = open()?;
+            let person = actor(&home)?;
+            enrollment::invite(&home, texts, args, &person)
+        }
+        Top::Login(args) => account::login(reach, texts, args, credentials),
+        Top::Logout => account::logout(reach, texts, credentials),
         Top::Join(args) => enrollment::join(reach.data(), texts, args, actor_flag.as_deref()),
         Top::Revoke { child } => enrollment::revoke(&*open()?, texts, &child),
         Top::Serve { listen, dashboard } => serve::exec(open()?, texts, listen, dashboard),

@@ -1,11 +1,11 @@
 //! `nhip unit …` and `nhip person …`: the registry of units, people and roles.
 
 use clap::Subcommand;
-use nhip_engine::PersonId;
 use nhip_engine::command::Command;
 
 use super::output::{Outcome, home_failure, print_json, short};
 use super::{JsonArg, args};
+use crate::account::Actor;
 use crate::home::Home;
 use crate::text_search::normalize;
 use crate::texts::Texts;
@@ -53,31 +53,44 @@ pub(crate) enum PersonAction {
     },
     /// Danh sách cán bộ.
     List(JsonArg),
+    /// Cấp mã thiết lập tài khoản (issue a one-time setup code): in một lần, hết hạn.
+    SetupCode {
+        /// Mã cán bộ.
+        person: String,
+        /// Số ngày còn hiệu lực.
+        #[arg(long, default_value_t = crate::limits::SETUP_CODE_DAYS)]
+        days: u64,
+    },
+    /// Thu hồi khóa ký của một người (revoke a person's key: lost, leaked).
+    RevokeKey {
+        /// Mã cán bộ.
+        person: String,
+    },
 }
 
 pub(super) fn record(
     home: &Home,
     texts: Texts,
-    person: &PersonId,
+    actor: &Actor,
     what: &str,
     command: Command,
 ) -> Outcome {
     let id = home
-        .act(person, command)
+        .act(actor, command)
         .map_err(|error| home_failure(texts, error))?;
     say!("{}", texts.recorded(what, &short(&id)));
     Ok(())
 }
 
 /// `nhip unit …`.
-pub(super) fn unit(home: &Home, texts: Texts, person: &PersonId, action: UnitAction) -> Outcome {
+pub(super) fn unit(home: &Home, texts: Texts, actor: &Actor, action: UnitAction) -> Outcome {
     match action {
         UnitAction::Add { unit, name, kind } => {
             let unit = args::unit(texts, &unit)?;
             record(
                 home,
                 texts,
-                person,
+                actor,
                 "unit",
                 Command::DefineUnit {
                     unit,
@@ -100,7 +113,7 @@ pub(super) fn unit(home: &Home, texts: Texts, person: &PersonId, action: UnitAct
 }
 
 /// `nhip person …`.
-pub(super) fn person(home: &Home, texts: Texts, me: &PersonId, action: PersonAction) -> Outcome {
+pub(super) fn person(home: &Home, texts: Texts, me: &Actor, action: PersonAction) -> Outcome {
     match action {
         PersonAction::Add { person, name } => {
             let person = args::person(texts, &person)?;
@@ -132,6 +145,10 @@ pub(super) fn person(home: &Home, texts: Texts, me: &PersonId, action: PersonAct
             };
             record(home, texts, me, "role", command)
         }
+        PersonAction::SetupCode { person, days } => {
+            super::account::issue_setup_code(home, texts, me, &person, days)
+        }
+        PersonAction::RevokeKey { person } => super::account::revoke_key(home, texts, me, &person),
         PersonAction::List(args) => {
             let state = home.state().map_err(|error| home_failure(texts, error))?;
             if args.json {

@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use nhip_engine::PersonId;
 use nhip_engine::command::Command;
 
 use super::JsonArg;
 use super::output::{ExitCode, Outcome, fail, home_failure, print_json};
 use super::registry::record;
+use crate::account::Actor;
 use crate::home::Home;
 use crate::texts::Texts;
 
@@ -32,12 +32,7 @@ pub(crate) enum WorkflowAction {
 }
 
 /// `nhip workflow …`.
-pub(super) fn exec(
-    home: &Home,
-    texts: Texts,
-    person: &PersonId,
-    action: WorkflowAction,
-) -> Outcome {
+pub(super) fn exec(home: &Home, texts: Texts, actor: &Actor, action: WorkflowAction) -> Outcome {
     let state = home.state().map_err(|error| home_failure(texts, error))?;
     let all = || {
         let mut all: Vec<&nhip_engine::workflow::Definition> = nhip_engine::workflow::builtins()
@@ -102,7 +97,7 @@ pub(super) fn exec(
             record(
                 home,
                 texts,
-                person,
+                actor,
                 "workflow",
                 Command::PublishWorkflow { source, unit },
             )

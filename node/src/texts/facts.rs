@@ -140,8 +140,8 @@ impl Texts {
             ),
             Refusal::SignatureMissing { actor } => say_in!(
                 self,
-                "{actor} đã có tài khoản nhưng quyết định không có chữ ký của họ",
-                "{actor} has an account but the decision does not carry their signature"
+                "{actor} đã có tài khoản nhưng quyết định không có chữ ký của họ (đăng nhập: nhip login {actor})",
+                "{actor} has an account but the decision does not carry their signature (log in: nhip login {actor})"
             ),
             Refusal::SignatureInvalid { actor } => say_in!(
                 self,
@@ -234,6 +234,35 @@ impl Texts {
                 say_in!(self, "bị từ chối: {}", "refused: {}", self.refusal(refusal))
             }
         }
+    }
+
+    /// Who signed an event.
+    pub fn signed_by(&self, name: &str, key: &str) -> String {
+        say_in!(
+            self,
+            "ký bởi {name} (khóa {key}…)",
+            "signed by {name} (key {key}…)"
+        )
+    }
+
+    /// An event no person signed.
+    pub fn unsigned(&self) -> String {
+        say_in!(self, "không có chữ ký cá nhân", "no personal signature")
+    }
+
+    /// "written" in a history line.
+    pub fn written(&self) -> String {
+        say_in!(self, "ghi", "written")
+    }
+
+    /// "received" in a history line.
+    pub fn received(&self) -> String {
+        say_in!(self, "nhận", "received")
+    }
+
+    /// "from" (a node) in a history line.
+    pub fn from_node(&self) -> String {
+        say_in!(self, "từ", "from")
     }
 
     /// Beside a history entry a person signed: the key, short.

@@ -204,4 +204,84 @@ impl Texts {
         dashboard_unavailable(error: &str) =>
         "Không mở được bảng điều khiển ({error}); nút vẫn chạy. Dùng --dashboard ĐỊA-CHỈ để chọn cổng khác.",
         "The dashboard could not start ({error}); the node runs on. Use --dashboard ADDR for another port.");
+    text!(/// Logged in.
+        logged_in(name: &str, person: &str, minutes: u64) =>
+        "Đã đăng nhập: {name} ({person}). Phiên tự kết thúc sau {minutes} phút không dùng; nhip logout để đăng xuất.",
+        "Logged in: {name} ({person}). The session ends after {minutes} minutes unused; nhip logout to log out.");
+    text!(/// An account was set up.
+        account_ready(name: &str, person: &str, key: &str) =>
+        "Đã thiết lập tài khoản cho {name} ({person}), khóa {key}. Từ nay mọi quyết định của {person} đều mang chữ ký của họ.",
+        "Set up the account of {name} ({person}), key {key}. From now on every decision of {person} carries their signature.");
+    text!(/// Logged out.
+        logged_out() => "Đã đăng xuất.", "Logged out.");
+    text!(/// Logout with no session.
+        not_logged_in() => "Chưa đăng nhập.", "Not logged in.");
+    text!(/// Sessions live in the running node.
+        login_needs_node() =>
+        "Đăng nhập cần nút đang chạy (nhip serve): phiên nằm trong bộ nhớ của nút. Khi nút không chạy, thêm --passphrase-stdin vào từng lệnh.",
+        "Logging in needs the running node (nhip serve): sessions live in its memory. With no node running, add --passphrase-stdin to each command.");
+    text!(/// The account set up, but no session without a running node.
+        account_ready_no_session() =>
+        "Nút không chạy nên chưa mở phiên; chạy nhip serve rồi nhip login.",
+        "No session was opened, as the node is not running; run nhip serve, then nhip login.");
+    text!(/// The session file names a session the node does not hold.
+        session_ended() =>
+        "Phiên đăng nhập đã kết thúc (quá lâu không dùng, hoặc nút đã khởi động lại). Đăng nhập lại: nhip login MÃ-CÁN-BỘ.",
+        "Your session has ended (unused too long, or the node restarted). Log in again: nhip login PERSON.");
+    text!(/// No account.
+        no_account(person: &str) =>
+        "{person} chưa có tài khoản. Quản trị cấp mã thiết lập (nhip person setup-code {person}), rồi: nhip login {person} --setup-code MÃ.",
+        "{person} has no account yet. An administrator issues a setup code (nhip person setup-code {person}); then: nhip login {person} --setup-code CODE.");
+    text!(/// The setup code does not fit.
+        setup_code_invalid(person: &str) =>
+        "Mã thiết lập không đúng, đã dùng hoặc đã hết hạn cho {person}. Xin quản trị cấp mã mới.",
+        "The setup code is wrong, used or expired for {person}. Ask an administrator for a new one.");
+    text!(/// Wrong passphrase.
+        wrong_passphrase() =>
+        "Cụm mật khẩu không đúng.",
+        "Wrong passphrase.");
+    text!(/// Held back after wrong passphrases.
+        login_wait(seconds: u64) =>
+        "Đã nhập sai nhiều lần: thử lại sau {seconds} giây.",
+        "Too many wrong passphrases: try again in {seconds} seconds.");
+    text!(/// Passphrase too short.
+        passphrase_too_short(min: usize) =>
+        "Cụm mật khẩu quá ngắn: cần ít nhất {min} ký tự (một câu dễ nhớ là tốt nhất).",
+        "The passphrase is too short: at least {min} characters (a sentence you remember is best).");
+    text!(/// Passphrase too long.
+        passphrase_too_long(max: usize) =>
+        "Cụm mật khẩu quá dài: tối đa {max} byte.",
+        "The passphrase is too long: at most {max} bytes.");
+    text!(/// Passphrase not text.
+        passphrase_not_text() =>
+        "Cụm mật khẩu không phải văn bản UTF-8.",
+        "The passphrase is not UTF-8 text.");
+    text!(/// The two typings differ.
+        passphrases_differ() =>
+        "Hai lần nhập cụm mật khẩu không khớp.",
+        "The two passphrases differ.");
+    text!(/// No passphrase given.
+        passphrase_missing() =>
+        "Chưa có cụm mật khẩu: nhập khi được hỏi, hoặc đưa vào stdin.",
+        "No passphrase: type it when asked, or give it on standard input.");
+    text!(/// The sealed key cannot be read.
+        sealed_key_damaged(person: &str) =>
+        "Khóa đã niêm phong của {person} bị hỏng; xin quản trị cấp mã thiết lập mới.",
+        "The sealed key of {person} is damaged; ask an administrator for a new setup code.");
+    text!(/// Prompt.
+        passphrase_prompt(person: &str) => "Cụm mật khẩu của {person}: ", "Passphrase of {person}: ");
+    text!(/// Prompt, choosing.
+        passphrase_choose(person: &str) =>
+        "Chọn cụm mật khẩu cho {person} (ít nhất 10 ký tự): ",
+        "Choose a passphrase for {person} (at least 10 characters): ");
+    text!(/// Prompt, again.
+        passphrase_again() => "Nhập lại: ", "Again: ");
+    text!(/// A setup code was issued.
+        setup_code_issued(name: &str, person: &str, code: &str, date: &str) =>
+        "Mã thiết lập cho {name} ({person}): {code}\nDùng một lần, hết hạn ngày {date}. Đưa tận tay; người đó chạy: nhip login {person} --setup-code {code}",
+        "Setup code for {name} ({person}): {code}\nWorks once, expires on {date}. Hand it over in person; they run: nhip login {person} --setup-code {code}");
+    text!(/// A key was revoked.
+        key_revoked(person: &str, key: &str) =>
+        "Đã thu hồi khóa {key} của {person}: chữ ký bằng khóa này sau thời điểm này bị từ chối ở mọi nút.",
+        "Revoked {person}'s key {key}: signatures with it from now on are refused at every node.");
 }
