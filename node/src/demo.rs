@@ -3,8 +3,10 @@
 //! QUIC on loopback. The commune loads its action program; a village works offline while the
 //! hub cancels one of its tasks; the link comes back; the conflict shows.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nhip_engine::command::Command;
@@ -15,6 +17,7 @@ use crate::cli::output::{ExitCode, Failure, fail};
 use crate::daemon::{self, Parent};
 use crate::enroll;
 use crate::home::Home;
+use crate::setup;
 use crate::texts::Texts;
 use crate::transport::{self, Mode, now_ms};
 
@@ -89,7 +92,7 @@ async fn child(
         Some((&person(admin), admin_name)),
         &parent.addr.to_string(),
         1,
-        &Actor::unsigned(parent.home.config.person.clone()),
+        &logged_in(&parent.home, parent.home.config.person.as_str())?,
     )
     .map_err(failed)?;
     let mut home = Home::create(dir, unit(code), person(admin)).map_err(failed)?;
@@ -124,10 +127,52 @@ async fn sync(home: &Home) -> Result<(u64, u64), Failure> {
     Ok((report.delivered, report.received))
 }
 
-/// `who` acts at `home`: logged in there (signing) if they have a session, else as a person
-/// without an account yet.
+/// The passphrase every official of the demo chose (a demo's; a real one is each person's own).
+const DEMO_PASSPHRASE: &str = "trâu về chuồng lúc chiều tà";
+
+thread_local! {
+    /// The demo's open sessions: (node folder, person) → token.
+    static SESSIONS: RefCell<BTreeMap<(PathBuf, String), String>> = RefCell::default();
+}
+
+/// `who` at `home`, as the demo's officials work: logged in there with their passphrase once
+/// they have an account (every decision then carries their signature), else — before
+/// accounts, while the tree is being set up — acting unsigned.
+fn logged_in(home: &Home, who: &str) -> Result<Actor, Failure> {
+    let person = person(who);
+    let state = home.state().map_err(failed)?;
+    let Some(account) = state.registry.accounts.get(&person) else {
+        return Ok(Actor::unsigned(person));
+    };
+    let key = (home.dir.clone(), who.to_owned());
+    let now = now_ms();
+    let open = SESSIONS.with(|sessions| sessions.borrow().get(&key).cloned());
+    if let Some(actor) = open.and_then(|token| home.sessions.actor(&token, now).ok()) {
+        return Ok(actor);
+    }
+    let token = home
+        .sessions
+        .login(&person, Some(&account.sealed), DEMO_PASSPHRASE, now)
+        .map_err(failed)?;
+    SESSIONS.with(|sessions| sessions.borrow_mut().insert(key, token.clone()));
+    home.sessions.actor(&token, now).map_err(failed)
+}
+
+/// `who` acts at `home`, logged in there (see [`logged_in`]).
 fn act(home: &Home, who: &str, command: Command) -> Result<EventId, Failure> {
-    home.act(&Actor::unsigned(person(who)), command)
+    home.act(&logged_in(home, who)?, command).map_err(failed)
+}
+
+/// An administrator at `home` issues `who` a setup code; it is handed over in person.
+fn issue_code(home: &Home, admin: &str, who: &str) -> Result<String, Failure> {
+    let expires_ms = now_ms() + 24 * 60 * 60 * 1000;
+    setup::issue_code(home, &logged_in(home, admin)?, &person(who), expires_ms).map_err(failed)
+}
+
+/// `who` uses their code at `home`, the node of their own office, and chooses a passphrase.
+fn set_up(home: &Home, who: &str, code: &str) -> Result<(), Failure> {
+    setup::set_up(home, &person(who), code, DEMO_PASSPHRASE, now_ms())
+        .map(drop)
         .map_err(failed)
 }
 
@@ -244,6 +289,33 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
     .await?;
     step(
         "Ba bản gia nhập xã; Nậm Ngập mất mạng từ đó / three villages joined; Nậm Ngập has been offline since",
+    );
+
+    // Accounts: the administrators issue setup codes; each official chooses a passphrase at
+    // the node of their own office, and from then on logs in there and signs what they decide.
+    let mut codes = BTreeMap::new();
+    for who in [
+        "ta-thi-dung",
+        "nguyen-tien-thinh",
+        "lo-van-pao",
+        "tao-van-khanh",
+    ] {
+        codes.insert(who, issue_code(&commune.home, "ta-thi-dung", who)?);
+    }
+    set_up(&commune.home, "ta-thi-dung", &codes["ta-thi-dung"])?;
+    set_up(
+        &commune.home,
+        "nguyen-tien-thinh",
+        &codes["nguyen-tien-thinh"],
+    )?;
+    sync(&na_ri).await?;
+    sync(&phieng).await?;
+    set_up(&na_ri, "lo-van-pao", &codes["lo-van-pao"])?;
+    set_up(&phieng, "tao-van-khanh", &codes["tao-van-khanh"])?;
+    let vinh = issue_code(&hub.home, "admin-tinh", "nguyen-ngoc-vinh")?;
+    set_up(&hub.home, "nguyen-ngoc-vinh", &vinh)?;
+    step(
+        "Cán bộ đặt cụm mật khẩu, đăng nhập; mọi quyết định từ đây đều được ký / officials set their passphrases and log in; every decision from here on is signed",
     );
 
     // Nậm Ngập joined, but its office has been offline ever since: the hub has never heard
@@ -466,7 +538,13 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
         hub.home.state().map_err(failed)?.hash(),
         commune.home.state().map_err(failed)?.hash(),
     ];
+    let at_hub = hub.home.state().map_err(failed)?;
     say!();
+    say!(
+        "Sự kiện có chữ ký cá nhân / events signed by a person: {}; bị từ chối / refused: {}",
+        at_hub.signed,
+        at_hub.refused.len()
+    );
     say!("Mã băm trạng thái tỉnh / hub state hash:     {}", hashes[0]);
     say!("Mã băm trạng thái xã / commune state hash:   {}", hashes[1]);
     if exit {
