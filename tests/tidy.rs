@@ -190,3 +190,24 @@ fn the_fold_writes_no_words() {
     }
     assert!(sentences.is_empty(), "words in the fold: {sentences:#?}");
 }
+
+/// PROTOCOL.md lays out every body kind a client must send: each kind this version knows has
+/// its row in §5.1.
+#[test]
+fn every_body_kind_is_in_the_protocol() {
+    let body = std::fs::read_to_string(root().join("engine/src/body.rs")).unwrap();
+    let protocol = std::fs::read_to_string(root().join("PROTOCOL.md")).unwrap();
+    let kinds: Vec<&str> = body
+        .lines()
+        .filter_map(|line| {
+            let (_, kind) = line.trim().split_once(") = \"")?;
+            kind.strip_suffix("\",")
+        })
+        .collect();
+    assert!(kinds.len() >= 20, "the kinds were found: {kinds:?}");
+    let missing: Vec<_> = kinds
+        .iter()
+        .filter(|kind| !protocol.contains(&format!("`{kind}`")))
+        .collect();
+    assert!(missing.is_empty(), "PROTOCOL.md §5.1 lacks {missing:?}");
+}
