@@ -1,8 +1,9 @@
 //! Nhịp benchmarks. Every figure is printed beside the raw ceiling measured in the same run, on
 //! the same events, on the same machine: the ratio is the result, not the absolute number.
 //!
-//! `cargo run --release -p nhip-bench -- engine|sync|audit|dashboard|daemon|peers [--quick] [--json]`
+//! `cargo run --release -p nhip-bench -- engine|sync|accounts|audit|dashboard|daemon|peers [--quick] [--json]`
 
+mod accounts;
 mod audit;
 mod daemon;
 mod dashboard;
@@ -29,6 +30,9 @@ enum Suite {
     Engine(engine::Options),
     /// Sync over loopback QUIC: catch-up rate, bytes on the wire, resume after a cut.
     Sync(sync::Options),
+    /// Accounts: replay with every event signed by a person beside unsigned and a raw scan;
+    /// a login beside the argon2id derivation it is made of.
+    Accounts(accounts::Options),
     /// Audit: verification of a whole log and a full replay, beside blake3 and redb scan.
     Audit(audit::Options),
     /// The hub's dashboard: the overview with 3,321 units and 1 M events, beside the same bytes
@@ -119,6 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match Cli::parse().suite {
         Suite::Engine(options) => engine::run(&options),
         Suite::Sync(options) => sync::run(&options),
+        Suite::Accounts(options) => accounts::run(&options),
         Suite::Audit(options) => audit::run(&options),
         Suite::Dashboard(options) => dashboard::run(&options),
         Suite::Daemon(options) => daemon::run(&options),
