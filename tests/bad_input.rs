@@ -486,6 +486,18 @@ fn an_oversized_batch() {
     assert!(reason.contains(&BATCH_BYTES_MAX.to_string()), "{reason}");
     commune.holds_what_it_held();
 
+    // One event more than a batch may carry: too large, as PROTOCOL.md §4 says (not
+    // malformed).
+    let village = office(&key(2), VILLAGE, 10, 3);
+    let mut batch = batch_of(&village, &chain(&key(2), VILLAGE), 1);
+    let one = batch.events[0].clone();
+    batch.events = vec![one; nhip::engine::limits::BATCH_EVENTS_MAX + 1];
+    let mut commune = Commune::new().greeted();
+    commune.feed(&batch_frame(1, &batch));
+    let (code, reason) = commune.told();
+    assert_eq!(code, CloseCode::TooLarge, "{reason}");
+    commune.holds_what_it_held();
+
     // A zstd bomb: a small announced size, a payload that inflates far past it.
     let mut commune = Commune::new().greeted();
     commune.feed(&frame::encode(&Message::Batch(BatchFrame {

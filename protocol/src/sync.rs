@@ -577,6 +577,15 @@ impl Sync {
         let report = match log.ingest_admitting(now_ms, &batch, &|chain| scope.may_receive(chain)) {
             Ok(report) => report,
             Err(IngestError::Store(error)) => return Err(storage(error)),
+            // Over a count limit is too large, as PROTOCOL.md §4 says, not malformed.
+            Err(
+                error @ (IngestError::TooManyEvents { .. } | IngestError::TooManySeals { .. }),
+            ) => {
+                return Err(Fatal::new(
+                    CloseCode::TooLarge,
+                    format!("batch {}: {error}", frame.id),
+                ));
+            }
             Err(error) => {
                 return Err(Fatal::new(
                     CloseCode::Malformed,
