@@ -27,6 +27,12 @@ impl Directory for Units {
 
 /// The parent's list of enrolled children; a test can revoke one.
 struct Children(Mutex<BTreeSet<NodeId>>);
+impl Children {
+    fn lock_add(&self, node: NodeId) {
+        self.0.lock().unwrap().insert(node);
+    }
+}
+
 impl Admission for Children {
     fn admits(&self, node: &NodeId) -> bool {
         self.0.lock().unwrap().contains(node)
@@ -615,4 +621,37 @@ async fn hundreds_of_connection_attempts_at_once() {
     let report = sync_once(&village, &parent, &units).await.unwrap();
     assert!(report.caught_up);
     assert_eq!(parent.site.events(), 9);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_child_cannot_hold_the_slots_of_the_others() {
+    let commune = Site::new(31, "xa");
+    let mut greedy = Site::new(32, "xa/ban-a");
+    let mut other = Site::new(33, "xa/ban-b");
+    greedy.work("xa/ban-a", 3, 3);
+    other.work("xa/ban-b", 4, 4);
+    let units = directory(&commune, &greedy, &[(other.id(), "xa/ban-b")]);
+    let parent = serve(commune, &greedy, units.clone());
+    parent.children.lock_add(other.id());
+    // The greedy village opens twenty connections and keeps them: the parent keeps two (a
+    // live link and one reconnection) and closes the rest at once, saying why.
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        held.push(connect(&greedy, &parent).await);
+    }
+    let mut closed = 0;
+    for (_, connection) in &held {
+        if let Ok(error) = tokio::time::timeout(Duration::from_secs(2), connection.closed()).await {
+            assert!(
+                error.to_string().contains("too many connections"),
+                "{error}"
+            );
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 18, "two connections stay, eighteen are closed");
+    // Another village is served as if nothing happened.
+    let report = sync_once(&other, &parent, &units).await.unwrap();
+    assert!(report.caught_up);
+    assert_eq!(parent.site.events(), 4);
 }

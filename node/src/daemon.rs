@@ -15,7 +15,7 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::enroll;
 use crate::home::Home;
-use crate::limits::{BACKOFF_FIRST_MS, BACKOFF_MAX_MS, CONNECTIONS_MAX};
+use crate::limits::{BACKOFF_FIRST_MS, BACKOFF_MAX_MS, CONNECTIONS_MAX, CONNECTIONS_PER_PEER_MAX};
 pub use crate::links::{LinkStatus, StatusBoard};
 use crate::transport::{self, LinkReport, Mode, TransportError, now_ms};
 
@@ -86,6 +86,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let slots = Arc::new(Semaphore::new(CONNECTIONS_MAX));
+    let per_peer = PerPeer::default();
     tokio::pin!(shutdown);
     loop {
         let incoming = tokio::select! {
@@ -101,12 +102,20 @@ pub async fn serve(
         };
         let node = node.clone();
         let home = home.clone();
+        let per_peer = per_peer.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let Ok(connection) = incoming.await else {
                 return;
             };
             let Some(peer) = transport::peer_node(&connection) else {
+                return;
+            };
+            let Some(_held) = per_peer.take(peer) else {
+                connection.close(
+                    quinn::VarInt::from_u32(nhip_protocol::CloseCode::TooLarge as u32),
+                    b"too many connections from this node",
+                );
                 return;
             };
             if let Some(home) = home {
@@ -146,6 +155,51 @@ pub async fn serve(
         });
     }
     endpoint.close(quinn::VarInt::from_u32(0), b"shutting down");
+}
+
+/// How many connections each peer holds, so that none holds more than
+/// [`CONNECTIONS_PER_PEER_MAX`].
+#[derive(Clone, Default)]
+struct PerPeer(Arc<std::sync::Mutex<std::collections::HashMap<NodeId, usize>>>);
+
+/// One connection of a peer, counted until it is dropped.
+struct Held {
+    peers: PerPeer,
+    peer: NodeId,
+}
+
+impl PerPeer {
+    fn take(&self, peer: NodeId) -> Option<Held> {
+        let mut held = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = held.entry(peer).or_default();
+        if *count >= CONNECTIONS_PER_PEER_MAX {
+            return None;
+        }
+        *count += 1;
+        Some(Held {
+            peers: self.clone(),
+            peer,
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut held = self
+            .peers
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = held.get_mut(&self.peer) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                held.remove(&self.peer);
+            }
+        }
+    }
 }
 
 fn child_machine(node: &Node, parent: &Parent) -> Sync {

@@ -15,6 +15,12 @@ pub const KEEP_ALIVE_MS: u64 = 6_000;
 /// Children connected at once; further connections are refused until one ends.
 pub const CONNECTIONS_MAX: usize = 512;
 
+/// Connections one peer may hold at once: its live link, and a second while a reconnection
+/// overlaps a link not yet known dead. One peer can never hold the slots of all the others.
+pub const CONNECTIONS_PER_PEER_MAX: usize = 2;
+
+const _: () = assert!(CONNECTIONS_PER_PEER_MAX < CONNECTIONS_MAX);
+
 /// A peer must open its stream and say `Hello` within this long of the handshake, or be closed
 /// (code 8, Timeout): a silent peer holds no connection slot. Generous enough for a lossy 2G
 /// link, where a frame may take a few retransmissions.

@@ -578,9 +578,7 @@ impl Sync {
             Ok(report) => report,
             Err(IngestError::Store(error)) => return Err(storage(error)),
             // Over a count limit is too large, as PROTOCOL.md §4 says, not malformed.
-            Err(
-                error @ (IngestError::TooManyEvents { .. } | IngestError::TooManySeals { .. }),
-            ) => {
+            Err(error @ (IngestError::TooManyEvents { .. } | IngestError::TooManySeals { .. })) => {
                 return Err(Fatal::new(
                     CloseCode::TooLarge,
                     format!("batch {}: {error}", frame.id),
