@@ -568,7 +568,7 @@ async fn a_silent_peer_is_closed_and_holds_no_slot() {
         String::from_utf8_lossy(&close.reason).contains("no hello"),
         "{close:?}"
     );
-    let allowed = Duration::from_millis(nhip_node::limits::HELLO_WITHIN_MS);
+    let allowed = Duration::from_millis(nhip::protocol::limits::HELLO_WITHIN_MS);
     assert!(
         waited + Duration::from_secs(1) >= allowed && waited < allowed * 2,
         "closed after {waited:?}"

@@ -21,11 +21,6 @@ pub const CONNECTIONS_PER_PEER_MAX: usize = 2;
 
 const _: () = assert!(CONNECTIONS_PER_PEER_MAX < CONNECTIONS_MAX);
 
-/// A peer must open its stream and say `Hello` within this long of the handshake, or be closed
-/// (code 8, Timeout): a silent peer holds no connection slot. Generous enough for a lossy 2G
-/// link, where a frame may take a few retransmissions.
-pub const HELLO_WITHIN_MS: u64 = 15_000;
-
 /// Streams a peer may open on one connection: sync uses exactly one.
 pub const STREAMS_PER_CONNECTION_MAX: u32 = 1;
 

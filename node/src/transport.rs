@@ -17,9 +17,11 @@ use quinn::{Connection, Endpoint, VarInt};
 use rustls::pki_types::CertificateDer;
 use tokio::sync::{mpsc, watch};
 
+use nhip_protocol::limits::HELLO_WITHIN_MS;
+
 use crate::limits::{
-    HELLO_WITHIN_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_MS, LINGER_MS, READ_CHUNK_BYTES,
-    STREAM_WINDOW_BYTES, STREAMS_PER_CONNECTION_MAX,
+    IDLE_TIMEOUT_MS, KEEP_ALIVE_MS, LINGER_MS, READ_CHUNK_BYTES, STREAM_WINDOW_BYTES,
+    STREAMS_PER_CONNECTION_MAX,
 };
 use crate::tls::{self, Admission, TlsError};
 
@@ -222,6 +224,10 @@ pub async fn run_link(
     let mut report = LinkReport::default();
     let mut buffer = vec![0u8; READ_CHUNK_BYTES];
     let mut peer_finished = false;
+    // The machine keeps the hello deadline; the clock starts now.
+    let started = tokio::time::Instant::now();
+    let started_ms = now_ms();
+    machine.handle_timeout(started_ms);
     loop {
         // The machine may commit to redb in here: keep the runtime's other tasks running.
         tokio::task::block_in_place(|| {
@@ -263,8 +269,12 @@ pub async fn run_link(
                     return Err(link(&error));
                 }
             },
-            () = tokio::time::sleep_until(hello_by), if machine.peer().is_none() => {
-                machine.close(CloseCode::Timeout, &silence);
+            () = tokio::time::sleep_until(
+                started + Duration::from_millis(
+                    machine.poll_timeout().unwrap_or(started_ms).saturating_sub(started_ms),
+                ),
+            ), if machine.poll_timeout().is_some() => {
+                machine.handle_timeout(now_ms());
             }
             result = changed.changed(), if mode == Mode::Live => {
                 if result.is_ok() {

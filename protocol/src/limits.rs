@@ -42,3 +42,8 @@ const _: () = assert!(BATCH_EVENTS_TARGET <= BATCH_EVENTS_MAX);
 const _: () = assert!(EVENT_BYTES_MAX * 2 <= BATCH_BYTES_MAX);
 const _: () = assert!(BATCH_BYTES_MAX < FRAME_BYTES_MAX);
 const _: () = assert!(FRAME_BYTES_MAX <= u32::MAX as usize);
+
+/// A peer must open its stream and say `Hello` within this long of the handshake, or be closed
+/// (code 8, Timeout): a silent peer holds no connection slot. Generous enough for a lossy 2G
+/// link, where a frame may take a few retransmissions.
+pub const HELLO_WITHIN_MS: u64 = 15_000;

@@ -8,10 +8,13 @@
 //!
 //! The order of calls for a connection:
 //!
-//! 1. [`Sync::new`] queues `Hello`.
+//! 1. [`Sync::new`] queues `Hello`; [`Sync::handle_timeout`] with the time the connection
+//!    came up starts its clock (the peer's `Hello` is due within
+//!    [`HELLO_WITHIN_MS`](crate::limits::HELLO_WITHIN_MS)).
 //! 2. Loop: write every [`Sync::poll_transmit`] frame to the stream; feed bytes read to
 //!    [`Sync::handle_input`]; call [`Sync::handle_log_changed`] after local appends or
-//!    ingests from other links; drain [`Sync::poll_event`].
+//!    ingests from other links; call [`Sync::handle_timeout`] when the time
+//!    [`Sync::poll_timeout`] names has come; drain [`Sync::poll_event`].
 //! 3. Stop when [`Sync::is_closed`] and nothing is left to transmit.
 //!
 //! The exchange (PROTOCOL.md has it message by message): both sides send `Hello`, then `Heads`
@@ -31,8 +34,8 @@ use nhip_engine::{
 
 use crate::frame::{self, FrameError};
 use crate::limits::{
-    BATCH_BYTES_MAX, BATCH_EVENTS_TARGET, HEADS_CHAINS_MAX, NESTING_DEPTH_MAX, PROTOCOL_VERSION,
-    REASON_BYTES_MAX, WINDOW_BATCHES, ZSTD_LEVEL,
+    BATCH_BYTES_MAX, BATCH_EVENTS_TARGET, HEADS_CHAINS_MAX, HELLO_WITHIN_MS, NESTING_DEPTH_MAX,
+    PROTOCOL_VERSION, REASON_BYTES_MAX, WINDOW_BATCHES, ZSTD_LEVEL,
 };
 use crate::message::{
     Ack, BatchFrame, ChainRefusal, Close, CloseCode, Heads, Hello, Message, RefusalCode,
@@ -162,6 +165,8 @@ pub struct Sync {
     peer_caught_up: bool,
     reported_caught_up: bool,
     stats: Stats,
+    /// When the clock started (the first time the machine was told the time).
+    started_ms: Option<u64>,
 }
 
 /// Why a protocol-level failure closes the connection.
@@ -215,9 +220,39 @@ impl Sync {
             peer_caught_up: false,
             reported_caught_up: false,
             stats: Stats::default(),
+            started_ms: None,
         };
         sync.queue(&hello);
         sync
+    }
+
+    /// When [`Sync::handle_timeout`] must next be called, if ever: the peer's `Hello` is due
+    /// [`HELLO_WITHIN_MS`] after the clock started. `None` before the clock starts, once the
+    /// peer has said hello, and once closed.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        match (self.started_ms, &self.peer, &self.phase) {
+            (_, _, Phase::Closed) | (None, _, _) | (_, Some(_), _) => None,
+            (Some(started), None, _) => Some(started.saturating_add(HELLO_WITHIN_MS)),
+        }
+    }
+
+    /// Tells the machine the time is `now_ms`. The first call (or the first input) starts its
+    /// clock; a peer that has not said hello by the deadline is closed with `Timeout`
+    /// (PROTOCOL.md §4.1).
+    pub fn handle_timeout(&mut self, now_ms: u64) {
+        let started = *self.started_ms.get_or_insert(now_ms);
+        if self.phase != Phase::Closed
+            && self.peer.is_none()
+            && now_ms >= started.saturating_add(HELLO_WITHIN_MS)
+        {
+            self.fail(
+                Fatal::new(
+                    CloseCode::Timeout,
+                    format!("no hello within {} s", HELLO_WITHIN_MS / 1000),
+                ),
+                false,
+            );
+        }
     }
 
     /// The peer's hello, once received and accepted.
@@ -253,6 +288,7 @@ impl Sync {
     /// Feeds bytes read from the peer. Whole frames are handled at once; a batch is committed
     /// to `log` before its acknowledgement is queued.
     pub fn handle_input(&mut self, now_ms: u64, bytes: &[u8], log: &dyn EventLog) {
+        self.started_ms.get_or_insert(now_ms);
         self.stats.bytes_in += bytes.len() as u64;
         if self.phase == Phase::Closed {
             return;

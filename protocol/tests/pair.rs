@@ -672,6 +672,46 @@ fn garbage_and_huge_prefixes_close_with_a_reason() {
     assert!(pair.parent.held().is_empty(), "nothing stored");
 }
 
+#[test]
+fn a_silent_peer_is_closed_at_the_hello_deadline_on_virtual_time() {
+    use nhip_protocol::limits::HELLO_WITHIN_MS;
+    let pair = Pair::new(12);
+    let (_, mut parent) = pair.machines();
+    assert_eq!(parent.poll_timeout(), None, "no clock yet");
+    parent.handle_timeout(T0);
+    assert_eq!(parent.poll_timeout(), Some(T0 + HELLO_WITHIN_MS));
+    // Bytes that are not yet a whole frame do not count as a hello.
+    parent.handle_input(T0 + 1_000, &[0, 0], &pair.parent.log);
+    parent.handle_timeout(T0 + HELLO_WITHIN_MS - 1);
+    assert!(!parent.is_closed(), "not before the deadline");
+    parent.handle_timeout(T0 + HELLO_WITHIN_MS);
+    let (code, reason) = closed(&mut parent).unwrap();
+    assert_eq!(code, CloseCode::Timeout as u16);
+    assert!(reason.contains("hello"), "{reason}");
+    assert_eq!(parent.poll_timeout(), None, "closed: no more timers");
+    // The peer is told why: the last frame out is a Close.
+    let mut last = None;
+    while let Some(frame) = parent.poll_transmit(&pair.parent.log) {
+        last = Some(frame);
+    }
+    assert!(matches!(
+        frame::decode(&last.unwrap()),
+        Ok((Message::Close(_), _))
+    ));
+
+    // A peer that says hello in time has no deadline left.
+    let (_, mut parent) = pair.machines();
+    parent.handle_timeout(T0);
+    parent.handle_input(
+        T0 + HELLO_WITHIN_MS - 1,
+        &hello_frame(PROTOCOL_VERSION, pair.child.id()),
+        &pair.parent.log,
+    );
+    assert_eq!(parent.poll_timeout(), None);
+    parent.handle_timeout(T0 + 10 * HELLO_WITHIN_MS);
+    assert!(!parent.is_closed());
+}
+
 mod never_panics {
     use super::*;
     use proptest::prelude::*;
