@@ -50,9 +50,10 @@ pub struct Enrolled {
 pub struct Hello {
     /// [`crate::limits::PROTOCOL_VERSION`] of the sender.
     pub protocol: u32,
-    /// The oldest storage schema the sender reads.
+    /// The oldest event envelope format the sender reads (the field keeps its wire name; it is
+    /// the events' format that peers exchange, never a storage layout).
     pub schema_min: u32,
-    /// The newest storage schema the sender reads and writes.
+    /// The newest event envelope format the sender reads and writes.
     pub schema_max: u32,
     /// The sender's node key (also its TLS identity).
     pub node: NodeId,

@@ -29,10 +29,14 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use ed25519_dalek::SigningKey;
 use nhip_engine::{
-    Batch, ChainId, EventLog, Hash, IngestError, NodeId, RefusalReason, SCHEMA_VERSION, Seq, UnitId,
+    Batch, ChainId, EventLog, Hash, IngestError, NodeId, RefusalReason, Seq, UnitId,
 };
 
 use crate::frame::{self, FrameError};
+
+/// The event envelope format peers exchange: what `Hello` negotiates (a node's redb layout is
+/// its own business and never crosses the wire).
+const ENVELOPE: u32 = nhip_engine::event::ENVELOPE_FORMAT as u32;
 use crate::limits::{
     BATCH_BYTES_MAX, BATCH_EVENTS_TARGET, HEADS_CHAINS_MAX, HELLO_WITHIN_MS, NESTING_DEPTH_MAX,
     PROTOCOL_VERSION, REASON_BYTES_MAX, WINDOW_BATCHES, ZSTD_LEVEL,
@@ -195,8 +199,8 @@ impl Sync {
         let node = nhip_engine::node_id(&config.signer);
         let hello = Message::Hello(Hello {
             protocol: PROTOCOL_VERSION,
-            schema_min: SCHEMA_VERSION,
-            schema_max: SCHEMA_VERSION,
+            schema_min: ENVELOPE,
+            schema_max: ENVELOPE,
             node,
             unit: config.unit.clone(),
         });
@@ -423,12 +427,12 @@ impl Sync {
                 ),
             ));
         }
-        if hello.schema_min > SCHEMA_VERSION || hello.schema_max < SCHEMA_VERSION {
+        if hello.schema_min > ENVELOPE || hello.schema_max < ENVELOPE {
             return Err(Fatal::new(
                 CloseCode::SchemaRange,
                 format!(
-                    "the peer reads storage schemas {}..={}, this node writes schema {}",
-                    hello.schema_min, hello.schema_max, SCHEMA_VERSION
+                    "the peer reads event envelope formats {}..={}, this node writes format {}",
+                    hello.schema_min, hello.schema_max, ENVELOPE
                 ),
             ));
         }
