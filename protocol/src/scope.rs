@@ -50,11 +50,14 @@ impl TreeScope {
         }
     }
 
-    /// Upward: chains written by a node of the child's subtree.
+    /// Upward: chains written by a node of the child's subtree, about a unit in line with
+    /// that node's own — the rule the audit checks (`OriginNotAllowed`), enforced at the
+    /// door, so that a child cannot upload, and a parent cannot forward, a chain about a unit
+    /// outside its writer's line.
     fn goes_up(&self, chain: &ChainId) -> bool {
-        self.directory
-            .unit_of(&chain.origin)
-            .is_some_and(|unit| unit.is_within(&self.child_unit))
+        self.directory.unit_of(&chain.origin).is_some_and(|unit| {
+            unit.is_within(&self.child_unit) && chain.unit.is_in_line_with(&unit)
+        })
     }
 
     /// Downward: chains about a unit in line with the child's, written by a node in line with
@@ -145,6 +148,13 @@ mod tests {
             !to_b.may_receive(&chain(9, "tinh/xa/ban-b")),
             "unknown origin"
         );
+        // B's own node writing about village A (outside B's line): the audit would call it
+        // OriginNotAllowed, so the door refuses it too; B about its ancestors still goes up.
+        assert!(
+            !to_b.may_receive(&chain(4, "tinh/xa/ban-a")),
+            "B about a sibling"
+        );
+        assert!(to_b.may_receive(&chain(4, "tinh")), "B about the province");
 
         let b_side = TreeScope::new(Side::Child, unit("tinh/xa/ban-b"), directory);
         assert!(b_side.may_send(&chain(4, "tinh/xa")));
