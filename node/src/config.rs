@@ -180,5 +180,23 @@ pub fn write<T: Serialize>(path: &Path, value: &T) -> Result<(), ConfigError> {
         std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
         file.sync_all().map_err(io)?;
     }
-    fs::rename(&temporary, path).map_err(io)
+    fs::rename(&temporary, path).map_err(io)?;
+    sync_folder_of(path).map_err(io)
+}
+
+/// Makes the folder entry of `path` durable (a new file, or a rename onto it): without it, a
+/// crash right after can leave the folder pointing at the old file, or at none.
+pub fn sync_folder_of(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if let Some(folder) = path.parent() {
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        fs::File::open(folder)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

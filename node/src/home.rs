@@ -105,7 +105,8 @@ pub fn append_receipts(dir: &Path, receipts: &[nhip_protocol::Receipt]) -> Resul
         text.push('\n');
     }
     std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
-    file.sync_all().map_err(io)
+    file.sync_all().map_err(io)?;
+    config::sync_folder_of(&path).map_err(io)
 }
 
 /// Why a node could not be created, opened or used.

@@ -50,7 +50,8 @@ pub fn save(path: &Path, key: &SigningKey) -> Result<(), KeyError> {
     let hex = NodeId(key.to_bytes()).to_hex();
     file.write_all(hex.as_bytes()).map_err(io)?;
     file.write_all(b"\n").map_err(io)?;
-    file.sync_all().map_err(io)
+    file.sync_all().map_err(io)?;
+    crate::config::sync_folder_of(path).map_err(io)
 }
 
 /// Reads a key written by [`save`].
