@@ -4,7 +4,7 @@
 //! (`now_ms`) and event ids come in as arguments. The one piece of I/O is the redb file behind
 //! [`RedbLog`]; [`MemoryLog`] follows the same rules in memory.
 //!
-//! Start at [`EventLog`] (append, ingest, read) and [`replay`] (fold a log into [`State`]).
+//! Start at [`EventLog`] (append, ingest, read) and [`replay()`] (fold a log into [`State`]).
 
 pub mod audit;
 pub mod body;

@@ -2,7 +2,7 @@
 //!
 //! A log holds the events of many origins. Local events are appended (sealed with this node's
 //! key); foreign events arrive in batches from peers and are ingested only after their chain
-//! and seals check out. Both paths share the pure rules in [`crate::chain`], so the in-memory
+//! and seals check out. Both paths share the pure rules in `chain.rs`, so the in-memory
 //! log used by tests and the redb log behave the same by construction.
 
 use std::collections::BTreeMap;

@@ -1,5 +1,5 @@
 //! An in-memory event log for tests and simulations: the same rules as the redb log (both
-//! run [`crate::chain`]), with no durability.
+//! run `chain.rs`), with no durability.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};

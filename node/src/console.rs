@@ -85,12 +85,12 @@ pub fn spinner() -> Option<indicatif::ProgressBar> {
     })
 }
 
-/// One line to standard output (see [`say!`](crate::say)).
+/// One line to standard output (see the `say!` macro).
 pub fn out(args: fmt::Arguments<'_>) {
     write(false, args);
 }
 
-/// One line to standard error (see [`warn!`](crate::warn)).
+/// One line to standard error (see the `warn!` macro).
 pub fn err(args: fmt::Arguments<'_>) {
     write(true, args);
 }

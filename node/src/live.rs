@@ -1,7 +1,7 @@
 //! The state a node keeps up to date as its log grows, so that a running node answers a
 //! command at once instead of replaying its whole log for each one.
 //!
-//! Always equal to a full replay ([`nhip_engine::replay`]): the events stored since the last
+//! Always equal to a full replay ([`nhip_engine::replay()`]): the events stored since the last
 //! look are read chain by chain from the log and folded in replay order; an event that sorts
 //! before one already folded (a late event from an office that was offline) cannot be folded in
 //! place, and the state is then rebuilt by a full replay — a burst of late events costs one

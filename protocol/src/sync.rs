@@ -10,7 +10,7 @@
 //!
 //! 1. [`Sync::new`] queues `Hello`; [`Sync::handle_timeout`] with the time the connection
 //!    came up starts its clock (the peer's `Hello` is due within
-//!    [`HELLO_WITHIN_MS`](crate::limits::HELLO_WITHIN_MS)).
+//!    [`HELLO_WITHIN_MS`]).
 //! 2. Loop: write every [`Sync::poll_transmit`] frame to the stream; feed bytes read to
 //!    [`Sync::handle_input`]; call [`Sync::handle_log_changed`] after local appends or
 //!    ingests from other links; call [`Sync::handle_timeout`] when the time
