@@ -510,7 +510,12 @@ fn arrivals(home: &Home) -> Result<BTreeMap<EventId, u64>, Failure> {
         position = last.position;
         for arrival in &arrivals {
             for range in &arrival.ranges {
-                let count = (range.last.0 - range.first.0 + 1) as usize;
+                // Arrival records come from a file under audit: a range that runs backwards
+                // is damage to skip, never an underflow.
+                let Some(span) = range.last.0.checked_sub(range.first.0) else {
+                    continue;
+                };
+                let count = usize::try_from(span.saturating_add(1)).unwrap_or(usize::MAX);
                 for stored in home
                     .log
                     .read_chain(&range.chain, range.first, count)
