@@ -40,7 +40,17 @@ pub const GROUP_COMMIT_REQUESTS_MAX: usize = 256;
 /// before committing; it stops early as soon as a yield brings no one new.
 pub const GROUP_GATHER_YIELDS_MAX: usize = 8;
 
+/// Days after a period's end by which its report is due at the level above.
+pub const REPORT_DUE_DAYS: i32 = 5;
+
+/// The longest reporting period (a from–to range), in days.
+pub const REPORT_PERIOD_DAYS_MAX: i32 = 366 * 2;
+
+/// The most weeks a report's progress chart shows.
+pub const REPORT_WEEKS_MAX: usize = 106;
+
 const _: () = assert!(SEAL_INTERVAL_EVENTS <= BATCH_EVENTS_MAX);
 const _: () = assert!(EVENT_BYTES_MAX <= SEAL_INTERVAL_BYTES);
 const _: () = assert!(BODY_KIND_BYTES_MAX <= EVENT_BYTES_MAX);
 const _: () = assert!(APPEND_EVENTS_MAX * 64 <= u32::MAX as usize);
+const _: () = assert!(REPORT_WEEKS_MAX as i32 * 7 >= REPORT_PERIOD_DAYS_MAX);
