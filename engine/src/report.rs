@@ -55,7 +55,9 @@ pub struct Period {
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum PeriodError {
     /// None of the accepted shapes.
-    #[error("{0:?} is not a period; write 2025-09, Q3-2025, 9T-2025, 2025 or 2025-07-01..2025-09-30")]
+    #[error(
+        "{0:?} is not a period; write 2025-09, Q3-2025, 9T-2025, 2025 or 2025-07-01..2025-09-30"
+    )]
     Shape(String),
     /// A range whose end comes before its start.
     #[error("the period ends ({end}) before it starts ({start})")]
@@ -848,7 +850,9 @@ fn weeks(report: &Report) -> Vec<Week> {
         };
         for row in &report.tasks {
             let done_here = row.done_in(&report.period)
-                && row.finished_on.is_some_and(|day| start <= day && day <= end);
+                && row
+                    .finished_on
+                    .is_some_and(|day| start <= day && day <= end);
             week.done += u32::from(done_here);
             let open_then = row.created <= end && row.finished_on.is_none_or(|day| day > end);
             let late_then = row.deadline.is_some_and(|deadline| deadline < end);
@@ -929,16 +933,10 @@ pub struct Submission {
     pub lag_days: Option<i32>,
 }
 
-/// Where every unit below `hub` of one of `kinds` (`commune`, `village`) stands with its report
-/// for `period`, on `today`. The first applied transition of a report item is its submission
-/// (the workflow leaves `drafted` only by `submit`).
-pub fn submissions(
-    state: &State,
-    hub: &UnitId,
-    period: &Period,
-    kinds: &[&str],
-    today: Date,
-) -> Vec<Submission> {
+/// Where every office below `hub` (every unit with an enrolled node) stands with its report for
+/// `period`, on `today`. The first applied transition of a report item is its submission (the
+/// workflow leaves `drafted` only by `submit`).
+pub fn submissions(state: &State, hub: &UnitId, period: &Period, today: Date) -> Vec<Submission> {
     let code = period.code();
     let mut first: BTreeMap<&UnitId, (EventId, &Item, Date)> = BTreeMap::new();
     for (id, item) in &state.items {
@@ -956,22 +954,33 @@ pub fn submissions(
             continue;
         };
         let on = Date::from_unix_ms(submitted.written_ms);
-        let earlier = first.get(&item.unit).is_some_and(|(_, _, seen)| *seen <= on);
+        let earlier = first
+            .get(&item.unit)
+            .is_some_and(|(_, _, seen)| *seen <= on);
         if !earlier {
             first.insert(&item.unit, (*id, item, on));
         }
     }
-    state
+    let offices: std::collections::BTreeSet<&UnitId> = state
         .registry
-        .units
-        .iter()
-        .filter(|(unit, entry)| {
-            unit.is_within(hub) && *unit != hub && kinds.contains(&entry.kind.as_str())
+        .nodes
+        .values()
+        .filter(|unit| unit.is_within(hub) && *unit != hub)
+        .collect();
+    offices
+        .into_iter()
+        .map(|unit| {
+            let name = state
+                .registry
+                .units
+                .get(unit)
+                .map_or_else(|| unit.to_string(), |entry| entry.name.clone());
+            (unit, name)
         })
-        .map(|(unit, entry)| match first.get(unit) {
+        .map(|(unit, name)| match first.get(unit) {
             Some((id, item, on)) => Submission {
                 unit: unit.clone(),
-                name: entry.name.clone(),
+                name,
                 status: if *on <= period.due() {
                     SubmissionStatus::Submitted
                 } else {
@@ -984,7 +993,7 @@ pub fn submissions(
             },
             None => Submission {
                 unit: unit.clone(),
-                name: entry.name.clone(),
+                name,
                 status: if today > period.due() {
                     SubmissionStatus::Missing
                 } else {

@@ -582,7 +582,14 @@ mod tests {
     #[test]
     fn every_builtin_parses() {
         let builtins = builtins();
-        for id in ["task", "document", "budget", "petition", "inspection", "report"] {
+        for id in [
+            "task",
+            "document",
+            "budget",
+            "petition",
+            "inspection",
+            "report",
+        ] {
             assert!(builtins.contains_key(&(id.to_owned(), 1)), "{id}");
         }
     }

@@ -37,6 +37,7 @@ pub mod identity;
 pub mod limits;
 pub mod links;
 pub mod live;
+pub mod report;
 pub mod text_search;
 pub mod texts;
 pub mod tls;

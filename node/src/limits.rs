@@ -83,3 +83,18 @@ pub const ENROLL_LINGER_MS: u64 = 2_000;
 
 /// The largest enrollment message (an `Enroll` is a secret and a unit code: far smaller).
 pub const ENROLL_FRAME_BYTES_MAX: usize = 64 * 1024;
+
+/// How many arrivals a report reads per page while finding the events that came after its
+/// as-of date.
+pub const REPORT_ARRIVALS_PAGE: usize = 1024;
+
+/// The narrowest spreadsheet column, in characters.
+pub const REPORT_COLUMN_CHARS_MIN: usize = 5;
+
+/// The widest spreadsheet column, in characters; longer text wraps.
+pub const REPORT_COLUMN_CHARS_MAX: usize = 60;
+
+/// The most tasks named one by one in the document's narrative (the appendix lists all).
+pub const REPORT_NARRATIVE_ITEMS_MAX: usize = 15;
+
+const _: () = assert!(REPORT_COLUMN_CHARS_MIN < REPORT_COLUMN_CHARS_MAX);

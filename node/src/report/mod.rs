@@ -1,0 +1,342 @@
+//! The periodic report upward as files a clerk hands in: the events known at the as-of date
+//! are folded ([`gather`]), the engine makes the typed report ([`nhip_engine::report::build`]),
+//! and it is written as a spreadsheet ([`xlsx`]) and an official document ([`docx`]) with a
+//! chart ([`chart`]). Same log, unit, period and as-of date: the same bytes.
+
+pub mod chart;
+pub mod docx;
+pub mod xlsx;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use nhip_engine::command::Command;
+use nhip_engine::report::{self, Facts, Period, PeriodKind, Report, ReportError, SubmissionNote};
+use nhip_engine::{ChainId, Date, EventId, EventLog, PersonId, State, StoreError, UnitId};
+
+use crate::home::{Home, HomeError};
+
+/// The two files of one report, and the report they were made from.
+pub struct Files {
+    /// The report.
+    pub report: Report,
+    /// The workbook.
+    pub xlsx: Vec<u8>,
+    /// The document.
+    pub docx: Vec<u8>,
+}
+
+/// Why the files were not made. Nothing is written.
+#[derive(Debug, thiserror::Error)]
+pub enum MakeError {
+    /// The input does not make a report.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// The log could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file could not be put together.
+    #[error("the file could not be written: {0}")]
+    Render(String),
+}
+
+/// The last millisecond of `date` in Vietnam.
+pub fn end_of_day_ms(date: Date) -> u64 {
+    let next = i64::from(date.plus_days(1).0) * 86_400_000 - 7 * 3_600_000 - 1;
+    u64::try_from(next).unwrap_or(0)
+}
+
+/// Folds the events this node knew at the end of `as_of` — written by then, and (for events
+/// from other nodes) arrived by then — and gathers the report's facts about `unit` on the way.
+pub fn gather(
+    log: &dyn EventLog,
+    unit: &UnitId,
+    as_of: Date,
+) -> Result<(State, Facts), StoreError> {
+    let until = end_of_day_ms(as_of);
+    let late = arrived_after(log, until)?;
+    let mut state = State::default();
+    let mut facts = Facts::for_unit(unit);
+    log.scan(&mut |event, _| {
+        if event.hlc.wall_ms > until {
+            return;
+        }
+        if let Some(ranges) = late.get(&ChainId {
+            origin: event.origin,
+            unit: event.unit.clone(),
+        }) && ranges
+            .iter()
+            .any(|(first, last)| *first <= event.seq.0 && event.seq.0 <= *last)
+        {
+            return;
+        }
+        state.apply(event);
+        facts.observe(event);
+    })?;
+    Ok((state, facts))
+}
+
+/// The runs of events (per chain, first and last sequence number) that reached this node after
+/// `until_ms`. Arrivals are listed in order, so only the tail past `until_ms` is read.
+fn arrived_after(
+    log: &dyn EventLog,
+    until_ms: u64,
+) -> Result<BTreeMap<ChainId, Vec<(u64, u64)>>, StoreError> {
+    let mut late: BTreeMap<ChainId, Vec<(u64, u64)>> = BTreeMap::new();
+    let mut position = 0;
+    loop {
+        let arrivals = log.arrivals_after(position, crate::limits::REPORT_ARRIVALS_PAGE)?;
+        let Some(last) = arrivals.last() else {
+            break;
+        };
+        position = last.position;
+        for arrival in arrivals.iter().filter(|a| a.received_ms > until_ms) {
+            for range in &arrival.ranges {
+                late.entry(range.chain.clone())
+                    .or_default()
+                    .push((range.first.0, range.last.0));
+            }
+        }
+    }
+    Ok(late)
+}
+
+/// Makes both files of `unit`'s report for `period` as the log stood at the end of `as_of`.
+pub fn make(
+    log: &dyn EventLog,
+    unit: &UnitId,
+    period: &Period,
+    as_of: Date,
+    today: Date,
+) -> Result<Files, MakeError> {
+    // The cheap checks first: a date in the future needs no replay.
+    if as_of > today {
+        return Err(ReportError::AsOfInFuture { as_of, today }.into());
+    }
+    let (state, facts) = gather(log, unit, as_of)?;
+    let report = report::build(&state, &facts, unit, period, as_of, today)?;
+    render(&state, report)
+}
+
+/// Writes both files of `report` (`state` names the signer).
+pub fn render(state: &State, report: Report) -> Result<Files, MakeError> {
+    let xlsx = xlsx::write(&report).map_err(|error| MakeError::Render(error.to_string()))?;
+    let chart = chart::draw(&report.weeks);
+    let signer = signer(state, &report.unit);
+    let docx = docx::write(&report, &chart, signer.as_deref())
+        .map_err(|error| MakeError::Render(error.to_string()))?;
+    Ok(Files { report, xlsx, docx })
+}
+
+/// The person who signs for `unit`: its chair (chủ tịch) in the unit or a unit directly below
+/// it, else its secretary (bí thư).
+fn signer(state: &State, unit: &UnitId) -> Option<String> {
+    for role in ["chu-tich", "bi-thu"] {
+        for ((held_in, held), people) in &state.registry.roles {
+            let near = held_in == unit || held_in.parent().as_ref() == Some(unit);
+            if near && held == role {
+                if let Some(person) = people.iter().next() {
+                    return Some(
+                        state
+                            .registry
+                            .people
+                            .get(person)
+                            .map_or_else(|| person.to_string(), |p| p.name.clone()),
+                    );
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Writes both files into `dir` (made if missing), each whole or not at all (a temporary file
+/// beside it, then a rename); returns their paths, or the path that failed and why.
+pub fn write_files(files: &Files, dir: &Path) -> Result<[PathBuf; 2], (PathBuf, std::io::Error)> {
+    std::fs::create_dir_all(dir).map_err(|error| (dir.to_owned(), error))?;
+    let stem = file_stem(&files.report);
+    let paths = [
+        dir.join(format!("{stem}.xlsx")),
+        dir.join(format!("{stem}.docx")),
+    ];
+    for (path, bytes) in paths.iter().zip([&files.xlsx, &files.docx]) {
+        let write = || -> std::io::Result<()> {
+            let mut file = tempfile::NamedTempFile::new_in(dir)?;
+            std::io::Write::write_all(&mut file, bytes)?;
+            file.as_file().sync_all()?;
+            file.persist(path).map_err(|error| error.error)?;
+            Ok(())
+        };
+        write().map_err(|error| (path.clone(), error))?;
+    }
+    Ok(paths)
+}
+
+/// The blake3 hash of a file's bytes, in hex.
+pub fn hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+/// Submits the report upward: an item of the built-in `report` workflow for the report's unit,
+/// due five days after the period, whose description carries the period and both files'
+/// hashes, moved at once from drafted to submitted. Returns the item.
+pub fn submit(home: &Home, person: &PersonId, files: &Files) -> Result<EventId, HomeError> {
+    let note = SubmissionNote {
+        period: files.report.period.code(),
+        xlsx_blake3: hash(&files.xlsx),
+        docx_blake3: hash(&files.docx),
+    };
+    let item = home.act(
+        person,
+        Command::CreateItem {
+            workflow: report::REPORT_WORKFLOW.into(),
+            unit: files.report.unit.clone(),
+            title: crate::texts::report_words::item_title(
+                &vn::period(&files.report.period),
+                &files.report.unit_name,
+            ),
+            description: note.to_description(),
+            lead_unit: None,
+            coordinating: Vec::new(),
+            assignee: None,
+            deadline: Some(files.report.period.due()),
+            parent: None,
+            indicator: None,
+        },
+    )?;
+    home.act(
+        person,
+        Command::Fire {
+            item,
+            transition: "submit".into(),
+            note: String::new(),
+        },
+    )?;
+    Ok(item)
+}
+
+/// The file name for a report: `bao-cao-binh-lu-Q3-2025.xlsx`.
+pub fn file_stem(report: &Report) -> String {
+    let last = report
+        .unit
+        .as_str()
+        .rsplit('/')
+        .next()
+        .unwrap_or("don-vi")
+        .to_owned();
+    let code = report.period.code().replace("..", "_");
+    format!("bao-cao-{last}-{code}")
+}
+
+/// Vietnamese ways of writing dates and numbers.
+pub mod vn {
+    use super::{Period, PeriodKind};
+    use nhip_engine::Date;
+
+    /// `31/12/2025`, for tables.
+    pub fn date(date: Date) -> String {
+        let (year, month, day) = date.to_ymd();
+        format!("{day:02}/{month:02}/{year:04}")
+    }
+
+    /// `ngày 23 tháng 9 năm 2025`, for documents: a day below 10 and the months 1 and 2 take
+    /// a leading zero (Decree 30/2020, appendix I).
+    pub fn date_long(date: Date) -> String {
+        let (year, month, day) = date.to_ymd();
+        let month = if month <= 2 {
+            format!("{month:02}")
+        } else {
+            month.to_string()
+        };
+        format!("ngày {day:02} tháng {month} năm {year}")
+    }
+
+    /// `1.234,5`: thousandths written with `decimals` digits after the comma (at most 3).
+    pub fn number(milli: i64, decimals: u32) -> String {
+        let decimals = decimals.min(3);
+        let scale = 10_i64.pow(3 - decimals);
+        let rounded = (milli.unsigned_abs() + (scale as u64) / 2) / scale as u64;
+        let factor = 10_u64.pow(decimals);
+        let whole = (rounded / factor).to_string();
+        let mut grouped = String::new();
+        for (index, digit) in whole.chars().enumerate() {
+            if index > 0 && (whole.len() - index) % 3 == 0 {
+                grouped.push('.');
+            }
+            grouped.push(digit);
+        }
+        let sign = if milli < 0 && rounded > 0 { "-" } else { "" };
+        if decimals == 0 {
+            format!("{sign}{grouped}")
+        } else {
+            let fraction = rounded % factor;
+            format!(
+                "{sign}{grouped},{fraction:0width$}",
+                width = decimals as usize
+            )
+        }
+    }
+
+    /// `82,5%` from thousandths of one.
+    pub fn percent(milli: i64) -> String {
+        let text = number(milli * 100, 1);
+        format!("{}%", text.strip_suffix(",0").unwrap_or(&text))
+    }
+
+    /// `quý III năm 2025`, `9 tháng đầu năm 2025`...
+    pub fn period(period: &Period) -> String {
+        const ROMAN: [&str; 5] = ["", "I", "II", "III", "IV"];
+        match period.kind {
+            PeriodKind::Month => format!("tháng {} năm {}", period.number, period.year),
+            PeriodKind::Quarter => format!(
+                "quý {} năm {}",
+                ROMAN[period.number.min(4) as usize],
+                period.year
+            ),
+            PeriodKind::NineMonths => format!("9 tháng đầu năm {}", period.year),
+            PeriodKind::Year => format!("năm {}", period.year),
+            PeriodKind::Range => format!(
+                "từ ngày {} đến ngày {}",
+                date(period.start),
+                date(period.end)
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vn;
+    use nhip_engine::Date;
+    use nhip_engine::report::Period;
+
+    #[test]
+    fn vietnamese_dates_and_numbers() {
+        let day = |y, m, d| Date::from_ymd(y, m, d).unwrap();
+        assert_eq!(vn::date(day(2025, 12, 31)), "31/12/2025");
+        assert_eq!(vn::date_long(day(2025, 9, 23)), "ngày 23 tháng 9 năm 2025");
+        assert_eq!(vn::date_long(day(2025, 2, 5)), "ngày 05 tháng 02 năm 2025");
+        assert_eq!(vn::number(1_234_500, 1), "1.234,5");
+        assert_eq!(vn::number(1_234_567_000, 0), "1.234.567");
+        assert_eq!(vn::number(-82_500, 1), "-82,5");
+        assert_eq!(vn::number(0, 1), "0,0");
+        assert_eq!(vn::percent(825), "82,5%");
+        assert_eq!(vn::percent(1000), "100%");
+        assert_eq!(
+            vn::period(&Period::parse("Q4-2025").unwrap()),
+            "quý IV năm 2025"
+        );
+        assert_eq!(
+            vn::period(&Period::parse("9T-2025").unwrap()),
+            "9 tháng đầu năm 2025"
+        );
+    }
+
+    #[test]
+    fn the_end_of_a_day_is_in_vietnam() {
+        let day = Date::from_ymd(2025, 9, 23).unwrap();
+        let end = super::end_of_day_ms(day);
+        assert_eq!(Date::from_unix_ms(end), day);
+        assert_eq!(Date::from_unix_ms(end + 1), day.plus_days(1));
+    }
+}
