@@ -7,6 +7,8 @@
 //! out. Rendering it (spreadsheet, document, chart) is the shell's business.
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use serde::Serialize;
 
@@ -232,7 +234,9 @@ pub enum ReportError {
 #[derive(Clone, Default, Debug)]
 pub struct Facts {
     unit: Option<UnitId>,
-    by_event: BTreeMap<EventId, Fact>,
+    /// Looked up once per history entry and never iterated, so a hash map; its hasher has fixed
+    /// keys (the engine draws no random numbers).
+    by_event: HashMap<EventId, Fact, BuildHasherDefault<DefaultHasher>>,
 }
 
 /// One event's contribution to a report.
@@ -248,7 +252,7 @@ impl Facts {
     pub fn for_unit(unit: &UnitId) -> Facts {
         Facts {
             unit: Some(unit.clone()),
-            by_event: BTreeMap::new(),
+            by_event: HashMap::default(),
         }
     }
 
@@ -724,7 +728,12 @@ fn row(
             .and_then(|d| d.state(&item.state))
             .map_or_else(|| item.state.clone(), |s| s.name.clone()),
         finished,
-        percent: item.percent,
+        // A task done is done whatever its last progress report said.
+        percent: if finished && !matches!(item.state.as_str(), "cancelled" | "withdrawn") {
+            100
+        } else {
+            item.percent
+        },
         last_note,
         created: Date::from_unix_ms(item.created_ms),
         finished_on,

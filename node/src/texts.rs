@@ -656,6 +656,16 @@ pub mod report_words {
         )
     }
 
+    /// The last row of a table cut short.
+    pub fn more_rows(count: usize) -> String {
+        format!("… và {count} dòng nữa: xem đầy đủ trong bảng tính (XLSX) kèm theo.")
+    }
+
+    /// The last row of a sheet cut short.
+    pub fn more_sheet_rows(count: usize) -> String {
+        format!("… và {count} dòng nữa (xuất đầy đủ bằng: nhip export)")
+    }
+
     /// Under the appendix's title.
     pub fn appendix_of(unit: &str, period: &str) -> String {
         format!("(Kèm theo Báo cáo kết quả thực hiện nhiệm vụ {period} của {unit})")

@@ -297,7 +297,8 @@ fn table(
             cell_text(w::NONE, look.italic(), "center")
         );
     }
-    for row in rows {
+    let shown = rows.len().min(crate::limits::REPORT_DOCUMENT_ROWS_MAX);
+    for row in &rows[..shown] {
         out.push_str("<w:tr><w:trPr><w:cantSplit/></w:trPr>");
         for (index, (width, value)) in widths.iter().zip(row).enumerate() {
             // Numbers, dates and the running number are centred; words are left-aligned.
@@ -306,6 +307,17 @@ fn table(
             out.push_str(&cell(*width, &cell_text(value, look, align), true));
         }
         out.push_str("</w:tr>");
+    }
+    if rows.len() > shown {
+        // A province's report names thousands of tasks: the document shows the first ones, the
+        // workbook all of them.
+        let _ = write!(
+            out,
+            "<w:tr><w:tc><w:tcPr><w:tcW w:w=\"{}\" w:type=\"dxa\"/><w:gridSpan w:val=\"{}\"/></w:tcPr>{}</w:tc></w:tr>",
+            widths.iter().sum::<u32>(),
+            widths.len(),
+            cell_text(&w::more_rows(rows.len() - shown), look.italic(), "center")
+        );
     }
     out.push_str("</w:tbl>");
     // A table must be followed by a paragraph; a small gap reads better too.
@@ -788,6 +800,9 @@ fn body(report: &Report, signer: Option<&str>) -> String {
         Place::BODY.keep(),
     ));
     out.push_str(&signature(report, signer));
+    out.push_str(&portrait_section_end());
+    out.push_str(&appendix(report));
+    // Where the figures come from, small, under the appendix: how to re-issue the same file.
     out.push_str(&paragraph(
         &[run(
             &w::provenance(
@@ -797,10 +812,8 @@ fn body(report: &Report, signer: Option<&str>) -> String {
             ),
             Look::size(9).italic(),
         )],
-        Place::LEFT.before(240),
+        Place::LEFT.before(120),
     ));
-    out.push_str(&portrait_section_end());
-    out.push_str(&appendix(report));
     out
 }
 
@@ -886,10 +899,11 @@ fn section_properties(landscape: bool, with_header: bool) -> String {
     )
 }
 
-/// Ends the portrait part: the appendix starts on a landscape page.
+/// Ends the portrait part: the appendix starts on a landscape page. The paragraph that carries
+/// the break is one twip high, so that it never spills onto a page of its own.
 fn portrait_section_end() -> String {
     format!(
-        "<w:p><w:pPr>{}</w:pPr></w:p>",
+        "<w:p><w:pPr><w:spacing w:before=\"0\" w:after=\"0\" w:line=\"20\" w:lineRule=\"exact\"/><w:rPr><w:sz w:val=\"2\"/></w:rPr>{}</w:pPr></w:p>",
         section_properties(false, true)
     )
 }

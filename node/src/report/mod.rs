@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use nhip_engine::command::Command;
 use nhip_engine::report::{self, Facts, Period, PeriodKind, Report, ReportError, SubmissionNote};
-use nhip_engine::{ChainId, Date, EventId, EventLog, PersonId, State, StoreError, UnitId};
+use nhip_engine::{ChainId, Date, EventId, EventLog, PersonId, Seq, State, StoreError, UnitId};
 
 use crate::home::{Home, HomeError};
 
@@ -48,6 +48,10 @@ pub fn end_of_day_ms(date: Date) -> u64 {
 
 /// Folds the events this node knew at the end of `as_of` — written by then, and (for events
 /// from other nodes) arrived by then — and gathers the report's facts about `unit` on the way.
+///
+/// Only the chains in line with `unit` (its own, those below it and those above it) are read:
+/// what a node of that unit would hold under the scope rule, so a commune's report at a
+/// province hub costs what it costs at the commune. They are folded in the one replay order.
 pub fn gather(
     log: &dyn EventLog,
     unit: &UnitId,
@@ -55,24 +59,56 @@ pub fn gather(
 ) -> Result<(State, Facts), StoreError> {
     let until = end_of_day_ms(as_of);
     let late = arrived_after(log, until)?;
-    let mut state = State::default();
-    let mut facts = Facts::for_unit(unit);
-    log.scan(&mut |event, _| {
+    let known = |event: &nhip_engine::Event| {
         if event.hlc.wall_ms > until {
-            return;
+            return false;
         }
-        if let Some(ranges) = late.get(&ChainId {
+        let chain = ChainId {
             origin: event.origin,
             unit: event.unit.clone(),
-        }) && ranges
-            .iter()
-            .any(|(first, last)| *first <= event.seq.0 && event.seq.0 <= *last)
-        {
-            return;
+        };
+        !late.get(&chain).is_some_and(|ranges| {
+            ranges
+                .iter()
+                .any(|(first, last)| *first <= event.seq.0 && event.seq.0 <= *last)
+        })
+    };
+    let mut state = State::default();
+    let mut facts = Facts::for_unit(unit);
+    let heads = log.heads()?;
+    if heads.keys().all(|chain| chain.unit.is_in_line_with(unit)) {
+        log.scan(&mut |event, _| {
+            if known(event) {
+                state.apply(event);
+                facts.observe(event);
+            }
+        })?;
+        return Ok((state, facts));
+    }
+    let mut events = Vec::new();
+    for (chain, head) in heads
+        .iter()
+        .filter(|(chain, _)| chain.unit.is_in_line_with(unit))
+    {
+        let mut next = 1;
+        while next <= head.seq.0 {
+            let page = log.read_chain(chain, Seq(next), crate::limits::REPORT_CHAIN_PAGE)?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            next = last.event.seq.0 + 1;
+            events.extend(
+                page.into_iter()
+                    .map(|stored| stored.event)
+                    .filter(|event| known(event)),
+            );
         }
+    }
+    events.sort_by_key(|event| event.order_key());
+    for event in &events {
         state.apply(event);
         facts.observe(event);
-    })?;
+    }
     Ok((state, facts))
 }
 

@@ -8,7 +8,7 @@ use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, XlsxError,
 };
 
-use crate::limits::{REPORT_COLUMN_CHARS_MAX, REPORT_COLUMN_CHARS_MIN};
+use crate::limits::{REPORT_COLUMN_CHARS_MAX, REPORT_COLUMN_CHARS_MIN, REPORT_SHEET_ROWS_MAX};
 use crate::texts::report_words as w;
 
 /// One cell's value.
@@ -71,6 +71,7 @@ fn sheet(
     name: &str,
     headers: &[&str],
     rows: Vec<Vec<Cell>>,
+    total: usize,
 ) -> Result<(), XlsxError> {
     let worksheet = workbook.add_worksheet();
     worksheet.set_name(name)?;
@@ -134,6 +135,17 @@ fn sheet(
                 *width = (*width).max(shown);
             }
         }
+    }
+    if total > rows.len() {
+        // A province's report lists hundreds of thousands of tasks: a sheet shows the first
+        // ones and says how many more there are (`nhip export` gives them all).
+        let at = rows.len() as u32 + 1;
+        worksheet.write_string_with_format(
+            at,
+            0,
+            w::more_sheet_rows(total - rows.len()),
+            &formats.text,
+        )?;
     }
     for (column, width) in widths.iter().enumerate() {
         let chars = (*width).clamp(REPORT_COLUMN_CHARS_MIN, REPORT_COLUMN_CHARS_MAX);
@@ -245,11 +257,13 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
         w::SHEET_SUMMARY,
         &[w::COL_ITEM, w::COL_VALUE],
         summary,
+        0,
     )?;
     let tasks = report
         .tasks
         .iter()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, row)| {
             vec![
                 number(index),
@@ -290,10 +304,12 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_EXTENSIONS,
         ],
         tasks,
+        report.tasks.len(),
     )?;
     let done = report
         .done()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, row)| {
             vec![
                 number(index),
@@ -320,11 +336,13 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_LAST_NOTE,
         ],
         done,
+        report.done().count(),
     )?;
     let overdue = report
         .overdue()
         .into_iter()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, row)| {
             vec![
                 number(index),
@@ -353,10 +371,12 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_LAST_NOTE,
         ],
         overdue,
+        report.overdue().len(),
     )?;
     let extended = report
         .extended()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, row)| {
             vec![
                 number(index),
@@ -381,10 +401,12 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_REASONS,
         ],
         extended,
+        report.extended().count(),
     )?;
     let waiting = report
         .waiting()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, row)| {
             vec![
                 number(index),
@@ -407,11 +429,13 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_DEADLINE,
         ],
         waiting,
+        report.waiting().count(),
     )?;
     let documents = report
         .documents
         .iter()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, row)| {
             vec![
                 number(index),
@@ -438,11 +462,13 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_VOTES_NO,
         ],
         documents,
+        report.documents.len(),
     )?;
     let petitions = report
         .petitions
         .iter()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, (row, status))| {
             vec![
                 number(index),
@@ -471,11 +497,13 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_ASSESSMENT,
         ],
         petitions,
+        report.petitions.len(),
     )?;
     let inspections = report
         .inspections
         .iter()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, row)| {
             vec![
                 number(index),
@@ -502,11 +530,13 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_LAST_NOTE,
         ],
         inspections,
+        report.inspections.len(),
     )?;
     let indicators = report
         .indicators
         .iter()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, row)| {
             vec![
                 number(index),
@@ -535,11 +565,13 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_ATTAINMENT,
         ],
         indicators,
+        report.indicators.len(),
     )?;
     let conflicts = report
         .conflicts
         .iter()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, row)| {
             vec![
                 number(index),
@@ -562,11 +594,13 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_CONFLICT_ON,
         ],
         conflicts,
+        report.conflicts.len(),
     )?;
     let rollup = report
         .rollup
         .iter()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, row)| {
             vec![
                 number(index),
@@ -595,11 +629,13 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::CONFLICTS,
         ],
         rollup,
+        report.rollup.len(),
     )?;
     let weeks = report
         .weeks
         .iter()
         .enumerate()
+        .take(REPORT_SHEET_ROWS_MAX)
         .map(|(index, week)| {
             vec![
                 number(index),
@@ -620,6 +656,7 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             w::COL_OVERDUE_AT_END,
         ],
         weeks,
+        report.weeks.len(),
     )?;
     workbook.save_to_buffer()
 }
