@@ -19,6 +19,34 @@ use crate::ids::{EventId, UnitId};
 use crate::limits::{REPORT_DUE_DAYS, REPORT_PERIOD_DAYS_MAX, REPORT_WEEKS_MAX};
 use crate::state::{Item, Outcome, State};
 
+/// Dates in a report's JSON read as `2025-12-31`, not as day numbers.
+mod as_text {
+    use serde::Serializer;
+
+    use crate::date::Date;
+
+    pub fn date<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(date)
+    }
+
+    pub fn option<S: Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
+        match date {
+            Some(date) => serializer.collect_str(date),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn note<S: Serializer>(
+        note: &Option<(Date, String)>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match note {
+            Some((date, text)) => serializer.collect_seq([date.to_string(), text.clone()].iter()),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
 /// The id of the built-in workflow a submitted report travels under.
 pub const REPORT_WORKFLOW: &str = "report";
 
@@ -48,8 +76,10 @@ pub struct Period {
     /// The month (1–12) or quarter (1–4); 0 otherwise.
     pub number: u32,
     /// The first day.
+    #[serde(serialize_with = "as_text::date")]
     pub start: Date,
     /// The last day.
+    #[serde(serialize_with = "as_text::date")]
     pub end: Date,
 }
 
@@ -291,8 +321,10 @@ impl Facts {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct Extension {
     /// The day it was written.
+    #[serde(serialize_with = "as_text::date")]
     pub on: Date,
     /// The new deadline.
+    #[serde(serialize_with = "as_text::date")]
     pub deadline: Date,
     /// Why.
     pub reason: String,
@@ -318,6 +350,7 @@ pub struct Row {
     /// The coordinating units, by name.
     pub coordinating: Vec<String>,
     /// The deadline.
+    #[serde(serialize_with = "as_text::option")]
     pub deadline: Option<Date>,
     /// The state's code.
     pub state: String,
@@ -328,10 +361,13 @@ pub struct Row {
     /// Last reported percent.
     pub percent: u8,
     /// The last note (progress, transition, comment) and its day.
+    #[serde(serialize_with = "as_text::note")]
     pub last_note: Option<(Date, String)>,
     /// The day it was created.
+    #[serde(serialize_with = "as_text::date")]
     pub created: Date,
     /// The day it entered a final state, if it has.
+    #[serde(serialize_with = "as_text::option")]
     pub finished_on: Option<Date>,
     /// Days past the deadline at the report's reference day (unfinished items only).
     pub days_late: Option<i32>,
@@ -397,6 +433,7 @@ pub struct ConflictRow {
     /// What both tried to change.
     pub aspect: String,
     /// The day the losing event was written.
+    #[serde(serialize_with = "as_text::date")]
     pub on: Date,
 }
 
@@ -425,6 +462,7 @@ pub struct RollupRow {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
 pub struct Week {
     /// Its first day.
+    #[serde(serialize_with = "as_text::date")]
     pub start: Date,
     /// Tasks done that week.
     pub done: u32,
@@ -477,8 +515,10 @@ pub struct Report {
     /// The period.
     pub period: Period,
     /// The as-of date: the events known by its end are in the report.
+    #[serde(serialize_with = "as_text::date")]
     pub as_of: Date,
     /// The day overdue is counted at: the period's end, or the as-of date if earlier.
+    #[serde(serialize_with = "as_text::date")]
     pub reference: Date,
     /// Events folded.
     pub events: u64,
@@ -936,7 +976,10 @@ pub struct Submission {
     pub item: Option<EventId>,
     /// Its workflow state (`submitted`, `received`, `returned`).
     pub state: Option<String>,
+    /// That state's name.
+    pub state_name: Option<String>,
     /// The day it was first submitted.
+    #[serde(serialize_with = "as_text::option")]
     pub submitted_on: Option<Date>,
     /// Days from the period's end to the first submission.
     pub lag_days: Option<i32>,
@@ -997,6 +1040,10 @@ pub fn submissions(state: &State, hub: &UnitId, period: &Period, today: Date) ->
                 },
                 item: Some(*id),
                 state: Some(item.state.clone()),
+                state_name: state
+                    .definition_of(item)
+                    .and_then(|definition| definition.state(&item.state))
+                    .map(|entry| entry.name.clone()),
                 submitted_on: Some(*on),
                 lag_days: Some(period.end.days_until(*on)),
             },
@@ -1010,6 +1057,7 @@ pub fn submissions(state: &State, hub: &UnitId, period: &Period, today: Date) ->
                 },
                 item: None,
                 state: None,
+                state_name: None,
                 submitted_on: None,
                 lag_days: None,
             },

@@ -732,8 +732,9 @@ async fn conflicts(Shared(board): Shared<Arc<Board>>) -> Response {
     }))
 }
 
-/// Who below this node has submitted the report for a period (`?period=Q3-2025`, by default
-/// the quarter before today's), who was late and who has not: per unit, the status, the day of
+/// Who below this node has submitted the report for a period (`?period=Q3-2025`; by default
+/// the latest period anyone reported for, else the quarter before today's), who was late and
+/// who has not: per unit, the status, the day of
 /// the first submission and the days from the period's end to it.
 async fn reports(Shared(board): Shared<Arc<Board>>, Query(params): Query<Params>) -> Response {
     let today = match today(&params) {
@@ -742,7 +743,7 @@ async fn reports(Shared(board): Shared<Arc<Board>>, Query(params): Query<Params>
     };
     let period = match params.period.as_deref() {
         Some(text) => match Period::parse(text) {
-            Ok(period) => period,
+            Ok(period) => Some(period),
             Err(_) => {
                 return Refused(
                     StatusCode::BAD_REQUEST,
@@ -751,13 +752,12 @@ async fn reports(Shared(board): Shared<Arc<Board>>, Query(params): Query<Params>
                 .into_response();
             }
         },
-        None => Period::quarter_of(Period::quarter_of(today).start.plus_days(-1)),
+        None => None,
     };
     let hub = board.home.config.unit.clone();
     answer(board.view(|view| {
         let state = view.state;
-        let rows = report::submissions(state, &hub, &period, today);
-        let mut periods: BTreeSet<(Date, String)> = state
+        let submitted: BTreeSet<(Date, String)> = state
             .items
             .values()
             .filter(|item| item.workflow == report::REPORT_WORKFLOW)
@@ -765,15 +765,26 @@ async fn reports(Shared(board): Shared<Arc<Board>>, Query(params): Query<Params>
             .filter_map(|note| Period::parse(&note.period).ok())
             .map(|period| (period.end, period.code()))
             .collect();
+        // By default the latest period anyone has reported for, else the last quarter ended.
+        let period = period.unwrap_or_else(|| {
+            submitted
+                .last()
+                .and_then(|(_, code)| Period::parse(code).ok())
+                .unwrap_or_else(|| {
+                    Period::quarter_of(Period::quarter_of(today).start.plus_days(-1))
+                })
+        });
+        let rows = report::submissions(state, &hub, &period, today);
+        let mut periods = submitted;
         for known in [Period::quarter_of(today), period] {
             periods.insert((known.end, known.code()));
         }
         let count = |status: SubmissionStatus| rows.iter().filter(|r| r.status == status).count();
         Json(serde_json::json!({
             "period": period.code(),
-            "start": period.start,
-            "end": period.end,
-            "due": period.due(),
+            "start": period.start.to_string(),
+            "end": period.end.to_string(),
+            "due": period.due().to_string(),
             "counts": {
                 "submitted": count(SubmissionStatus::Submitted),
                 "late": count(SubmissionStatus::Late),

@@ -260,8 +260,17 @@ impl Texts {
         status_missing() => "Chưa nộp", "Not submitted");
     text!(/// Not submitted, not yet due.
         status_not_yet_due() => "Chưa đến hạn", "Not yet due");
-    text!(/// Days from the period's end to the submission.
-        lag_days(days: i32) => "sau {days} ngày", "{days} days after");
+
+    /// Days from the period's end to the submission (negative: before the period ended).
+    pub fn lag_days(&self, days: i32) -> String {
+        let count = days.unsigned_abs();
+        match (self.0, days < 0) {
+            (Lang::Vi, false) => format!("sau kỳ {count} ngày"),
+            (Lang::Vi, true) => format!("trước khi hết kỳ {count} ngày"),
+            (Lang::En, false) => format!("{count} days after the period"),
+            (Lang::En, true) => format!("{count} days before the period ended"),
+        }
+    }
 
     /// A submission status in words.
     pub fn submission_status(&self, status: nhip_engine::report::SubmissionStatus) -> String {
@@ -327,6 +336,8 @@ pub mod report_words {
     pub const COMMUNE_COMMITTEE: &str = "ỦY BAN NHÂN DÂN";
     /// The number and symbol, left for the office to fill in when it issues the report.
     pub const NUMBER: &str = "Số:        /BC-UBND";
+    /// The same for a village, which has no people's committee.
+    pub const NUMBER_VILLAGE: &str = "Số:        /BC";
     /// The document's kind, as its title.
     pub const KIND: &str = "BÁO CÁO";
     /// Recipients.

@@ -164,6 +164,13 @@ fn the_api_tells_the_demos_story() {
     assert_eq!(status("lai-chau/binh-lu/ban-na-ri")["status"], "submitted");
     assert!(status("lai-chau/binh-lu")["lag_days"].as_i64().unwrap() < 0);
     assert_eq!(
+        status("lai-chau/binh-lu")["submitted_on"]
+            .as_str()
+            .map(str::len),
+        Some(10),
+        "a date, 2025-12-31"
+    );
+    assert_eq!(
         status("lai-chau/binh-lu/ban-nam-ngap")["status"],
         "not_yet_due"
     );
@@ -351,7 +358,7 @@ fn in_a_real_browser_a_person_sees_the_story_and_clicks_through_to_a_history() {
 
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
     chromium(&[
-        "--window-size=1200,900",
+        "--window-size=1200,1400",
         &format!("--screenshot={}", shot.display()),
         &demo.url,
     ]);

@@ -149,7 +149,7 @@ fn json(files: &Files, paths: &[PathBuf; 2], item: Option<String>) -> Outcome {
     print_json(&serde_json::json!({
         "unit": files.report.unit,
         "period": files.report.period.code(),
-        "as_of": files.report.as_of,
+        "as_of": files.report.as_of.to_string(),
         "xlsx": { "path": paths[0], "blake3": hash(&files.xlsx) },
         "docx": { "path": paths[1], "blake3": hash(&files.docx) },
         "counts": files.report.counts,

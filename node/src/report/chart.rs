@@ -12,7 +12,7 @@ pub const HEIGHT_PX: u32 = 440;
 
 const LEFT: u32 = 70;
 const RIGHT: u32 = 20;
-const TOP: u32 = 20;
+const TOP: u32 = 30;
 const BOTTOM: u32 = 50;
 
 const WHITE: [u8; 3] = [255, 255, 255];

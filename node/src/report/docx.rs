@@ -388,8 +388,13 @@ fn head(report: &Report) -> String {
         ));
     }
     left.push_str(&rule(HEAD_LEFT, HEAD_LEFT * 2 / 5));
+    let number = if is_village {
+        w::NUMBER_VILLAGE
+    } else {
+        w::NUMBER
+    };
     left.push_str(&paragraph(
-        &[run(w::NUMBER, Look::size(13))],
+        &[run(number, Look::size(13))],
         Place::CENTER.before(60),
     ));
     let right_width = TEXT_WIDTH - HEAD_LEFT;
