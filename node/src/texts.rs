@@ -252,6 +252,10 @@ impl Texts {
         report_status_title(period: &str, due: &str) =>
         "Tình hình nộp báo cáo {period} (hạn nộp {due}):",
         "Reports for {period} (due {due}):");
+    text!(/// No office below this node to report.
+        report_status_none() =>
+        "Chưa có đơn vị cấp dưới nào gia nhập nút này.",
+        "No office below this node has joined it yet.");
     text!(/// Submitted in time.
         status_submitted() => "Đã nộp", "Submitted");
     text!(/// Submitted late.

@@ -193,6 +193,9 @@ pub(super) fn exec(home: &Home, texts: Texts, person: &PersonId, action: ReportA
                 "{}",
                 texts.report_status_title(&vn::period(&period), &vn::date(period.due()))
             );
+            if rows.is_empty() {
+                say!("  {}", texts.report_status_none());
+            }
             for row in rows {
                 say!(
                     "  {:<28} {:<16} {:>10} {}",
