@@ -11,6 +11,7 @@ use nhip_engine::command::Command;
 use nhip_engine::report::{self, Period};
 use nhip_engine::{Date, PersonId, UnitId, replay};
 use nhip_node::home::Home;
+use nhip_node::report::docx::Layout::State;
 
 use crate::dashboard::{QUICK_TREE, TODAY, TREE, write_hub};
 use crate::raw::T0;
@@ -90,7 +91,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     })?;
     let mut sizes = (0, 0, 0);
     let province_ms = median_ms(options.runs, || {
-        let files = nhip_node::report::make(log, &province, &quarter, as_of, today)?;
+        let files = nhip_node::report::make(log, &province, &quarter, as_of, today, State)?;
         sizes = (files.report.tasks.len(), files.xlsx.len(), files.docx.len());
         Ok(())
     })?;
@@ -106,13 +107,13 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     state.hash();
     let hash_ms = started.elapsed().as_secs_f64() * 1000.0;
     let started = Instant::now();
-    nhip_node::report::render(&state, made)?;
+    nhip_node::report::render(&state, made, State)?;
     let render_ms = started.elapsed().as_secs_f64() * 1000.0;
     drop(state);
 
     let mut commune_tasks = 0;
     let commune_ms = median_ms(options.runs.max(5), || {
-        let files = nhip_node::report::make(log, &commune, &quarter, as_of, today)?;
+        let files = nhip_node::report::make(log, &commune, &quarter, as_of, today, State)?;
         commune_tasks = files.report.tasks.len();
         Ok(())
     })?;

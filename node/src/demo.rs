@@ -400,8 +400,15 @@ async fn story(dir: &Path, texts: Texts, exit: bool, reports: &Path) -> Result<(
     // hub learns who has reported at the next sync.
     let quarter = Period::quarter_of(today);
     for (home, who) in [(&*commune.home, "ta-thi-dung"), (&na_ri, "lo-van-pao")] {
-        let files = crate::report::make(&*home.log, &home.config.unit, &quarter, today, today)
-            .map_err(failed)?;
+        let files = crate::report::make(
+            &*home.log,
+            &home.config.unit,
+            &quarter,
+            today,
+            today,
+            crate::report::docx::Layout::State,
+        )
+        .map_err(failed)?;
         let paths = crate::report::write_files(&files, reports)
             .map_err(|(path, error)| failed(format!("{}: {error}", path.display())))?;
         crate::report::submit(home, &person(who), &files).map_err(failed)?;

@@ -252,6 +252,10 @@ impl Texts {
         report_status_title(period: &str, due: &str) =>
         "Tình hình nộp báo cáo {period} (hạn nộp {due}):",
         "Reports for {period} (due {due}):");
+    text!(/// A layout that is not one.
+        bad_layout(text: &str) =>
+        "Không có thể thức \"{text}\": dùng state (cơ quan nhà nước) hoặc party (cơ quan Đảng).",
+        "No layout \"{text}\": use state (a state body) or party (a party body).");
     text!(/// No office below this node to report.
         report_status_none() =>
         "Chưa có đơn vị cấp dưới nào gia nhập nút này.",
@@ -354,6 +358,56 @@ pub mod report_words {
     pub const CHAIR: &str = "CHỦ TỊCH";
     /// Where the clerk writes.
     pub const CLERK: &str = "[Cán bộ soạn thảo bổ sung: ";
+    /// The party's name, at the top right of a party document.
+    pub const PARTY_NAME: &str = "ĐẢNG CỘNG SẢN VIỆT NAM";
+    /// A party document's number and symbol, left for the office (no colon, a hyphen).
+    pub const NUMBER_PARTY: &str = "Số        -BC/ĐU";
+    /// The party committee's mandate.
+    pub const ON_BEHALF_PARTY: &str = "T/M ĐẢNG ỦY";
+    /// A party cell's mandate.
+    pub const ON_BEHALF_CELL: &str = "T/M CHI BỘ";
+    /// The party committee's signer.
+    pub const SECRETARY: &str = "BÍ THƯ";
+    /// After the standing committee above among a party document's recipients.
+    pub const FOR_REPORTING_PARTY: &str = " (b/c),";
+    /// The party cells and organisations below, among the recipients.
+    pub const SUB_UNITS_PARTY: &str = "- Các chi, đảng bộ trực thuộc,";
+    /// The party office's file copy.
+    pub const FILED_PARTY: &str = "- Lưu VPĐU.";
+
+    /// The party organisation of a unit: `Tỉnh Lai Châu` → `Đảng bộ tỉnh Lai Châu`.
+    pub fn party_of(unit: &str) -> String {
+        format!("Đảng bộ {}", lower_first(unit))
+    }
+
+    /// The party committee of a unit: `Xã Bình Lư` → `Đảng ủy xã Bình Lư`; a village's is its
+    /// party cell: `Bản Nà Ri` → `Chi bộ bản Nà Ri`.
+    pub fn party_committee_of(unit: &str) -> String {
+        if unit.starts_with("Bản ") {
+            format!("Chi bộ {}", lower_first(unit))
+        } else {
+            format!("Đảng ủy {}", lower_first(unit))
+        }
+    }
+
+    /// The standing committee of the party organisation of a unit, as a recipient: a
+    /// province's is the provincial party committee's (Tỉnh ủy).
+    pub fn standing_of(unit: &str) -> String {
+        if unit.starts_with("Tỉnh ") {
+            "Thường trực Tỉnh ủy".to_owned()
+        } else {
+            format!("Thường trực Đảng ủy {}", lower_first(unit))
+        }
+    }
+
+    fn lower_first(text: &str) -> String {
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => String::new(),
+        }
+    }
+
     /// The title of a submitted report's item.
     pub fn item_title(period: &str, unit: &str) -> String {
         format!("Báo cáo kết quả thực hiện nhiệm vụ {period} — {unit}")

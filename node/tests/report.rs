@@ -389,6 +389,44 @@ fn a_commune_report_is_read_back_by_independent_readers_and_reissued_byte_for_by
             .contains("w:ascii=\"Times New Roman\"")
     );
 
+    // A party body's report follows the party's layout instead.
+    let party = root.path().join("dang-uy");
+    ok(
+        &data,
+        &[
+            "report",
+            "make",
+            "--period",
+            &quarter,
+            "--as-of",
+            &as_of,
+            "--layout",
+            "party",
+            "--out",
+            party.to_str().unwrap(),
+        ],
+    );
+    let party_document: serde_json::Value = serde_json::from_str(&run_python(
+        READ_DOCX,
+        &[&party.join(format!("{stem}.docx"))],
+    ))
+    .unwrap();
+    let party_xml = party_document["document"].as_str().unwrap();
+    for part in [
+        "ĐẢNG CỘNG SẢN VIỆT NAM",
+        "ĐẢNG ỦY XÃ BÌNH LƯ",
+        "-BC/ĐU",
+        "T/M ĐẢNG ỦY",
+        "BÍ THƯ",
+        "Lưu VPĐU",
+    ] {
+        assert!(
+            party_xml.contains(part),
+            "the party's document has {part:?}"
+        );
+    }
+    assert!(!party_xml.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+
     // A submitted report is an item of the report workflow carrying both files' hashes.
     let submitted = root.path().join("nop");
     ok(
@@ -504,6 +542,12 @@ fn bad_input_gets_a_plain_message_and_no_file() {
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(!out.exists(), "no file for {args:?}");
     }
+    let output = nhip(
+        &data,
+        &["report", "make", "--period", &quarter, "--layout", "dang"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("state (cơ quan nhà nước)"));
     // In English too.
     let output = nhip(
         &data,

@@ -11,6 +11,7 @@ use nhip_engine::{Date, PersonId};
 use super::args;
 use super::output::{ExitCode, Failure, Outcome, fail, home_failure, print_json, short};
 use crate::home::Home;
+use crate::report::docx::Layout;
 use crate::report::{Files, MakeError, vn};
 use crate::texts::Texts;
 use crate::transport::now_ms;
@@ -46,6 +47,9 @@ pub(crate) struct MakeArgs {
     /// Thư mục ghi tệp [mặc định: thư mục hiện tại].
     #[arg(long, default_value = ".")]
     out: PathBuf,
+    /// Thể thức văn bản: state (cơ quan nhà nước, Nghị định 30/2020) hoặc party (cơ quan Đảng).
+    #[arg(long, default_value = "state")]
+    layout: String,
     /// In dạng JSON.
     #[arg(long)]
     json: bool,
@@ -107,7 +111,12 @@ fn make(home: &Home, texts: Texts, args: &MakeArgs) -> Result<(Files, [PathBuf; 
         Some(text) => args::date(texts, text)?,
         None => today,
     };
-    let files = crate::report::make(&*home.log, &unit, &period, as_of, today)
+    let layout = match args.layout.as_str() {
+        "state" => Layout::State,
+        "party" => Layout::Party,
+        other => return Err(fail(ExitCode::Usage, texts.bad_layout(other))),
+    };
+    let files = crate::report::make(&*home.log, &unit, &period, as_of, today, layout)
         .map_err(|error| make_failure(texts, error))?;
     let paths = crate::report::write_files(&files, &args.out).map_err(|(path, error)| {
         fail(

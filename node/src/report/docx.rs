@@ -33,6 +33,18 @@ const HEAD_LEFT: u32 = 3_700;
 /// English Metric Units per twip.
 const EMU_PER_TWIP: u64 = 635;
 
+/// Which body's rules lay the document out.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Layout {
+    /// A state body (the people's committee): Decree 30/2020/NĐ-CP.
+    #[default]
+    State,
+    /// A party body (the party committee): the party's own guidance on document layout — "ĐẢNG
+    /// CỘNG SẢN VIỆT NAM" underlined at the top right, the committee and a star at the top left,
+    /// "Số 12-BC/ĐU", "T/M ĐẢNG ỦY", as in the conference notice of Bình Lư.
+    Party,
+}
+
 /// Escapes text for XML.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -59,6 +71,8 @@ struct Look {
     size: u32,
     /// Marked for the clerk.
     clerk: bool,
+    /// Underlined (the party's name and "Nơi nhận" in party documents).
+    underline: bool,
 }
 
 impl Look {
@@ -76,6 +90,10 @@ impl Look {
         self.italic = true;
         self
     }
+    fn underline(mut self) -> Look {
+        self.underline = true;
+        self
+    }
 }
 
 fn run(text: &str, look: Look) -> String {
@@ -85,6 +103,9 @@ fn run(text: &str, look: Look) -> String {
     }
     if look.italic {
         properties.push_str("<w:i/><w:iCs/>");
+    }
+    if look.underline {
+        properties.push_str("<w:u w:val=\"single\"/>");
     }
     if look.clerk {
         properties.push_str("<w:highlight w:val=\"yellow\"/>");
@@ -362,7 +383,10 @@ fn upper(text: &str) -> String {
     text.to_uppercase()
 }
 
-fn head(report: &Report) -> String {
+fn head(report: &Report, layout_of: Layout) -> String {
+    if layout_of == Layout::Party {
+        return party_head(report);
+    }
     let is_village = report.unit.as_str().matches('/').count() >= 2;
     let mut left = String::new();
     let body = Look::size(13).bold();
@@ -423,6 +447,47 @@ fn head(report: &Report) -> String {
     layout(&[(HEAD_LEFT, left), (right_width, right)])
 }
 
+/// The party's heading: the party organisation above and the committee, a star, the number;
+/// the party's name underlined, then place and date.
+fn party_head(report: &Report) -> String {
+    let mut left = String::new();
+    if let Some(parent) = &report.parent_name {
+        left.push_str(&paragraph(
+            &[run(&upper(&w::party_of(parent)), Look::size(14))],
+            Place::CENTER,
+        ));
+    }
+    left.push_str(&paragraph(
+        &[run(
+            &upper(&w::party_committee_of(&report.unit_name)),
+            Look::size(14).bold(),
+        )],
+        Place::CENTER,
+    ));
+    left.push_str(&paragraph(&[run("*", Look::size(14))], Place::CENTER));
+    left.push_str(&paragraph(
+        &[run(w::NUMBER_PARTY, Look::size(14))],
+        Place::CENTER,
+    ));
+    let right_width = TEXT_WIDTH - HEAD_LEFT;
+    let mut right = paragraph(
+        &[run(w::PARTY_NAME, Look::size(15).bold().underline())],
+        Place::CENTER,
+    );
+    right.push_str(&paragraph(
+        &[run(
+            &format!(
+                "{}, {}",
+                place_name(&report.unit_name),
+                vn::date_long(report.as_of)
+            ),
+            Look::size(14).italic(),
+        )],
+        Place::CENTER.before(240),
+    ));
+    layout(&[(HEAD_LEFT, left), (right_width, right)])
+}
+
 fn title(report: &Report) -> String {
     let mut out = paragraph(
         &[run(w::KIND, Look::size(14).bold())],
@@ -447,10 +512,10 @@ fn chart_paragraph(chart_cx: u64, chart_cy: u64) -> String {
     )
 }
 
-fn body(report: &Report, signer: Option<&str>) -> String {
+fn body(report: &Report, signer: Option<&str>, layout_of: Layout) -> String {
     let counts = &report.counts;
     let period = vn::period(&report.period);
-    let mut out = head(report);
+    let mut out = head(report, layout_of);
     out.push_str(&title(report));
     out.push_str(&text(&w::opening(
         &report.unit_name,
@@ -804,7 +869,7 @@ fn body(report: &Report, signer: Option<&str>) -> String {
         &[run(&w::closing(&report.unit_name), Look::default())],
         Place::BODY.keep(),
     ));
-    out.push_str(&signature(report, signer));
+    out.push_str(&signature(report, signer, layout_of));
     out.push_str(&portrait_section_end());
     out.push_str(&appendix(report));
     // Where the figures come from, small, under the appendix: how to re-issue the same file.
@@ -822,25 +887,52 @@ fn body(report: &Report, signer: Option<&str>) -> String {
     out
 }
 
-fn signature(report: &Report, signer: Option<&str>) -> String {
+fn signature(report: &Report, signer: Option<&str>, layout_of: Layout) -> String {
     let left_width = TEXT_WIDTH * 45 / 100;
-    let mut left = paragraph(
-        &[run(w::RECIPIENTS, Look::size(12).bold().italic())],
-        Place::LEFT.before(240),
-    );
+    let party = layout_of == Layout::Party;
+    let label = if party {
+        Look::size(14).underline()
+    } else {
+        Look::size(12).bold().italic()
+    };
+    let mut left = paragraph(&[run(w::RECIPIENTS, label)], Place::LEFT.before(240));
     let mut recipients = Vec::new();
-    if let Some(parent) = &report.parent_name {
-        recipients.push(format!("- {parent}{};", w::FOR_REPORTING));
+    let has_sub_units = report.rollup.iter().any(|row| row.unit.is_some());
+    if party {
+        if let Some(parent) = &report.parent_name {
+            recipients.push(format!(
+                "- {}{}",
+                w::standing_of(parent),
+                w::FOR_REPORTING_PARTY
+            ));
+        }
+        if has_sub_units {
+            recipients.push(w::SUB_UNITS_PARTY.to_owned());
+        }
+        recipients.push(w::FILED_PARTY.to_owned());
+    } else {
+        if let Some(parent) = &report.parent_name {
+            recipients.push(format!("- {parent}{};", w::FOR_REPORTING));
+        }
+        if has_sub_units {
+            recipients.push(w::SUB_UNITS.to_owned());
+        }
+        recipients.push(w::FILED.to_owned());
     }
-    if report.rollup.iter().any(|row| row.unit.is_some()) {
-        recipients.push(w::SUB_UNITS.to_owned());
-    }
-    recipients.push(w::FILED.to_owned());
+    let list = if party {
+        Look::size(12)
+    } else {
+        Look::size(11)
+    };
     for line in recipients {
-        left.push_str(&paragraph(&[run(&line, Look::size(11))], Place::LEFT));
+        left.push_str(&paragraph(&[run(&line, list)], Place::LEFT));
     }
     let is_village = report.unit.as_str().matches('/').count() >= 2;
-    let (mandate, office) = if is_village {
+    let (mandate, office) = if party && is_village {
+        (Some(w::ON_BEHALF_CELL), w::SECRETARY)
+    } else if party {
+        (Some(w::ON_BEHALF_PARTY), w::SECRETARY)
+    } else if is_village {
         (None, w::VILLAGE_HEAD)
     } else {
         (Some(w::ON_BEHALF), w::CHAIR)
@@ -966,10 +1058,10 @@ fn appendix(report: &Report) -> String {
 
 const NAMESPACES: &str = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" xmlns:wp=\"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing\" xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:pic=\"http://schemas.openxmlformats.org/drawingml/2006/picture\"";
 
-fn document(report: &Report, signer: Option<&str>) -> String {
+fn document(report: &Report, signer: Option<&str>, layout_of: Layout) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document {NAMESPACES}><w:body>{}{}</w:body></w:document>",
-        body(report, signer),
+        body(report, signer, layout_of),
         section_properties(true, true)
     )
 }
@@ -1007,11 +1099,12 @@ fn core(report: &Report) -> String {
 }
 
 /// The document's bytes; `chart` is the PNG of the weekly chart, `signer` the name under the
-/// signature.
+/// signature, `layout_of` whose rules it follows.
 pub fn write(
     report: &Report,
     chart: &[u8],
     signer: Option<&str>,
+    layout_of: Layout,
 ) -> Result<Vec<u8>, zip::result::ZipError> {
     let (year, month, day) = report.as_of.to_ymd();
     // Every entry is stamped with the as-of date, never the clock.
@@ -1040,7 +1133,7 @@ pub fn write(
         ("docProps/core.xml", core(report).into_bytes(), options),
         (
             "word/document.xml",
-            document(report, signer).into_bytes(),
+            document(report, signer, layout_of).into_bytes(),
             options,
         ),
         ("word/styles.xml", styles().into_bytes(), options),

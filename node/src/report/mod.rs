@@ -144,6 +144,7 @@ pub fn make(
     period: &Period,
     as_of: Date,
     today: Date,
+    layout: docx::Layout,
 ) -> Result<Files, MakeError> {
     // The cheap checks first: a date in the future needs no replay.
     if as_of > today {
@@ -151,26 +152,31 @@ pub fn make(
     }
     let (state, facts) = gather(log, unit, as_of)?;
     let report = report::build(&state, &facts, unit, period, as_of, today)?;
-    render(&state, report)
+    render(&state, report, layout)
 }
 
-/// Writes both files of `report` (`state` names the signer).
-pub fn render(state: &State, report: Report) -> Result<Files, MakeError> {
+/// Writes both files of `report` (`state` names the signer), the document after `layout`.
+pub fn render(state: &State, report: Report, layout: docx::Layout) -> Result<Files, MakeError> {
     let xlsx = xlsx::write(&report).map_err(|error| MakeError::Render(error.to_string()))?;
     let chart = chart::draw(&report.weeks);
-    let signer = signer(state, &report.unit);
-    let docx = docx::write(&report, &chart, signer.as_deref())
+    let signer = signer(state, &report.unit, layout);
+    let docx = docx::write(&report, &chart, signer.as_deref(), layout)
         .map_err(|error| MakeError::Render(error.to_string()))?;
     Ok(Files { report, xlsx, docx })
 }
 
-/// The person who signs for `unit`: its chair (chủ tịch) in the unit or a unit directly below
-/// it, else its secretary (bí thư).
-fn signer(state: &State, unit: &UnitId) -> Option<String> {
-    for role in ["chu-tich", "bi-thu"] {
+/// The person who signs for `unit`, held in the unit or a unit directly below it: for a state
+/// body its chair (chủ tịch), else its secretary (bí thư); for a party body its secretary, else
+/// a deputy.
+fn signer(state: &State, unit: &UnitId, layout: docx::Layout) -> Option<String> {
+    let roles: &[&str] = match layout {
+        docx::Layout::State => &["chu-tich", "bi-thu"],
+        docx::Layout::Party => &["bi-thu", "pho-bi-thu"],
+    };
+    for role in roles {
         for ((held_in, held), people) in &state.registry.roles {
             let near = held_in == unit || held_in.parent().as_ref() == Some(unit);
-            if near && held == role {
+            if near && held == *role {
                 if let Some(person) = people.iter().next() {
                     return Some(
                         state
