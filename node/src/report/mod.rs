@@ -374,6 +374,98 @@ mod tests {
         );
     }
 
+    /// One office writes on 1 October; the hub receives its events on 5 October.
+    fn office_and_hub() -> (nhip_engine::MemoryLog, nhip_engine::MemoryLog) {
+        use ed25519_dalek::SigningKey;
+        use nhip_engine::command::{Command, decide};
+        use nhip_engine::{EventId, EventLog, MemoryLog, PersonId, Seq, UnitId, node_id};
+        let unit = |code: &str| UnitId::new(code).unwrap();
+        let admin = PersonId::new("admin").unwrap();
+        let key = SigningKey::from_bytes(&[1; 32]);
+        let office = MemoryLog::new(node_id(&key));
+        let written = noon(Date::from_ymd(2025, 10, 1).unwrap());
+        let mut commands = vec![Command::AssignRole {
+            person: admin.clone(),
+            unit: unit("xa"),
+            role: "quan-tri".into(),
+        }];
+        for code in ["xa", "xa/ban-a", "xa/ban-b"] {
+            commands.push(Command::DefineUnit {
+                unit: unit(code),
+                name: code.into(),
+                kind: "unit".into(),
+            });
+        }
+        for code in ["xa/ban-a", "xa/ban-b"] {
+            commands.push(Command::CreateItem {
+                workflow: "task".into(),
+                unit: unit(code),
+                title: format!("Việc của {code}"),
+                description: String::new(),
+                lead_unit: None,
+                coordinating: Vec::new(),
+                assignee: None,
+                deadline: Date::from_ymd(2025, 12, 31),
+                parent: None,
+                indicator: None,
+            });
+        }
+        for (n, command) in commands.into_iter().enumerate() {
+            let state = nhip_engine::replay(&office).unwrap();
+            let id = EventId(uuid::Uuid::from_u128(n as u128 + 1));
+            let draft = decide(&state, &admin, id, written, command).unwrap();
+            office.append(&key, written, vec![draft]).unwrap();
+        }
+        let hub = MemoryLog::new(node_id(&SigningKey::from_bytes(&[2; 32])));
+        let received = noon(Date::from_ymd(2025, 10, 5).unwrap());
+        for (chain, head) in office.heads().unwrap() {
+            let batch = office
+                .batch_from(&chain, Seq(1), head.seq.0 as usize, usize::MAX)
+                .unwrap()
+                .unwrap();
+            hub.ingest(received, &batch).unwrap();
+        }
+        (office, hub)
+    }
+
+    fn noon(date: Date) -> u64 {
+        (i64::from(date.0) * 86_400_000 + 5 * 3_600_000) as u64
+    }
+
+    #[test]
+    fn a_report_knows_only_what_had_arrived_by_its_as_of_date() {
+        let (office, hub) = office_and_hub();
+        let xa = nhip_engine::UnitId::new("xa").unwrap();
+        let day = |d| Date::from_ymd(2025, 10, d).unwrap();
+        // Written on the 1st, so known at the office from then on.
+        let (state, _) = super::gather(&office, &xa, day(3)).unwrap();
+        assert_eq!(state.items.len(), 2);
+        // At the hub they arrived on the 5th: a report as of the 3rd does not know them, so a
+        // report re-issued later as of the 3rd is still the same report.
+        let (state, _) = super::gather(&hub, &xa, day(3)).unwrap();
+        assert_eq!((state.events, state.items.len()), (0, 0));
+        let (state, _) = super::gather(&hub, &xa, day(5)).unwrap();
+        assert_eq!(state.items.len(), 2);
+        // Nothing was known on the 30th of September anywhere.
+        let (state, _) = super::gather(&office, &xa, Date::from_ymd(2025, 9, 30).unwrap()).unwrap();
+        assert_eq!(state.events, 0);
+    }
+
+    #[test]
+    fn a_sub_units_report_reads_only_the_chains_in_line_with_it() {
+        let (_, hub) = office_and_hub();
+        let ban_a = nhip_engine::UnitId::new("xa/ban-a").unwrap();
+        let (state, _) = super::gather(&hub, &ban_a, Date::from_ymd(2025, 10, 6).unwrap()).unwrap();
+        // Its own item, and the registry from the commune's chain above it; not its sibling's.
+        let titles: Vec<&str> = state
+            .items
+            .values()
+            .map(|item| item.title.as_str())
+            .collect();
+        assert_eq!(titles, ["Việc của xa/ban-a"]);
+        assert!(state.registry.units.contains_key(&ban_a));
+    }
+
     #[test]
     fn the_end_of_a_day_is_in_vietnam() {
         let day = Date::from_ymd(2025, 9, 23).unwrap();
