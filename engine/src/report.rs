@@ -259,22 +259,24 @@ pub enum ReportError {
 }
 
 /// What the events say about items beyond what [`State`] keeps: extensions with their reasons,
-/// notes, progress and votes, by event. Gathered in the same pass as the fold; an event counts
-/// only if its item's history shows it applied.
+/// the last note, and votes, per item. Gathered in the same pass as the fold: each event is
+/// looked at right after [`State::apply`] folded it, and counts only if it took effect (its
+/// entry, just added to its item's history, says `Applied`; an entry's outcome never changes
+/// afterwards).
 #[derive(Clone, Default, Debug)]
 pub struct Facts {
     unit: Option<UnitId>,
-    /// Looked up once per history entry and never iterated, so a hash map; its hasher has fixed
-    /// keys (the engine draws no random numbers).
-    by_event: HashMap<EventId, Fact, BuildHasherDefault<DefaultHasher>>,
+    /// Looked up once per item and never iterated, so a hash map; its hasher has fixed keys
+    /// (the engine draws no random numbers).
+    items: HashMap<EventId, ItemFacts, BuildHasherDefault<DefaultHasher>>,
 }
 
-/// One event's contribution to a report.
-#[derive(Clone, PartialEq, Eq, Debug)]
-enum Fact {
-    Extended { deadline: Date, reason: String },
-    Note(String),
-    Vote { approve: bool, note: String },
+/// What the events say about one item.
+#[derive(Clone, Default, Debug)]
+struct ItemFacts {
+    extensions: Vec<Extension>,
+    last_note: Option<(Date, String)>,
+    votes: (u32, u32),
 }
 
 impl Facts {
@@ -282,12 +284,13 @@ impl Facts {
     pub fn for_unit(unit: &UnitId) -> Facts {
         Facts {
             unit: Some(unit.clone()),
-            by_event: HashMap::default(),
+            items: HashMap::default(),
         }
     }
 
-    /// Looks at one event (in any order; call it for each event folded).
-    pub fn observe(&mut self, event: &Event) {
+    /// Looks at one event just folded into `state` (call it after each [`State::apply`], in
+    /// replay order).
+    pub fn observe(&mut self, event: &Event, state: &State) {
         if !matches!(
             event.body.kind.as_str(),
             "item.extended" | "item.progressed" | "item.fired" | "item.voted" | "item.commented"
@@ -299,21 +302,46 @@ impl Facts {
         {
             return;
         }
-        let fact = match Known::from_body(&event.body) {
-            Decoded::Known(Known::ItemExtended(body)) => Fact::Extended {
+        let Decoded::Known(known) = Known::from_body(&event.body) else {
+            return;
+        };
+        let Some(item) = known.item() else {
+            return;
+        };
+        let applied = state
+            .items
+            .get(&item)
+            .and_then(|held| held.history.last())
+            .is_some_and(|entry| entry.event == event.id && entry.outcome == Outcome::Applied);
+        if !applied {
+            return;
+        }
+        let on = Date::from_unix_ms(event.hlc.wall_ms);
+        let facts = self.items.entry(item).or_default();
+        let mut note = |text: String| {
+            if !text.trim().is_empty() {
+                facts.last_note = Some((on, text));
+            }
+        };
+        match known {
+            Known::ItemExtended(body) => facts.extensions.push(Extension {
+                on,
                 deadline: body.deadline,
                 reason: body.reason,
-            },
-            Decoded::Known(Known::ItemProgressed(body)) => Fact::Note(body.note),
-            Decoded::Known(Known::ItemFired(body)) => Fact::Note(body.note),
-            Decoded::Known(Known::ItemCommented(body)) => Fact::Note(body.text),
-            Decoded::Known(Known::ItemVoted(body)) => Fact::Vote {
-                approve: body.approve,
-                note: body.note,
-            },
-            _ => return,
-        };
-        self.by_event.insert(event.id, fact);
+            }),
+            Known::ItemProgressed(body) => note(body.note),
+            Known::ItemFired(body) => note(body.note),
+            Known::ItemCommented(body) => note(body.text),
+            Known::ItemVoted(body) => {
+                if body.approve {
+                    facts.votes.0 += 1;
+                } else {
+                    facts.votes.1 += 1;
+                }
+                note(body.note);
+            }
+            _ => {}
+        }
     }
 }
 
@@ -708,36 +736,16 @@ fn row(
 ) -> Row {
     let definition = state.definition_of(item);
     let finished = definition.is_some_and(|d| d.is_terminal(&item.state));
-    let mut extensions = Vec::new();
-    let mut last_note = None;
-    let mut votes = (0, 0);
-    for entry in &item.history {
-        if entry.outcome != Outcome::Applied {
-            continue;
-        }
-        let on = Date::from_unix_ms(entry.written_ms);
-        match facts.by_event.get(&entry.event) {
-            Some(Fact::Extended { deadline, reason }) => extensions.push(Extension {
-                on,
-                deadline: *deadline,
-                reason: reason.clone(),
-            }),
-            Some(Fact::Note(note)) if !note.trim().is_empty() => {
-                last_note = Some((on, note.clone()));
-            }
-            Some(Fact::Vote { approve, note }) => {
-                if *approve {
-                    votes.0 += 1;
-                } else {
-                    votes.1 += 1;
-                }
-                if !note.trim().is_empty() {
-                    last_note = Some((on, note.clone()));
-                }
-            }
-            _ => {}
-        }
-    }
+    let (extensions, last_note, votes) = facts.items.get(&id).map_or_else(
+        || (Vec::new(), None, (0, 0)),
+        |known| {
+            (
+                known.extensions.clone(),
+                known.last_note.clone(),
+                known.votes,
+            )
+        },
+    );
     let finished_on = finished.then(|| Date::from_unix_ms(item.entered_ms));
     let days_late = item
         .deadline

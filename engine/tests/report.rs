@@ -107,7 +107,7 @@ impl Desk {
             .scan(&mut |event, _| {
                 if event.hlc.wall_ms < until {
                     state.apply(event);
-                    facts.observe(event);
+                    facts.observe(event, &state);
                 }
             })
             .unwrap();

@@ -80,7 +80,7 @@ pub fn gather(
         log.scan(&mut |event, _| {
             if known(event) {
                 state.apply(event);
-                facts.observe(event);
+                facts.observe(event, &state);
             }
         })?;
         return Ok((state, facts));
@@ -107,7 +107,7 @@ pub fn gather(
     events.sort_by_key(|event| event.order_key());
     for event in &events {
         state.apply(event);
-        facts.observe(event);
+        facts.observe(event, &state);
     }
     Ok((state, facts))
 }
