@@ -30,14 +30,14 @@ pub struct Options {
 }
 
 /// The day the overview counts overdue work against.
-const TODAY: &str = "2025-11-15";
+pub(crate) const TODAY: &str = "2025-11-15";
 
 /// Events per item: its creation and this many progress reports.
 const PROGRESS_PER_ITEM: usize = 4;
 
 /// Districts and communes per district: 1 + 40 + 40 × 82 = 3,321 units.
-const TREE: (usize, usize) = (40, 82);
-const QUICK_TREE: (usize, usize) = (4, 50);
+pub(crate) const TREE: (usize, usize) = (40, 82);
+pub(crate) const QUICK_TREE: (usize, usize) = (4, 50);
 
 fn unit(path: &str) -> Result<UnitId, Box<dyn std::error::Error>> {
     Ok(UnitId::new(path)?)
@@ -45,7 +45,7 @@ fn unit(path: &str) -> Result<UnitId, Box<dyn std::error::Error>> {
 
 /// Writes the province: the registry through commands (so it is exactly what `nhip` writes),
 /// then each commune's items and progress reports, one commit per commune.
-fn write_hub(
+pub(crate) fn write_hub(
     home: &Home,
     tree: (usize, usize),
     events: usize,

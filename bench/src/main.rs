@@ -1,7 +1,7 @@
 //! Nhịp benchmarks. Every figure is printed beside the raw ceiling measured in the same run, on
 //! the same events, on the same machine: the ratio is the result, not the absolute number.
 //!
-//! `cargo run --release -p nhip-bench -- engine|sync|accounts|audit|dashboard|daemon|peers [--quick] [--json]`
+//! `cargo run --release -p nhip-bench -- engine|sync|accounts|audit|dashboard|report|daemon|peers [--quick] [--json]`
 
 mod accounts;
 mod audit;
@@ -10,6 +10,7 @@ mod dashboard;
 mod engine;
 mod peers;
 mod raw;
+mod report;
 mod sync;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +39,9 @@ enum Suite {
     /// The hub's dashboard: the overview with 3,321 units and 1 M events, beside the same bytes
     /// served precomputed.
     Dashboard(dashboard::Options),
+    /// The periodic report: a province's (3,321 units, 1 M events) and a commune's, both files
+    /// made, beside a full replay of the same log.
+    Report(report::Options),
     /// The running node: commands through its local API beside direct appends, and the
     /// latency from a command at a commune to the event durable at its hub.
     Daemon(daemon::Options),
@@ -126,6 +130,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Suite::Accounts(options) => accounts::run(&options),
         Suite::Audit(options) => audit::run(&options),
         Suite::Dashboard(options) => dashboard::run(&options),
+        Suite::Report(options) => report::run(&options),
         Suite::Daemon(options) => daemon::run(&options),
         Suite::Peers(options) => peers::run(&options).map_err(|error| error as _),
         Suite::PeersHub(options) => peers::hub(&options).map_err(|error| error as _),

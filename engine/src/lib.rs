@@ -20,6 +20,7 @@ pub mod log;
 pub mod memory;
 pub mod registry;
 pub mod replay;
+pub mod report;
 pub mod seal;
 pub mod signature;
 pub mod state;

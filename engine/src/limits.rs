@@ -48,8 +48,17 @@ pub const SEALED_KEY_BYTES_MAX: usize = 512;
 
 /// The longest a setup code may stay usable after it is issued (ms).
 pub const SETUP_CODE_MS_MAX: u64 = 30 * 24 * 60 * 60 * 1000;
+/// Days after a period's end by which its report is due at the level above.
+pub const REPORT_DUE_DAYS: i32 = 5;
+
+/// The longest reporting period (a from–to range), in days.
+pub const REPORT_PERIOD_DAYS_MAX: i32 = 366 * 2;
+
+/// The most weeks a report's progress chart shows.
+pub const REPORT_WEEKS_MAX: usize = 106;
 
 const _: () = assert!(SEAL_INTERVAL_EVENTS <= BATCH_EVENTS_MAX);
 const _: () = assert!(EVENT_BYTES_MAX <= SEAL_INTERVAL_BYTES);
 const _: () = assert!(BODY_KIND_BYTES_MAX <= EVENT_BYTES_MAX);
 const _: () = assert!(APPEND_EVENTS_MAX * 64 <= u32::MAX as usize);
+const _: () = assert!(REPORT_WEEKS_MAX as i32 * 7 >= REPORT_PERIOD_DAYS_MAX);

@@ -656,6 +656,7 @@ pub const BUILTIN_SOURCES: &[&str] = &[
     include_str!("workflows/budget.toml"),
     include_str!("workflows/petition.toml"),
     include_str!("workflows/inspection.toml"),
+    include_str!("workflows/report.toml"),
 ];
 
 /// The built-in definitions, parsed once: available on every node without being published.
@@ -685,7 +686,14 @@ mod tests {
     #[test]
     fn every_builtin_parses() {
         let builtins = builtins();
-        for id in ["task", "document", "budget", "petition", "inspection"] {
+        for id in [
+            "task",
+            "document",
+            "budget",
+            "petition",
+            "inspection",
+            "report",
+        ] {
             assert!(builtins.contains_key(&(id.to_owned(), 1)), "{id}");
         }
     }

@@ -19,6 +19,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use nhip_engine::body::{Decoded, Known};
+use nhip_engine::report::{self, Period, SubmissionStatus};
 use nhip_engine::state::{State, Summary};
 use nhip_engine::{
     ChainId, Date, EventId, EventLog, Hash, Head, NodeId, Projector, Seq, StoredEvent, UnitId,
@@ -367,6 +368,7 @@ fn router(board: Arc<Board>) -> Router {
         .route("/api/items/{id}", get(item))
         .route("/api/indicators", get(indicators))
         .route("/api/conflicts", get(conflicts))
+        .route("/api/reports", get(reports))
         .route("/api/state", get(state_hash))
         .route("/api/links", get(links))
         .route("/api/changes", get(changes))
@@ -396,6 +398,7 @@ async fn admit(
 struct Params {
     token: Option<String>,
     today: Option<String>,
+    period: Option<String>,
 }
 
 /// A refused request: its status and a short reason.
@@ -585,6 +588,7 @@ async fn unit(
         let state = view.state;
         let items: Vec<_> = state
             .items_within(&unit)
+            .filter(|(_, item)| item.workflow != report::REPORT_WORKFLOW)
             .map(|(id, item)| item_row(state, id, item, today))
             .collect();
         Json(serde_json::json!({
@@ -724,6 +728,72 @@ async fn conflicts(Shared(board): Shared<Arc<Board>>) -> Response {
         }
     }
     Json(rows).into_response()
+    }))
+}
+
+/// Who below this node has submitted the report for a period (`?period=Q3-2025`; by default
+/// the latest period anyone reported for, else the quarter before today's), who was late and
+/// who has not: per unit, the status, the day of
+/// the first submission and the days from the period's end to it.
+async fn reports(Shared(board): Shared<Arc<Board>>, Query(params): Query<Params>) -> Response {
+    let today = match today(&params) {
+        Ok(today) => today,
+        Err(refused) => return refused.into_response(),
+    };
+    let period = match params.period.as_deref() {
+        Some(text) => match Period::parse(text) {
+            Ok(period) => Some(period),
+            Err(_) => {
+                return Refused(
+                    StatusCode::BAD_REQUEST,
+                    "period must be 2025-09, Q3-2025, 9T-2025, 2025 or 2025-07-01..2025-09-30",
+                )
+                .into_response();
+            }
+        },
+        None => None,
+    };
+    let hub = board.home.config.unit.clone();
+    answer(board.view(|view| {
+        let state = view.state;
+        let submitted: BTreeSet<(Date, String)> = state
+            .items
+            .values()
+            .filter(|item| item.workflow == report::REPORT_WORKFLOW)
+            .filter_map(|item| report::SubmissionNote::parse(&item.description))
+            .filter_map(|note| Period::parse(&note.period).ok())
+            .map(|period| (period.end, period.code()))
+            .collect();
+        // By default the latest period anyone has reported for, else the last quarter ended.
+        let period = period.unwrap_or_else(|| {
+            submitted
+                .last()
+                .and_then(|(_, code)| Period::parse(code).ok())
+                .unwrap_or_else(|| {
+                    Period::quarter_of(Period::quarter_of(today).start.plus_days(-1))
+                })
+        });
+        let rows = report::submissions(state, &hub, &period, today);
+        let mut periods = submitted;
+        for known in [Period::quarter_of(today), period] {
+            periods.insert((known.end, known.code()));
+        }
+        let count = |status: SubmissionStatus| rows.iter().filter(|r| r.status == status).count();
+        Json(serde_json::json!({
+            "period": period.code(),
+            "start": period.start.to_string(),
+            "end": period.end.to_string(),
+            "due": period.due().to_string(),
+            "counts": {
+                "submitted": count(SubmissionStatus::Submitted),
+                "late": count(SubmissionStatus::Late),
+                "missing": count(SubmissionStatus::Missing),
+                "not_yet_due": count(SubmissionStatus::NotYetDue),
+            },
+            "units": rows,
+            "periods": periods.into_iter().rev().map(|(_, code)| code).collect::<Vec<_>>(),
+        }))
+        .into_response()
     }))
 }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nhip_engine::command::Command;
+use nhip_engine::report::Period;
 use nhip_engine::{Date, EventId, PersonId, UnitId};
 
 use crate::account::Actor;
@@ -195,19 +196,22 @@ fn fire(
 }
 
 /// Runs the demo; with `exit`, returns after the summary instead of serving until Ctrl-C.
-pub fn run(texts: Texts, exit: bool) -> Result<(), Failure> {
+pub fn run(texts: Texts, exit: bool, reports: Option<PathBuf>) -> Result<(), Failure> {
     let dir = std::env::temp_dir().join(format!("nhip-demo-{}", std::process::id()));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(failed)?;
-    let outcome = runtime.block_on(story(&dir, texts, exit));
+    let reports = reports
+        .map(|path| std::path::absolute(&path).unwrap_or(path))
+        .unwrap_or_else(|| dir.join("bao-cao"));
+    let outcome = runtime.block_on(story(&dir, texts, exit, &reports));
     let _ = std::fs::remove_dir_all(&dir);
     outcome
 }
 
-async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
+async fn story(dir: &Path, texts: Texts, exit: bool, reports: &Path) -> Result<(), Failure> {
     say!("{}", texts.demo_intro(&dir.display().to_string()));
     let step = |text: &str| say!("{}", texts.demo_step(text));
 
@@ -468,6 +472,32 @@ async fn story(dir: &Path, texts: Texts, exit: bool) -> Result<(), Failure> {
     step(&format!(
         "Có mạng trở lại: Nà Ri gửi {up} sự kiện; tất cả đã đồng bộ / the link is back: Nà Ri sent {up} events; all synced"
     ));
+
+    // Bình Lư and Nà Ri make their quarterly reports from their own logs and submit them; the
+    // hub learns who has reported at the next sync.
+    let quarter = Period::quarter_of(today);
+    for (home, who) in [(&*commune.home, "ta-thi-dung"), (&na_ri, "lo-van-pao")] {
+        let files = crate::report::make(
+            &*home.log,
+            &home.config.unit,
+            &quarter,
+            today,
+            today,
+            crate::report::docx::Layout::State,
+        )
+        .map_err(failed)?;
+        let paths = crate::report::write_files(&files, reports)
+            .map_err(|(path, error)| failed(format!("{}: {error}", path.display())))?;
+        crate::report::submit(home, &logged_in(home, who)?, &files).map_err(failed)?;
+        for path in paths {
+            say!("  {}", path.display());
+        }
+    }
+    sync(&na_ri).await?;
+    sync_commune(&commune.home).await?;
+    step(
+        "Xã Bình Lư và bản Nà Ri lập, nộp báo cáo quý; tỉnh đã nhận / Bình Lư and Nà Ri made and submitted their quarterly reports; the hub has them",
+    );
 
     // The summary, from the hub.
     let state = hub.home.state().map_err(failed)?;

@@ -38,6 +38,7 @@ pub mod identity;
 pub mod limits;
 pub mod links;
 pub mod live;
+pub mod report;
 pub mod setup;
 pub mod text_search;
 pub mod texts;

@@ -120,3 +120,29 @@ pub const ARGON2_LANES: u32 = 1;
 const _: () = assert!(PASSPHRASE_CHARS_MIN * 4 <= PASSPHRASE_BYTES_MAX);
 const _: () =
     assert!(SETUP_CODE_DAYS * 24 * 60 * 60 * 1000 <= nhip_engine::limits::SETUP_CODE_MS_MAX);
+/// How many arrivals a report reads per page while finding the events that came after its
+/// as-of date.
+pub const REPORT_ARRIVALS_PAGE: usize = 1024;
+
+/// How many events of one chain a report reads per page.
+pub const REPORT_CHAIN_PAGE: usize = 4096;
+
+/// The most rows a table of the document shows; the workbook has them all.
+pub const REPORT_DOCUMENT_ROWS_MAX: usize = 300;
+
+/// The most rows a sheet of the workbook lists; `nhip export` gives every item.
+pub const REPORT_SHEET_ROWS_MAX: usize = 10_000;
+
+/// The narrowest spreadsheet column, in characters.
+pub const REPORT_COLUMN_CHARS_MIN: usize = 5;
+
+/// The widest spreadsheet column, in characters; longer text wraps.
+pub const REPORT_COLUMN_CHARS_MAX: usize = 60;
+
+/// The most tasks named one by one in the document's narrative (the appendix lists all).
+pub const REPORT_NARRATIVE_ITEMS_MAX: usize = 15;
+
+const _: () = assert!(REPORT_COLUMN_CHARS_MIN < REPORT_COLUMN_CHARS_MAX);
+const _: () = assert!(REPORT_DOCUMENT_ROWS_MAX <= REPORT_SHEET_ROWS_MAX);
+// Excel's sheets hold 1,048,576 rows.
+const _: () = assert!(REPORT_SHEET_ROWS_MAX < 1_048_576);

@@ -144,6 +144,38 @@ fn the_api_tells_the_demos_story() {
 
     let indicators = json(&demo.url, "/api/indicators");
     assert_eq!(indicators[0]["attainment"], 0.82);
+
+    // Bình Lư and Nà Ri submitted their quarterly reports; the others have not (yet).
+    let quarter = json(&demo.url, "/api/reports")["periods"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reports = json(&demo.url, &format!("/api/reports?period={quarter}"));
+    let status = |unit: &str| {
+        reports["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["unit"] == unit)
+            .unwrap_or_else(|| panic!("{unit} in {reports}"))
+            .clone()
+    };
+    assert_eq!(status("lai-chau/binh-lu")["status"], "submitted");
+    assert_eq!(status("lai-chau/binh-lu/ban-na-ri")["status"], "submitted");
+    assert!(status("lai-chau/binh-lu")["lag_days"].as_i64().unwrap() < 0);
+    assert_eq!(
+        status("lai-chau/binh-lu")["submitted_on"]
+            .as_str()
+            .map(str::len),
+        Some(10),
+        "a date, 2025-12-31"
+    );
+    assert_eq!(
+        status("lai-chau/binh-lu/ban-nam-ngap")["status"],
+        "not_yet_due"
+    );
+    assert_eq!(reports["counts"]["submitted"], 2);
+    assert_eq!(get(&demo.url, "/api/reports?period=Q5-2025", None).0, 400);
     let links = json(&demo.url, "/api/links");
     assert!(
         links
@@ -316,6 +348,10 @@ fn in_a_real_browser_a_person_sees_the_story_and_clicks_through_to_a_history() {
         dom.contains("indicator-chart"),
         "the indicators chart is drawn"
     );
+    assert!(
+        dom.contains("id=\"reports\"") && dom.contains("Đã nộp"),
+        "who has reported shows"
+    );
 
     // Click through: the overview's conflict row leads to the item's history.
     let conflicts = json(&demo.url, "/api/conflicts");
@@ -331,7 +367,7 @@ fn in_a_real_browser_a_person_sees_the_story_and_clicks_through_to_a_history() {
 
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
     chromium(&[
-        "--window-size=1200,900",
+        "--window-size=1200,1400",
         &format!("--screenshot={}", shot.display()),
         &demo.url,
     ]);

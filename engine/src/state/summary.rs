@@ -94,6 +94,10 @@ impl State {
     }
 
     fn count_item(&self, summary: &mut Summary, item: &Item, today: Date) {
+        // A report sent upward is not work to do; the reporting status counts it.
+        if item.workflow == crate::report::REPORT_WORKFLOW {
+            return;
+        }
         let definition = self.definition_of(item);
         let overdue = definition.is_some_and(|d| item.is_overdue(d, today));
         let due_soon =

@@ -15,6 +15,7 @@ mod item;
 mod node;
 pub mod output;
 mod registry;
+mod report;
 mod serve;
 mod service;
 mod session;
@@ -123,6 +124,11 @@ pub(crate) enum Top {
         #[command(subcommand)]
         action: registry::PersonAction,
     },
+    /// Báo cáo định kỳ gửi cấp trên (periodic reports upward): lập, nộp, tình hình nộp.
+    Report {
+        #[command(subcommand)]
+        action: report::ReportAction,
+    },
     /// Nhập phụ lục nhiệm vụ từ CSV (import the program appendix).
     Import {
         /// Tệp CSV (UTF-8): cột Công việc, Người thực hiện, Đơn vị chủ trì, Đơn vị phối hợp, Thời hạn.
@@ -160,6 +166,10 @@ pub(crate) enum Top {
         /// Kết thúc ngay sau khi in tóm tắt (finish at once).
         #[arg(long)]
         exit: bool,
+        /// Ghi các báo cáo của minh họa vào thư mục này (keep the demo's reports here)
+        /// [mặc định: trong thư mục tạm của minh họa].
+        #[arg(long)]
+        reports: Option<PathBuf>,
     },
 }
 
@@ -204,6 +214,7 @@ impl Top {
                 action: workflow::WorkflowAction::Publish { file },
             } => fix(file),
             Top::Audit { action } => action.absolutize(cwd),
+            Top::Report { action } => action.absolutize(cwd),
             _ => {}
         }
     }
@@ -436,6 +447,11 @@ fn run(
             let person = actor(&home)?;
             registry::person(&home, texts, &person, action)
         }
+        Top::Report { action } => {
+            let home = open()?;
+            let person = actor(&home)?;
+            with_spinner(texts, || report::exec(&home, texts, &person, action))
+        }
         Top::Import { file } => {
             let home = open()?;
             let person = actor(&home)?;
@@ -459,7 +475,7 @@ fn run(
         }
         Top::Replay { db } => replay(texts, &db),
         Top::Service { action } => service::exec(reach.data(), texts, action),
-        Top::Demo { exit } => crate::demo::run(texts, exit),
+        Top::Demo { exit, reports } => crate::demo::run(texts, exit, reports),
         Top::Audit { action } => match reach {
             Reach::Open(data) => crate::audit::run(data, None, texts, action),
             Reach::Running(home) => crate::audit::run(&home.dir, Some(home), texts, action),

@@ -284,4 +284,507 @@ impl Texts {
         key_revoked(person: &str, key: &str) =>
         "Đã thu hồi khóa {key} của {person}: chữ ký bằng khóa này sau thời điểm này bị từ chối ở mọi nút.",
         "Revoked {person}'s key {key}: signatures with it from now on are refused at every node.");
+
+    text!(/// A period that is not one.
+        bad_period(text: &str) =>
+        "\"{text}\" không phải kỳ báo cáo. Viết: 2025-09 (tháng), Q3-2025 (quý), 9T-2025 (9 tháng), 2025 (năm), hoặc 2025-07-01..2025-09-30.",
+        "\"{text}\" is not a reporting period. Write 2025-09 (month), Q3-2025 (quarter), 9T-2025 (nine months), 2025 (year) or 2025-07-01..2025-09-30.");
+    text!(/// A range that ends before it starts.
+        period_ends_before_start(start: &str, end: &str) =>
+        "Kỳ báo cáo kết thúc ({end}) trước khi bắt đầu ({start}). Đổi lại thứ tự hai ngày.",
+        "The reporting period ends ({end}) before it starts ({start}). Swap the two dates.");
+    text!(/// A range that is too long.
+        period_too_long() =>
+        "Kỳ báo cáo dài quá hai năm. Chọn kỳ ngắn hơn.",
+        "The reporting period is longer than two years. Choose a shorter one.");
+    text!(/// The unit is not known.
+        report_unknown_unit(unit: &str) =>
+        "Không có đơn vị {unit} trong sổ đăng ký của nút này. Xem các đơn vị bằng: nhip unit list.",
+        "No unit {unit} in this node's registry. See the units with: nhip unit list.");
+    text!(/// The as-of date lies in the future.
+        report_as_of_future(as_of: &str, today: &str) =>
+        "Ngày số liệu {as_of} chưa tới (hôm nay là {today}). Chọn một ngày đã qua hoặc hôm nay.",
+        "The as-of date {as_of} is in the future (today is {today}). Choose today or a day past.");
+    text!(/// The period starts after the as-of date.
+        report_period_after_as_of(start: &str, as_of: &str) =>
+        "Kỳ báo cáo bắt đầu {start}, sau ngày số liệu {as_of}: chưa có gì để báo cáo.",
+        "The period starts {start}, after the as-of date {as_of}: there is nothing to report yet.");
+    text!(/// The unit has nothing to report on.
+        report_nothing(unit: &str) =>
+        "Đơn vị {unit} chưa có nhiệm vụ, văn bản hay chỉ tiêu nào trong sổ: không lập báo cáo trống. Kiểm tra lại đơn vị, hoặc đồng bộ trước.",
+        "Unit {unit} has no tasks, documents or indicators in the log: no empty report is made. Check the unit, or sync first.");
+    text!(/// A report file could not be written.
+        report_write_failed(path: &str, error: &str) =>
+        "Không ghi được {path}: {error}",
+        "Could not write {path}: {error}");
+    text!(/// The report was made.
+        report_written(unit: &str, period: &str, as_of: &str) =>
+        "Đã lập báo cáo {period} của {unit} (số liệu đến hết {as_of}):",
+        "Made the report of {unit} for {period} (figures as of the end of {as_of}):");
+    text!(/// The report's counts.
+        report_counts(tasks: u32, done: u32, overdue: u32, extended: u32, waiting: u32) =>
+        "  {tasks} nhiệm vụ: hoàn thành {done}, quá hạn {overdue}, gia hạn {extended}, chờ duyệt {waiting}.",
+        "  {tasks} tasks: {done} done, {overdue} overdue, {extended} extended, {waiting} waiting for approval.");
+    text!(/// The report was submitted.
+        report_submitted(item: &str) =>
+        "Đã nộp báo cáo lên cấp trên (mục {item}); cấp trên thấy khi đồng bộ.",
+        "Submitted the report upward (item {item}); the level above sees it once synced.");
+    text!(/// Heading of the submission status.
+        report_status_title(period: &str, due: &str) =>
+        "Tình hình nộp báo cáo {period} (hạn nộp {due}):",
+        "Reports for {period} (due {due}):");
+    text!(/// A layout that is not one.
+        bad_layout(text: &str) =>
+        "Không có thể thức \"{text}\": dùng state (cơ quan nhà nước) hoặc party (cơ quan Đảng).",
+        "No layout \"{text}\": use state (a state body) or party (a party body).");
+    text!(/// No office below this node to report.
+        report_status_none() =>
+        "Chưa có đơn vị cấp dưới nào gia nhập nút này.",
+        "No office below this node has joined it yet.");
+    text!(/// Submitted in time.
+        status_submitted() => "Đã nộp", "Submitted");
+    text!(/// Submitted late.
+        status_late() => "Nộp muộn", "Late");
+    text!(/// Not submitted, past due.
+        status_missing() => "Chưa nộp", "Not submitted");
+    text!(/// Not submitted, not yet due.
+        status_not_yet_due() => "Chưa đến hạn", "Not yet due");
+
+    /// Days from the period's end to the submission (negative: before the period ended).
+    pub fn lag_days(&self, days: i32) -> String {
+        let count = days.unsigned_abs();
+        match (self.0, days < 0) {
+            (Lang::Vi, false) => format!("sau kỳ {count} ngày"),
+            (Lang::Vi, true) => format!("trước khi hết kỳ {count} ngày"),
+            (Lang::En, false) => format!("{count} days after the period"),
+            (Lang::En, true) => format!("{count} days before the period ended"),
+        }
+    }
+
+    /// A submission status in words.
+    pub fn submission_status(&self, status: nhip_engine::report::SubmissionStatus) -> String {
+        use nhip_engine::report::SubmissionStatus;
+        match status {
+            SubmissionStatus::Submitted => self.status_submitted(),
+            SubmissionStatus::Late => self.status_late(),
+            SubmissionStatus::Missing => self.status_missing(),
+            SubmissionStatus::NotYetDue => self.status_not_yet_due(),
+        }
+    }
+}
+
+/// The words of the report's files. Always Vietnamese, whatever the interface language: the
+/// files are handed in to a Vietnamese authority.
+pub mod report_words {
+    /// The typeface of official documents (Decree 30/2020/NĐ-CP).
+    pub const FONT: &str = "Times New Roman";
+    /// The files' author.
+    pub const AUTHOR: &str = "Nhịp";
+    /// The document's kind.
+    pub const TITLE: &str = "Báo cáo kết quả thực hiện nhiệm vụ";
+    /// A section or sheet with nothing in it.
+    pub const NONE: &str = "Không có";
+    /// The national name.
+    pub const NATIONAL_NAME: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+    /// The motto.
+    pub const MOTTO: &str = "Độc lập - Tự do - Hạnh phúc";
+    /// The issuing body of a commune.
+    pub const COMMUNE_COMMITTEE: &str = "ỦY BAN NHÂN DÂN";
+    /// The number and symbol, left for the office to fill in when it issues the report.
+    pub const NUMBER: &str = "Số:        /BC-UBND";
+    /// The same for a village, which has no people's committee.
+    pub const NUMBER_VILLAGE: &str = "Số:        /BC";
+    /// The document's kind, as its title.
+    pub const KIND: &str = "BÁO CÁO";
+    /// Recipients.
+    pub const RECIPIENTS: &str = "Nơi nhận:";
+    /// The file copy.
+    pub const FILED: &str = "- Lưu: VT.";
+    /// The signer's mandate.
+    pub const ON_BEHALF: &str = "TM. ỦY BAN NHÂN DÂN";
+    /// The signer's office.
+    pub const CHAIR: &str = "CHỦ TỊCH";
+    /// Where the clerk writes.
+    pub const CLERK: &str = "[Cán bộ soạn thảo bổ sung: ";
+    /// The party's name, at the top right of a party document.
+    pub const PARTY_NAME: &str = "ĐẢNG CỘNG SẢN VIỆT NAM";
+    /// A party document's number and symbol, left for the office (no colon, a hyphen).
+    pub const NUMBER_PARTY: &str = "Số        -BC/ĐU";
+    /// The party committee's mandate.
+    pub const ON_BEHALF_PARTY: &str = "T/M ĐẢNG ỦY";
+    /// A party cell's mandate.
+    pub const ON_BEHALF_CELL: &str = "T/M CHI BỘ";
+    /// The party committee's signer.
+    pub const SECRETARY: &str = "BÍ THƯ";
+    /// After the standing committee above among a party document's recipients.
+    pub const FOR_REPORTING_PARTY: &str = " (b/c),";
+    /// The party cells and organisations below, among the recipients.
+    pub const SUB_UNITS_PARTY: &str = "- Các chi, đảng bộ trực thuộc,";
+    /// The party office's file copy.
+    pub const FILED_PARTY: &str = "- Lưu VPĐU.";
+
+    /// The party organisation of a unit: `Tỉnh Lai Châu` → `Đảng bộ tỉnh Lai Châu`.
+    pub fn party_of(unit: &str) -> String {
+        format!("Đảng bộ {}", lower_first(unit))
+    }
+
+    /// The party committee of a unit: `Xã Bình Lư` → `Đảng ủy xã Bình Lư`; a village's is its
+    /// party cell: `Bản Nà Ri` → `Chi bộ bản Nà Ri`.
+    pub fn party_committee_of(unit: &str) -> String {
+        if unit.starts_with("Bản ") {
+            format!("Chi bộ {}", lower_first(unit))
+        } else {
+            format!("Đảng ủy {}", lower_first(unit))
+        }
+    }
+
+    /// The standing committee of the party organisation of a unit, as a recipient: a
+    /// province's is the provincial party committee's (Tỉnh ủy).
+    pub fn standing_of(unit: &str) -> String {
+        if unit.starts_with("Tỉnh ") {
+            "Thường trực Tỉnh ủy".to_owned()
+        } else {
+            format!("Thường trực Đảng ủy {}", lower_first(unit))
+        }
+    }
+
+    fn lower_first(text: &str) -> String {
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => String::new(),
+        }
+    }
+
+    /// The title of a submitted report's item.
+    pub fn item_title(period: &str, unit: &str) -> String {
+        format!("Báo cáo kết quả thực hiện nhiệm vụ {period} — {unit}")
+    }
+    /// Where a name is still missing.
+    pub const SIGNER_MISSING: &str = "(Ký, ghi rõ họ tên)";
+    /// The chart's caption.
+    pub const CHART_CAPTION: &str = "Biểu đồ: số nhiệm vụ hoàn thành trong tuần (cột xanh) và số nhiệm vụ quá hạn cuối tuần (cột đỏ), theo tuần của kỳ báo cáo";
+    /// The appendix's title.
+    pub const APPENDIX: &str = "PHỤ LỤC";
+    /// The appendix's subtitle.
+    pub const APPENDIX_TITLE: &str = "DANH MỤC NHIỆM VỤ TRONG KỲ";
+
+    /// Section headings.
+    pub const H_TASKS: &str = "I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ";
+    /// Sub-heading.
+    pub const H_OVERVIEW: &str = "1. Tình hình chung";
+    /// Sub-heading.
+    pub const H_OVERDUE: &str = "2. Nhiệm vụ quá hạn";
+    /// Sub-heading.
+    pub const H_EXTENDED: &str = "3. Nhiệm vụ đã gia hạn";
+    /// Sub-heading.
+    pub const H_WAITING: &str = "4. Nhiệm vụ, văn bản chờ duyệt";
+    /// Section.
+    pub const H_DOCUMENTS: &str = "II. XÂY DỰNG, THÔNG QUA VĂN BẢN";
+    /// Section.
+    pub const H_PETITIONS: &str = "III. TIẾP CÔNG DÂN, GIẢI QUYẾT ĐƠN THƯ";
+    /// Section.
+    pub const H_INSPECTIONS: &str = "IV. KIỂM TRA, GIÁM SÁT";
+    /// Section.
+    pub const H_INDICATORS: &str = "V. THỰC HIỆN CÁC CHỈ TIÊU";
+    /// Section.
+    pub const H_CONFLICTS: &str = "VI. XUNG ĐỘT CHƯA GIẢI QUYẾT";
+    /// Section.
+    pub const H_ROLLUP: &str = "VII. TỔNG HỢP THEO ĐƠN VỊ";
+    /// Section.
+    pub const H_ASSESSMENT: &str = "VIII. ĐÁNH GIÁ CHUNG VÀ PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI";
+
+    /// Sheet names (at most 31 characters).
+    pub const SHEET_SUMMARY: &str = "Tổng hợp";
+    /// Sheet.
+    pub const SHEET_TASKS: &str = "Nhiệm vụ";
+    /// Sheet.
+    pub const SHEET_DONE: &str = "Hoàn thành trong kỳ";
+    /// Sheet.
+    pub const SHEET_OVERDUE: &str = "Quá hạn";
+    /// Sheet.
+    pub const SHEET_EXTENDED: &str = "Gia hạn";
+    /// Sheet.
+    pub const SHEET_WAITING: &str = "Chờ duyệt";
+    /// Sheet.
+    pub const SHEET_DOCUMENTS: &str = "Văn bản";
+    /// Sheet.
+    pub const SHEET_PETITIONS: &str = "Đơn thư";
+    /// Sheet.
+    pub const SHEET_INSPECTIONS: &str = "Kiểm tra";
+    /// Sheet.
+    pub const SHEET_INDICATORS: &str = "Chỉ tiêu";
+    /// Sheet.
+    pub const SHEET_CONFLICTS: &str = "Xung đột";
+    /// Sheet.
+    pub const SHEET_ROLLUP: &str = "Theo đơn vị";
+    /// Sheet.
+    pub const SHEET_WEEKS: &str = "Theo tuần";
+
+    /// Summary lines and roll-up headers.
+    pub const UNIT: &str = "Đơn vị";
+    /// Summary line.
+    pub const PERIOD: &str = "Kỳ báo cáo";
+    /// Summary line.
+    pub const PERIOD_START: &str = "Từ ngày";
+    /// Summary line.
+    pub const PERIOD_END: &str = "Đến ngày";
+    /// Summary line.
+    pub const AS_OF: &str = "Số liệu đến hết ngày";
+    /// Summary line.
+    pub const TASKS: &str = "Nhiệm vụ";
+    /// Summary line.
+    pub const DONE: &str = "Hoàn thành trong kỳ";
+    /// Summary line.
+    pub const OVERDUE: &str = "Quá hạn";
+    /// Summary line.
+    pub const EXTENDED: &str = "Đã gia hạn";
+    /// Summary line.
+    pub const WAITING: &str = "Chờ duyệt";
+    /// Summary line.
+    pub const ADOPTED: &str = "Văn bản được thông qua trong kỳ";
+    /// Summary line.
+    pub const PETITIONS_RECEIVED: &str = "Đơn thư tiếp nhận trong kỳ";
+    /// Summary line.
+    pub const PETITIONS_IN_TIME: &str = "Đơn thư trả lời đúng hạn";
+    /// Summary line.
+    pub const PETITIONS_LATE: &str = "Đơn thư trả lời trễ hạn";
+    /// Summary line.
+    pub const INSPECTIONS_OPEN: &str = "Việc kiểm tra, giám sát đang theo dõi";
+    /// Summary line.
+    pub const INDICATORS: &str = "Chỉ tiêu";
+    /// Summary line.
+    pub const INDICATORS_MET: &str = "Chỉ tiêu đạt và vượt";
+    /// Summary line.
+    pub const CONFLICTS: &str = "Xung đột chưa giải quyết";
+    /// Summary line.
+    pub const EVENTS: &str = "Số sự kiện trong sổ";
+    /// Summary line.
+    pub const STATE_HASH: &str = "Mã băm trạng thái";
+
+    /// Column header.
+    pub const COL_ITEM: &str = "Nội dung";
+    /// Column header.
+    pub const COL_VALUE: &str = "Số liệu";
+    /// Column header.
+    pub const COL_NO: &str = "STT";
+    /// Column header.
+    pub const COL_WORK: &str = "Nhiệm vụ";
+    /// Column header.
+    pub const COL_PERSON: &str = "Người thực hiện";
+    /// Column header.
+    pub const COL_LEAD: &str = "Đơn vị chủ trì";
+    /// Column header.
+    pub const COL_COORDINATING: &str = "Đơn vị phối hợp";
+    /// Column header.
+    pub const COL_DEADLINE: &str = "Thời hạn";
+    /// Column header.
+    pub const COL_DEADLINE_NOW: &str = "Thời hạn hiện tại";
+    /// Column header.
+    pub const COL_STATE: &str = "Tình trạng";
+    /// Column header.
+    pub const COL_PROGRESS: &str = "Tiến độ";
+    /// Column header.
+    pub const COL_LAST_NOTE: &str = "Ghi chú gần nhất";
+    /// Column header.
+    pub const COL_NOTE_DATE: &str = "Ngày ghi chú";
+    /// Column header.
+    pub const COL_UNIT: &str = "Đơn vị";
+    /// Column header.
+    pub const COL_FINISHED_ON: &str = "Ngày kết thúc";
+    /// Column header.
+    pub const COL_DAYS_LATE: &str = "Số ngày quá hạn";
+    /// Column header.
+    pub const COL_EXTENSIONS: &str = "Số lần gia hạn";
+    /// Column header.
+    pub const COL_REASONS: &str = "Ngày gia hạn → thời hạn mới: lý do";
+    /// Column header.
+    pub const COL_DOCUMENT: &str = "Văn bản";
+    /// Column header.
+    pub const COL_ADOPTED_ON: &str = "Ngày thông qua";
+    /// Column header.
+    pub const COL_VOTES_YES: &str = "Tán thành";
+    /// Column header.
+    pub const COL_VOTES_NO: &str = "Không tán thành";
+    /// Column header.
+    pub const COL_CONTENT: &str = "Nội dung";
+    /// Column header.
+    pub const COL_RECEIVED_ON: &str = "Ngày tiếp nhận";
+    /// Column header.
+    pub const COL_ANSWER_BY: &str = "Hạn trả lời";
+    /// Column header.
+    pub const COL_ANSWERED_ON: &str = "Ngày trả lời";
+    /// Column header.
+    pub const COL_ASSESSMENT: &str = "Đánh giá";
+    /// Column header.
+    pub const COL_INDICATOR: &str = "Chỉ tiêu";
+    /// Column header.
+    pub const COL_MEASURE: &str = "Đơn vị tính";
+    /// Column header.
+    pub const COL_INDICATOR_PERIOD: &str = "Kỳ";
+    /// Column header.
+    pub const COL_TARGET: &str = "Kế hoạch";
+    /// Column header.
+    pub const COL_ACHIEVED: &str = "Thực hiện";
+    /// Column header.
+    pub const COL_ATTAINMENT: &str = "Tỷ lệ đạt";
+    /// Column header.
+    pub const COL_CONFLICT: &str = "Nội dung xung đột";
+    /// Column header.
+    pub const COL_CONFLICT_ON: &str = "Ngày phát sinh";
+    /// Column header.
+    pub const COL_WEEK: &str = "Tuần";
+    /// Column header.
+    pub const COL_WEEK_FROM: &str = "Từ ngày";
+    /// Column header.
+    pub const COL_OVERDUE_AT_END: &str = "Quá hạn cuối tuần";
+
+    /// Petition status.
+    pub const PETITION_IN_TIME: &str = "Trả lời đúng hạn";
+    /// Petition status.
+    pub const PETITION_LATE: &str = "Trả lời trễ hạn";
+    /// Petition status.
+    pub const PETITION_OPEN: &str = "Đang giải quyết, trong hạn";
+    /// Petition status.
+    pub const PETITION_OPEN_LATE: &str = "Đang giải quyết, quá hạn";
+    /// Conflict aspect.
+    pub const ASPECT_STATE: &str = "Hai nơi thay đổi tình trạng khác nhau";
+    /// Conflict aspect.
+    pub const ASPECT_DEADLINE: &str = "Hai nơi đặt thời hạn khác nhau";
+    /// Conflict aspect.
+    pub const ASPECT_ASSIGNEE: &str = "Hai nơi giao cho người khác nhau";
+
+    /// Column header.
+    pub const COL_REASON: &str = "Lý do gia hạn";
+    /// Column header.
+    pub const COL_VOTES: &str = "Tán thành / không";
+    /// Column header.
+    pub const COL_DONE_SHORT: &str = "Hoàn thành";
+    /// Column header.
+    pub const COL_PETITIONS_SHORT: &str = "Đơn thư";
+    /// Column header.
+    pub const COL_CONFLICTS_SHORT: &str = "Xung đột";
+    /// After the parent's name among the recipients.
+    pub const FOR_REPORTING: &str = " (để báo cáo)";
+    /// The sub-units among the recipients.
+    pub const SUB_UNITS: &str = "- Các đơn vị trực thuộc;";
+    /// A village's signer.
+    pub const VILLAGE_HEAD: &str = "TRƯỞNG BẢN";
+    /// Words of a unit's name that say its kind, left out of the place name.
+    pub const PLACE_PREFIXES: [&str; 6] =
+        ["Xã ", "Phường ", "Thị trấn ", "Đặc khu ", "Bản ", "Tỉnh "];
+    /// The clerk's prompt after the overview.
+    pub const CLERK_OVERVIEW: &str = "nhận xét về tiến độ chung, kết quả nổi bật trong kỳ";
+    /// The clerk's prompt after the overdue table.
+    pub const CLERK_OVERDUE: &str =
+        "nguyên nhân quá hạn và biện pháp khắc phục đối với từng nhiệm vụ";
+    /// The assessment's parts: heading and the clerk's prompt.
+    pub const ASSESSMENT: [(&str, &str); 3] = [
+        ("1. Ưu điểm", "những mặt làm được, kết quả nổi bật"),
+        (
+            "2. Hạn chế, nguyên nhân",
+            "hạn chế, khó khăn và nguyên nhân chủ quan, khách quan",
+        ),
+        (
+            "3. Phương hướng, nhiệm vụ kỳ tới",
+            "nhiệm vụ trọng tâm, giải pháp và kiến nghị, đề xuất với cấp trên",
+        ),
+    ];
+
+    /// The document's subject line.
+    pub fn subject(period: &str) -> String {
+        format!("Kết quả thực hiện nhiệm vụ {period}")
+    }
+
+    /// The opening paragraph.
+    pub fn opening(unit: &str, period: &str, as_of: &str) -> String {
+        format!(
+            "Thực hiện chế độ thông tin, báo cáo định kỳ, {unit} báo cáo kết quả thực hiện nhiệm vụ {period} như sau (số liệu tổng hợp từ sổ công việc đến hết {as_of}):"
+        )
+    }
+
+    /// The overview's counts.
+    pub fn overview(
+        period: &str,
+        tasks: u32,
+        done: u32,
+        overdue: u32,
+        extended: u32,
+        waiting: u32,
+    ) -> String {
+        format!(
+            "Trong {period}, đơn vị theo dõi {tasks} nhiệm vụ; hoàn thành trong kỳ {done} nhiệm vụ; {overdue} nhiệm vụ quá hạn chưa hoàn thành; {extended} nhiệm vụ đã được gia hạn; {waiting} nhiệm vụ, văn bản đang chờ duyệt."
+        )
+    }
+
+    /// Before the list of tasks done.
+    pub fn done_intro(count: usize) -> String {
+        format!("Các nhiệm vụ hoàn thành trong kỳ ({count}):")
+    }
+
+    /// A task's last note, after its title.
+    pub fn with_note(note: &str) -> String {
+        if note.is_empty() {
+            ";".to_owned()
+        } else {
+            format!(": {note};")
+        }
+    }
+
+    /// Documents.
+    pub fn documents(total: usize, adopted: u32) -> String {
+        format!(
+            "Trong kỳ theo dõi {total} văn bản, dự toán; đã thông qua, phê duyệt {adopted} văn bản."
+        )
+    }
+
+    /// Petitions.
+    pub fn petitions(received: u32, in_time: u32, late: u32, open_late: u32) -> String {
+        format!(
+            "Trong kỳ tiếp nhận {received} đơn thư, kiến nghị; trả lời đúng hạn {in_time}, trả lời trễ hạn {late}; {open_late} đơn đang giải quyết đã quá thời hạn luật định."
+        )
+    }
+
+    /// Indicators.
+    pub fn indicators(total: u32, met: u32) -> String {
+        format!("Có {met}/{total} chỉ tiêu đạt và vượt kế hoạch.")
+    }
+
+    /// Conflicts.
+    pub fn conflicts(count: u32) -> String {
+        if count == 0 {
+            "Không có xung đột dữ liệu chưa giải quyết.".to_owned()
+        } else {
+            format!(
+                "Có {count} trường hợp hai nơi cập nhật khác nhau trên cùng một nhiệm vụ khi mất kết nối, cần người có thẩm quyền xem xét, quyết định."
+            )
+        }
+    }
+
+    /// The closing line.
+    pub fn closing(unit: &str) -> String {
+        format!("Trên đây là báo cáo kết quả thực hiện nhiệm vụ của {unit}./.")
+    }
+
+    /// Where the figures come from, in small print at the end.
+    pub fn provenance(events: u64, as_of: &str, hash: &str) -> String {
+        format!(
+            "Số liệu lập tự động từ sổ công việc Nhịp: {events} sự kiện được ghi nhận đến hết {as_of}; mã băm trạng thái {hash}. Lập lại với cùng kỳ và cùng ngày số liệu cho đúng tệp này."
+        )
+    }
+
+    /// The last row of a table cut short.
+    pub fn more_rows(count: usize) -> String {
+        format!("… và {count} dòng nữa: xem đầy đủ trong bảng tính (XLSX) kèm theo.")
+    }
+
+    /// The last row of a sheet cut short.
+    pub fn more_sheet_rows(count: usize) -> String {
+        format!("… và {count} dòng nữa (xuất đầy đủ bằng: nhip export)")
+    }
+
+    /// Under the appendix's title.
+    pub fn appendix_of(unit: &str, period: &str) -> String {
+        format!("(Kèm theo Báo cáo kết quả thực hiện nhiệm vụ {period} của {unit})")
+    }
 }
