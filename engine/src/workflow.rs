@@ -346,6 +346,27 @@ impl Lines<'_> {
     }
 }
 
+/// A list of role references as written, each problem recorded with its place.
+fn role_list(
+    lines: &Lines<'_>,
+    list: &Spanned<Vec<Spanned<String>>>,
+    errors: &mut Vec<DefinitionError>,
+) -> Vec<RoleRef> {
+    if list.get_ref().is_empty() {
+        errors.push(lines.error(list.span(), "the list of roles is empty"));
+    }
+    list.get_ref()
+        .iter()
+        .filter_map(|role| match RoleRef::parse(role.get_ref()) {
+            Ok(parsed) => Some(parsed),
+            Err(message) => {
+                errors.push(lines.error(role.span(), message));
+                None
+            }
+        })
+        .collect()
+}
+
 fn is_code(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
@@ -449,19 +470,7 @@ impl Definition {
             }
             let roles = |list: &Spanned<Vec<Spanned<String>>>,
                          errors: &mut Vec<DefinitionError>| {
-                if list.get_ref().is_empty() {
-                    errors.push(lines.error(list.span(), "the list of roles is empty"));
-                }
-                list.get_ref()
-                    .iter()
-                    .filter_map(|role| match RoleRef::parse(role.get_ref()) {
-                        Ok(parsed) => Some(parsed),
-                        Err(message) => {
-                            errors.push(lines.error(role.span(), message));
-                            None
-                        }
-                    })
-                    .collect::<Vec<_>>()
+                role_list(&lines, list, errors)
             };
             let given = [
                 transition.roles.is_some(),
@@ -562,26 +571,11 @@ impl Definition {
 
         let mut rules = Rules::default();
         if let Some(raw_rules) = &raw.rules {
-            let mut parse_list = |list: &Spanned<Vec<Spanned<String>>>| {
-                if list.get_ref().is_empty() {
-                    errors.push(lines.error(list.span(), "the list of roles is empty"));
-                }
-                list.get_ref()
-                    .iter()
-                    .filter_map(|role| match RoleRef::parse(role.get_ref()) {
-                        Ok(parsed) => Some(parsed),
-                        Err(message) => {
-                            errors.push(lines.error(role.span(), message));
-                            None
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            };
             if let Some(list) = &raw_rules.assign {
-                rules.assign = parse_list(list);
+                rules.assign = role_list(&lines, list, &mut errors);
             }
             if let Some(list) = &raw_rules.extend {
-                rules.extend = parse_list(list);
+                rules.extend = role_list(&lines, list, &mut errors);
             }
         }
         let deadline = match &raw.deadline {
@@ -719,6 +713,26 @@ mod tests {
             .unwrap_err()
             .0;
         assert!(errors[0].message.contains("colour"), "{errors:?}");
+    }
+
+    #[test]
+    fn rules_are_data_with_defaults_where_silent() {
+        let base = "id = \"x\"\nversion = 1\nname = \"X\"\ninitial = \"open\"\n\n[[states]]\nid = \"open\"\nname = \"Mở\"\n\n[[states]]\nid = \"dropped\"\nname = \"Bỏ\"\nfinal = true\ncancelled = true\n\n[[transitions]]\nid = \"drop\"\nfrom = [\"open\"]\nto = \"dropped\"\nroles = [\"chu-tich\"]\n";
+        let silent = Definition::parse(base).unwrap();
+        assert_eq!(silent.rules, Rules::default());
+        assert!(silent.is_terminal("dropped") && !silent.is_done("dropped"));
+        let ruled =
+            Definition::parse(&format!("{base}\n[rules]\nassign = [\"chu-tich@lead\"]\n")).unwrap();
+        assert_eq!(ruled.rules.assign, vec![RoleRef::Lead("chu-tich".into())]);
+        assert_eq!(ruled.rules.extend, Rules::default().extend);
+        let errors = Definition::parse(&format!("{base}\n[rules]\nextend = [\"x@nowhere\"]\n"))
+            .unwrap_err()
+            .0;
+        assert!(errors[0].message.contains("unknown place"), "{errors:?}");
+        let errors = Definition::parse(&base.replace("final = true\n", ""))
+            .unwrap_err()
+            .0;
+        assert!(errors[0].message.contains("cancelled"), "{errors:?}");
     }
 
     #[test]
