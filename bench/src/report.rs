@@ -100,11 +100,11 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let (state, facts) = nhip_node::report::gather(log, &province, as_of)?;
     let gather_ms = started.elapsed().as_secs_f64() * 1000.0;
     let started = Instant::now();
-    let made = report::build(&state, &facts, &province, &quarter, as_of, today)?;
+    let mut made = report::build(&state, &facts, &province, &quarter, as_of, today)?;
     let build_ms = started.elapsed().as_secs_f64() * 1000.0;
-    // Of which the state hash the document cites.
+    // The state hash the document cites (`make` computes it beside the build).
     let started = Instant::now();
-    state.hash();
+    made.state_hash = state.hash().to_string();
     let hash_ms = started.elapsed().as_secs_f64() * 1000.0;
     let started = Instant::now();
     nhip_node::report::render(&state, made, State)?;
@@ -143,6 +143,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "province_gather_ms": gather_ms,
         "province_build_ms": build_ms,
         "province_state_hash_ms": hash_ms,
+        "province_parts_note": "make computes the hash beside the build, and writes the two files side by side",
         "province_render_ms": render_ms,
         "province_tasks": sizes.0,
         "province_xlsx_bytes": sizes.1,
@@ -156,7 +157,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     if !options.run.json {
         let verdict = |ms: f64, bar: f64| if ms < bar { "met" } else { "MISSED" };
         println!(
-            "province report {province_ms:.0} ms ({}; target < 5,000 ms; gather {gather_ms:.0}, build {build_ms:.0}, files {render_ms:.0}), commune report {commune_ms:.1} ms ({}; target < 200 ms); full replay {replay_ms:.0} ms",
+            "province report {province_ms:.0} ms ({}; target < 5,000 ms; one after another: gather {gather_ms:.0}, build {build_ms:.0}, state hash {hash_ms:.0}, files {render_ms:.0}), commune report {commune_ms:.1} ms ({}; target < 200 ms); full replay {replay_ms:.0} ms",
             verdict(province_ms, 5000.0),
             verdict(commune_ms, 200.0)
         );

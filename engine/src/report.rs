@@ -550,7 +550,8 @@ pub struct Report {
     pub reference: Date,
     /// Events folded.
     pub events: u64,
-    /// The state hash of that fold.
+    /// The state hash of that fold: left empty by [`build`] — hashing a province's state costs
+    /// as much as building its report — for the caller to set, which may do both at once.
     pub state_hash: String,
     /// Tasks active in the period (open at its start, or created in it).
     pub tasks: Vec<Row>,
@@ -641,7 +642,8 @@ pub fn build(
         as_of,
         reference,
         events: state.events,
-        state_hash: state.hash().to_string(),
+        // Hashing a province's state is costly; the caller sets it, beside the build.
+        state_hash: String::new(),
         tasks: Vec::new(),
         documents: Vec::new(),
         petitions: Vec::new(),

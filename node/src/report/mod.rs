@@ -151,18 +151,39 @@ pub fn make(
         return Err(ReportError::AsOfInFuture { as_of, today }.into());
     }
     let (state, facts) = gather(log, unit, as_of)?;
-    let report = report::build(&state, &facts, unit, period, as_of, today)?;
-    render(&state, report, layout)
+    // The state's hash (cited by the document) and the report are computed side by side.
+    let (report, hash) = std::thread::scope(|scope| {
+        let hash = scope.spawn(|| state.hash().to_string());
+        let report = report::build(&state, &facts, unit, period, as_of, today);
+        (report, hash.join())
+    });
+    let mut report = report?;
+    // Invariant: hashing a state does not panic.
+    report.state_hash = hash.expect("the state hash is computed");
+    drop(facts);
+    let files = render(&state, report, layout);
+    // Freeing a province's state takes a while; the answer need not wait for it.
+    std::thread::spawn(move || drop(state));
+    files
 }
 
 /// Writes both files of `report` (`state` names the signer), the document after `layout`.
 pub fn render(state: &State, report: Report, layout: docx::Layout) -> Result<Files, MakeError> {
-    let xlsx = xlsx::write(&report).map_err(|error| MakeError::Render(error.to_string()))?;
-    let chart = chart::draw(&report.weeks);
     let signer = signer(state, &report.unit, layout);
-    let docx = docx::write(&report, &chart, signer.as_deref(), layout)
-        .map_err(|error| MakeError::Render(error.to_string()))?;
-    Ok(Files { report, xlsx, docx })
+    // The two files are written side by side.
+    let (xlsx, docx) = std::thread::scope(|scope| {
+        let xlsx = scope.spawn(|| xlsx::write(&report).map_err(|error| error.to_string()));
+        let chart = chart::draw(&report.weeks);
+        let docx = docx::write(&report, &chart, signer.as_deref(), layout)
+            .map_err(|error| error.to_string());
+        // Invariant: writing a workbook returns its errors, it does not panic.
+        (xlsx.join().expect("the workbook is written"), docx)
+    });
+    Ok(Files {
+        xlsx: xlsx.map_err(MakeError::Render)?,
+        docx: docx.map_err(MakeError::Render)?,
+        report,
+    })
 }
 
 /// The person who signs for `unit`, held in the unit or a unit directly below it: for a state
