@@ -189,7 +189,7 @@ fn the_signature_of_another_event_does_not_carry_over() {
     );
     // … and bytes that are no signature at all.
     let mut garbage = world.approval(6);
-    garbage.body.version = signature::SIGNED_BODY_VERSION;
+    garbage.body.version = nhip::engine::body::SIGNED_BODY_VERSION;
     garbage.body.data = vec![0x93, 0xc4, 0x00, 0xc4, 0x00, 0xc4, 0x00];
     let forged = world.written_by_the_village(garbage);
     let state = world.state();

@@ -11,7 +11,7 @@ use nhip_node::account::{self, Sessions};
 
 use crate::engine::{nhip_ingest, nhip_replay, prepare_with};
 use crate::raw::{T0, best, draft, raw_batched_insert, raw_scan_decode};
-use crate::{Figure, report};
+use crate::{Figure, print_figures};
 
 /// Options of the accounts suite.
 #[derive(clap::Args)]
@@ -111,7 +111,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             lower_is_better: true,
         },
     ];
-    report(
+    print_figures(
         "accounts",
         &serde_json::json!({ "events": count, "logins": options.logins }),
         &figures,

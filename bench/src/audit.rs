@@ -10,7 +10,7 @@ use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::engine::prepare;
 use crate::raw::{T0, best, rate};
-use crate::{Figure, report};
+use crate::{Figure, print_figures};
 
 /// Options of the audit suite.
 #[derive(clap::Args)]
@@ -118,6 +118,6 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "redb_scan_events_per_s": scan,
         "note": "verification includes a full replay (the state hash is re-derived from zero)",
     });
-    report("audit", &context, &figures, options.run.json);
+    print_figures("audit", &context, &figures, options.run.json);
     Ok(())
 }

@@ -19,7 +19,7 @@ use nhip_node::enroll;
 use nhip_node::home::Home;
 use nhip_node::transport::{self, Mode};
 
-use crate::{Figure, report};
+use crate::{Figure, print_figures};
 
 /// Options of the daemon suite.
 #[derive(clap::Args)]
@@ -321,7 +321,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             lower_is_better: true,
         },
     ];
-    report(
+    print_figures(
         "daemon",
         &serde_json::json!({ "commands": each, "callers": callers, "latency_samples": samples }),
         &figures,

@@ -17,7 +17,7 @@ use nhip_node::daemon::StatusBoard;
 use nhip_node::home::Home;
 
 use crate::raw::T0;
-use crate::{Figure, report};
+use crate::{Figure, print_figures};
 
 /// Options of the dashboard suite.
 #[derive(clap::Args)]
@@ -334,7 +334,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "ceiling_ms": ceiling_ms,
         "target_ms": 100,
     });
-    report("dashboard", &context, &figures, options.run.json);
+    print_figures("dashboard", &context, &figures, options.run.json);
     if !options.run.json {
         let verdict = |ms: f64| if ms < 100.0 { "met" } else { "MISSED" };
         println!(

@@ -11,7 +11,7 @@ use nhip_engine::{
 };
 
 use crate::raw::{T0, best, draft, rate, raw_batched_insert, raw_grouped_commits, raw_scan_decode};
-use crate::{Figure, report};
+use crate::{Figure, print_figures};
 
 /// Options of the engine suite.
 #[derive(clap::Args)]
@@ -278,6 +278,6 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "best_possible_group_ratio": raw_group / raw_single,
         "durability": "redb Durability::Immediate (fsync per commit) on both sides",
     });
-    report("engine", &context, &figures, options.run.json);
+    print_figures("engine", &context, &figures, options.run.json);
     Ok(())
 }

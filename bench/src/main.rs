@@ -86,7 +86,7 @@ pub struct Figure {
 }
 
 /// Prints figures as a table or as JSON.
-pub fn report(title: &str, context: &serde_json::Value, figures: &[Figure], json: bool) {
+pub fn print_figures(title: &str, context: &serde_json::Value, figures: &[Figure], json: bool) {
     if json {
         let out = serde_json::json!({ "suite": title, "context": context, "figures": figures });
         println!("{out:#}");

@@ -15,7 +15,7 @@ use nhip_node::report::docx::Layout::State;
 
 use crate::dashboard::{QUICK_TREE, TODAY, TREE, write_hub};
 use crate::raw::T0;
-use crate::{Figure, report as print};
+use crate::{Figure, print_figures};
 
 /// Options of the report suite.
 #[derive(clap::Args)]
@@ -153,7 +153,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "target_province_ms": 5000,
         "target_commune_ms": 200,
     });
-    print("report", &context, &figures, options.run.json);
+    print_figures("report", &context, &figures, options.run.json);
     if !options.run.json {
         let verdict = |ms: f64, bar: f64| if ms < bar { "met" } else { "MISSED" };
         println!(

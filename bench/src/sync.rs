@@ -17,7 +17,7 @@ use nhip_protocol::{Config, Directory, Side, Sync, TreeScope};
 use tokio::sync::watch;
 
 use crate::raw::{T0, best, draft, raw_batched_insert};
-use crate::{Figure, report};
+use crate::{Figure, print_figures};
 
 /// Options of the sync suite.
 #[derive(clap::Args)]
@@ -357,6 +357,6 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         "cut_and_resume_total_events_per_s": cut.rate,
         "durability": "redb Durability::Immediate at the parent, per batch",
     });
-    report("sync", &context, &figures, options.run.json);
+    print_figures("sync", &context, &figures, options.run.json);
     Ok(())
 }

@@ -12,10 +12,37 @@ use serde::{Deserialize, Serialize};
 use crate::date::Date;
 use crate::event::Body;
 use crate::ids::{EventId, NodeId, PersonId, PersonKey, UnitId};
-use crate::signature::{SIGNED_BODY_VERSION, inner_data};
 
 /// The schema version this version writes for every kind.
 pub const BODY_VERSION: u16 = 1;
+
+/// The body version of a signed event: the kind's version-1 encoding, wrapped with the
+/// signature.
+pub const SIGNED_BODY_VERSION: u16 = 2;
+
+/// A signed body's data: the kind's version-1 encoding, the signer's key and the signature
+/// ([`crate::signature`] makes and checks it).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SignedData {
+    #[serde(with = "serde_bytes")]
+    pub(crate) inner: Vec<u8>,
+    pub(crate) key: PersonKey,
+    #[serde(with = "serde_bytes")]
+    pub(crate) signature: Vec<u8>,
+}
+
+/// The kind's own encoding inside `body`: the data itself for version 1, the inner bytes of a
+/// signed body for version 2; `None` for a version this engine does not know or a signed body
+/// that is not well formed.
+pub fn inner_data(body: &Body) -> Option<std::borrow::Cow<'_, [u8]>> {
+    match body.version {
+        BODY_VERSION => Some(std::borrow::Cow::Borrowed(&body.data)),
+        SIGNED_BODY_VERSION => rmp_serde::from_slice::<SignedData>(&body.data)
+            .ok()
+            .map(|signed| std::borrow::Cow::Owned(signed.inner)),
+        _ => None,
+    }
+}
 
 /// A unit of the org tree is defined (or renamed).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]

@@ -21,45 +21,18 @@
 //! person's first key is published with a proof made by that derived key
 //! ([`setup_proof`]), so every node can check that whoever published the key knew the code.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use serde::{Deserialize, Serialize};
-
+use crate::body::{SIGNED_BODY_VERSION, SignedData, inner_data};
 use crate::event::{Body, Draft, Event};
 use crate::ids::{EventId, PersonId, PersonKey, UnitId};
-
-/// The body version of a signed event: the kind's version-1 encoding, wrapped with the
-/// signature.
-pub const SIGNED_BODY_VERSION: u16 = 2;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 const PERSON_CONTEXT: &[u8; 15] = b"nhip/person/v1\0";
 const SETUP_CONTEXT: &[u8; 14] = b"nhip/setup/v1\0";
 const SETUP_DERIVE_CONTEXT: &str = "nhip 2026-12 setup code to ed25519 key";
 
-#[derive(Serialize, Deserialize)]
-struct SignedData {
-    #[serde(with = "serde_bytes")]
-    inner: Vec<u8>,
-    key: PersonKey,
-    #[serde(with = "serde_bytes")]
-    signature: Vec<u8>,
-}
-
 /// The person key of a signing key.
 pub fn person_key(signer: &SigningKey) -> PersonKey {
     PersonKey(signer.verifying_key().to_bytes())
-}
-
-/// The kind's own encoding inside `body`: the data itself for version 1, the inner bytes of a
-/// signed body for version 2; `None` for a version this engine does not know or a signed body
-/// that is not well formed.
-pub fn inner_data(body: &Body) -> Option<std::borrow::Cow<'_, [u8]>> {
-    match body.version {
-        crate::body::BODY_VERSION => Some(std::borrow::Cow::Borrowed(&body.data)),
-        SIGNED_BODY_VERSION => rmp_serde::from_slice::<SignedData>(&body.data)
-            .ok()
-            .map(|signed| std::borrow::Cow::Owned(signed.inner)),
-        _ => None,
-    }
 }
 
 /// What an event says about its personal signature.

@@ -358,16 +358,6 @@ fn note(row: &Row) -> String {
         })
 }
 
-/// What a conflict was about, in words.
-pub fn aspect_word(aspect: &nhip_engine::state::Aspect) -> String {
-    use nhip_engine::state::Aspect;
-    match aspect {
-        Aspect::State => w::ASPECT_STATE.to_owned(),
-        Aspect::Deadline => w::ASPECT_DEADLINE.to_owned(),
-        Aspect::Assignee => w::ASPECT_ASSIGNEE.to_owned(),
-    }
-}
-
 /// The place name in the date line: the unit's name without its kind (`Xã Bình Lư` → `Bình
 /// Lư`).
 fn place_name(unit_name: &str) -> String {
@@ -700,7 +690,7 @@ fn body(report: &Report, signer: Option<&str>, layout_of: Layout) -> String {
                     row.title.clone(),
                     vn::date(row.created),
                     date(row.deadline),
-                    super::xlsx::petition_word(*status).to_owned(),
+                    w::petition_word(*status).to_owned(),
                 ]
             })
             .collect();
@@ -798,7 +788,7 @@ fn body(report: &Report, signer: Option<&str>, layout_of: Layout) -> String {
                     (index + 1).to_string(),
                     row.title.clone(),
                     row.unit_name.clone(),
-                    aspect_word(&row.aspect),
+                    w::aspect_word(&row.aspect),
                     vn::date(row.on),
                 ]
             })

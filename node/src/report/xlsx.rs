@@ -3,7 +3,7 @@
 //! that fit the contents, A4 landscape fitted to the page width.
 
 use nhip_engine::Date;
-use nhip_engine::report::{PetitionStatus, Report, Row};
+use nhip_engine::report::{Report, Row};
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, XlsxError,
 };
@@ -478,7 +478,7 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
                 Cell::Date(row.deadline),
                 text(row.state_name.clone()),
                 Cell::Date(row.finished_on),
-                text(petition_word(*status)),
+                text(w::petition_word(*status)),
             ]
         })
         .collect();
@@ -577,7 +577,7 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
                 number(index),
                 text(row.title.clone()),
                 text(row.unit_name.clone()),
-                text(super::docx::aspect_word(&row.aspect)),
+                text(w::aspect_word(&row.aspect)),
                 Cell::Date(Some(row.on)),
             ]
         })
@@ -659,14 +659,4 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
         report.weeks.len(),
     )?;
     workbook.save_to_buffer()
-}
-
-/// How a petition stands, in words.
-pub fn petition_word(status: PetitionStatus) -> &'static str {
-    match status {
-        PetitionStatus::AnsweredInTime => w::PETITION_IN_TIME,
-        PetitionStatus::AnsweredLate => w::PETITION_LATE,
-        PetitionStatus::Open => w::PETITION_OPEN,
-        PetitionStatus::OpenLate => w::PETITION_OPEN_LATE,
-    }
 }

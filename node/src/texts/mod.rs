@@ -423,6 +423,27 @@ pub mod report_words {
     /// The party office's file copy.
     pub const FILED_PARTY: &str = "- Lưu VPĐU.";
 
+    /// How a petition stands, in words.
+    pub fn petition_word(status: nhip_engine::report::PetitionStatus) -> &'static str {
+        use nhip_engine::report::PetitionStatus;
+        match status {
+            PetitionStatus::AnsweredInTime => PETITION_IN_TIME,
+            PetitionStatus::AnsweredLate => PETITION_LATE,
+            PetitionStatus::Open => PETITION_OPEN,
+            PetitionStatus::OpenLate => PETITION_OPEN_LATE,
+        }
+    }
+
+    /// What two events on an item both tried to change, as a report says it.
+    pub fn aspect_word(aspect: &nhip_engine::state::Aspect) -> String {
+        use nhip_engine::state::Aspect;
+        match aspect {
+            Aspect::State => ASPECT_STATE.to_owned(),
+            Aspect::Deadline => ASPECT_DEADLINE.to_owned(),
+            Aspect::Assignee => ASPECT_ASSIGNEE.to_owned(),
+        }
+    }
+
     /// The party organisation of a unit: `Tỉnh Lai Châu` → `Đảng bộ tỉnh Lai Châu`.
     pub fn party_of(unit: &str) -> String {
         format!("Đảng bộ {}", lower_first(unit))
