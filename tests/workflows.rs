@@ -1010,3 +1010,84 @@ fn rolled_up_summaries_equal_per_unit_summaries() {
     assert_eq!(all[&self::unit(COMMUNE)].overdue, 1);
     assert_eq!(all[&self::unit(COMMUNE)].due_soon, 1);
 }
+
+#[test]
+fn the_next_steps_and_my_work_follow_the_rules_the_fold_applies() {
+    use nhip::engine::state::steps::{Why, my_work, next_steps};
+    let world = World::new();
+    let mut commune = world.commune.desk();
+    let today = Date::from_unix_ms(T0);
+    let task = commune
+        .act(
+            "ta-thi-dung",
+            T0,
+            create(
+                "task",
+                VILLAGE_NA_RI,
+                "Phát quang đường liên bản",
+                Some("lo-van-pao"),
+                Some(today.plus_days(3)),
+            ),
+        )
+        .unwrap();
+    let state = world.commune.state();
+    let item = &state.items[&task];
+    let definition = state.definition_of(item).unwrap();
+
+    // The assignee may start it; the party secretary, who approves, may not.
+    let pao = next_steps(&state, item, definition, &person("lo-van-pao"));
+    let start = pao
+        .transitions
+        .iter()
+        .find(|step| step.transition == "start")
+        .expect("start leaves the initial state");
+    assert!(start.allowed && !start.vote);
+    assert!(pao.take_part);
+    let thinh = next_steps(&state, item, definition, &person("nguyen-tien-thinh"));
+    let start_for_thinh = thinh
+        .transitions
+        .iter()
+        .find(|step| step.transition == "start")
+        .unwrap();
+    assert!(!start_for_thinh.allowed);
+    assert!(start_for_thinh.people.contains(&person("lo-van-pao")));
+    // Every step the app would offer is one the engine accepts: fire each allowed one.
+    let mut desk = world.commune.desk();
+    desk.act("lo-van-pao", T0, fire(task, "start")).unwrap();
+    desk.act("lo-van-pao", T0, fire(task, "submit")).unwrap();
+
+    // Now it waits for the secretary's approval: on his list first, marked as such.
+    let state = world.commune.state();
+    let work = my_work(&state, &person("nguyen-tien-thinh"), today);
+    let line = work.iter().find(|line| line.item == task).unwrap();
+    assert_eq!(line.why.first(), Some(&Why::Approve));
+    assert_eq!(line.days_left, Some(3));
+    let item = &state.items[&task];
+    let approve = next_steps(&state, item, definition, &person("nguyen-tien-thinh"));
+    assert!(
+        approve
+            .transitions
+            .iter()
+            .any(|step| step.vote && step.allowed)
+    );
+    // The assignee sees it as his own and due soon — and, as head of the village that leads
+    // it (`truong-ban@lead`), as his to approve too.
+    let work = my_work(&state, &person("lo-van-pao"), today);
+    let line = work.iter().find(|line| line.item == task).unwrap();
+    assert_eq!(line.why, vec![Why::Approve, Why::DueSoon, Why::Mine]);
+    // A commune official with no part in it does not see it.
+    let work = my_work(&state, &person("tao-van-khanh"), today);
+    assert!(work.iter().all(|line| line.item != task), "{work:?}");
+
+    // Once approved, it is off every list; four days later it would have been overdue.
+    desk.act("nguyen-tien-thinh", T0, vote(task, true, "Đạt"))
+        .unwrap();
+    let state = world.commune.state();
+    for (code, _) in PEOPLE {
+        let work = my_work(&state, &person(code), today.plus_days(4));
+        assert!(
+            work.iter().all(|line| line.item != task),
+            "{code}: {work:?}"
+        );
+    }
+}

@@ -14,6 +14,7 @@
 //! - [`policy`]: who may do what.
 //! - `fold`: what each event does (the conflict rule among it).
 //! - `summary`: counts per unit, rolled up.
+//! - [`steps`]: what a person may do next on an item, and what waits for them.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,7 @@ mod fold;
 pub mod item;
 pub mod policy;
 pub mod refusal;
+pub mod steps;
 mod summary;
 
 pub use item::{
