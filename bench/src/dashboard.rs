@@ -241,7 +241,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let home = Arc::new(home);
     let (changes, watch) = tokio::sync::watch::channel(0u64);
-    let addr = runtime.block_on(nhip_node::dashboard::serve(
+    let addr = runtime.block_on(nhip_node::app::serve(
         "127.0.0.1:0".parse()?,
         home.clone(),
         Arc::new(StatusBoard::default()),

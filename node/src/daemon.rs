@@ -40,6 +40,8 @@ pub struct Node {
     /// Keeps each receipt the parent signs, durably, the moment it arrives (a live link may
     /// run for days; a link may break at any time).
     pub keep_receipt: Option<ReceiptKeeper>,
+    /// Wakes the live link to the parent out of its backoff, to try again at once.
+    pub wake_uplink: Arc<tokio::sync::Notify>,
 }
 
 impl Node {
@@ -58,6 +60,7 @@ impl Node {
             changes: Arc::new(watch::channel(0).0),
             status: Arc::new(StatusBoard::default()),
             keep_receipt: None,
+            wake_uplink: Arc::default(),
         }
     }
 
@@ -312,6 +315,7 @@ pub async fn sync_watch(
         let delay = Duration::from_millis(delay_ms);
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
+            () = node.wake_uplink.notified() => backoff.reset(),
             () = &mut shutdown => return,
         }
     }

@@ -1,21 +1,17 @@
-//! The hub's dashboard: a JSON API (docs/API.md) and a page that needs no internet (everything
-//! embedded), served by `nhip serve` (and `nhip demo`). Read-only.
+//! The hub's overview: a read-only JSON API (`/api/…`, docs/API.md) over the state of every
+//! unit this node holds, which the office app's hub view draws ([`crate::app`], which also
+//! decides who may read it).
 //!
 //! Every number comes with its freshness: a unit whose nodes have not been heard from for more
 //! than [`STALE_AFTER_MS`] shows "unknown" rather than a reassuring zero.
-//!
-//! Access: bound to a loopback address, anyone on the machine may read. Bound elsewhere, every
-//! request needs a token from the data folder's `tokens.toml` (`Authorization: Bearer …` or
-//! `?token=…`); tokens are never logged.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Query, State as Shared};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use nhip_engine::body::{Decoded, Known};
@@ -36,25 +32,6 @@ use crate::transport::now_ms;
 /// The words of the API's rows (the page is in Vietnamese; the office app takes the language
 /// from the person).
 const WORDS: Texts = Texts(Lang::Vi);
-
-const PAGE: &str = include_str!("dashboard.html");
-
-/// The tokens file: who may read the dashboard from another machine.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct Tokens {
-    /// The tokens.
-    #[serde(default, rename = "token")]
-    pub tokens: Vec<Token>,
-}
-
-/// One token.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct Token {
-    /// The secret value.
-    pub value: String,
-    /// `staff` or `auditor` (both read-only today).
-    pub role: String,
-}
 
 /// The state kept up to date incrementally (see [`Board::view`]), and what is derived from it.
 struct Live {
@@ -193,7 +170,6 @@ struct Board {
     status: Arc<StatusBoard>,
     changes: tokio::sync::watch::Receiver<u64>,
     live: Mutex<Option<Live>>,
-    tokens: Option<Vec<String>>,
 }
 
 impl Board {
@@ -313,56 +289,23 @@ fn last_seen(home: &Home, state: &State, heads: &BTreeMap<ChainId, Head>) -> BTr
     seen
 }
 
-/// Serves the dashboard on `addr` until `shutdown`.
-pub async fn serve(
-    addr: SocketAddr,
+/// The overview's routes, over `home`'s state; `status` tells how its links stand and
+/// `changes` when its log grew.
+pub(crate) fn api(
     home: Arc<Home>,
     status: Arc<StatusBoard>,
     changes: tokio::sync::watch::Receiver<u64>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<SocketAddr, String> {
-    let tokens = if addr.ip().is_loopback() {
-        None
-    } else {
-        let tokens: Tokens = crate::config::read_or_default(&home.dir.join("tokens.toml"))
-            .map_err(|error| error.to_string())?;
-        if tokens.tokens.is_empty() {
-            return Err(
-                "the dashboard listens beyond this machine: put tokens in tokens.toml first".into(),
-            );
-        }
-        if tokens
-            .tokens
-            .iter()
-            .any(|token| token.value.trim().len() < 8)
-        {
-            return Err("tokens.toml: every token needs a value of at least 8 characters".into());
-        }
-        Some(tokens.tokens.into_iter().map(|token| token.value).collect())
-    };
-    let board = Arc::new(Board {
+) -> Router {
+    router(Arc::new(Board {
         home,
         status,
         changes,
         live: Mutex::new(None),
-        tokens,
-    });
-    let app = router(board);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
-    let local = listener.local_addr().map_err(|error| error.to_string())?;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
-    });
-    Ok(local)
+    }))
 }
 
 fn router(board: Arc<Board>) -> Router {
     Router::new()
-        .route("/", get(page))
         .route("/api/overview", get(overview))
         .route("/api/units/{*unit}", get(unit))
         .route("/api/items/{id}", get(item))
@@ -372,7 +315,6 @@ fn router(board: Arc<Board>) -> Router {
         .route("/api/state", get(state_hash))
         .route("/api/links", get(links))
         .route("/api/changes", get(changes))
-        .layer(axum::middleware::from_fn_with_state(board.clone(), admit))
         .with_state(board)
 }
 
@@ -381,22 +323,8 @@ async fn changes(Shared(board): Shared<Arc<Board>>) -> impl IntoResponse {
     crate::changes::stream(board.changes.clone())
 }
 
-/// Lets a request through when no token is needed or it carries a valid one.
-async fn admit(
-    Shared(board): Shared<Arc<Board>>,
-    Query(params): Query<Params>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    match allowed(&board, request.headers(), &params) {
-        Ok(()) => next.run(request).await,
-        Err(refused) => refused.into_response(),
-    }
-}
-
 #[derive(Deserialize)]
 struct Params {
-    token: Option<String>,
     today: Option<String>,
     period: Option<String>,
 }
@@ -407,26 +335,6 @@ struct Refused(StatusCode, &'static str);
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
         (self.0, self.1).into_response()
-    }
-}
-
-/// Checks the token when one is needed.
-fn allowed(board: &Board, headers: &HeaderMap, params: &Params) -> Result<(), Refused> {
-    let Some(tokens) = &board.tokens else {
-        return Ok(());
-    };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
-    let offered = bearer.or(params.token.as_deref());
-    if offered.is_some_and(|offered| tokens.iter().any(|token| token == offered)) {
-        Ok(())
-    } else {
-        Err(Refused(
-            StatusCode::UNAUTHORIZED,
-            "a valid token is required",
-        ))
     }
 }
 
@@ -446,10 +354,6 @@ fn failed(error: String) -> Response {
 /// A handler's response, or why the state could not be read.
 fn answer(viewed: Result<Response, String>) -> Response {
     viewed.unwrap_or_else(failed)
-}
-
-async fn page() -> Response {
-    Html(PAGE).into_response()
 }
 
 fn light(summary: &nhip_engine::state::Summary, stale: bool) -> &'static str {
@@ -653,7 +557,7 @@ async fn item(
 }
 
 /// When this node received the events of `unit`'s chains (local events: when written).
-fn received_times(home: &Home, unit: &UnitId) -> BTreeMap<EventId, u64> {
+pub(crate) fn received_times(home: &Home, unit: &UnitId) -> BTreeMap<EventId, u64> {
     let mut received = BTreeMap::new();
     let mut position = 0;
     while let Ok(arrivals) = home.log.arrivals_after(position, 256) {
@@ -878,7 +782,6 @@ mod tests {
             status: Arc::new(StatusBoard::default()),
             changes: watch,
             live: Mutex::new(None),
-            tokens: None,
         };
         let check = |step: &str| {
             let kept = board

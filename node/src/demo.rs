@@ -584,32 +584,86 @@ async fn story(dir: &Path, texts: Texts, exit: bool, reports: &Path) -> Result<(
         }
         return Ok(());
     }
-    let (stop_board, board_stopped) = tokio::sync::oneshot::channel::<()>();
-    let board = crate::dashboard::serve(
-        "127.0.0.1:0".parse().map_err(failed)?,
+    // Both offices open their app: the province's staff see every unit, the commune works.
+    let (stop_apps, apps_stopped) = tokio::sync::watch::channel(false);
+    let when_stopped = || {
+        let mut stopped = apps_stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().map_err(failed)?;
+    // A reader's token for the overview, so that it opens without logging in (a script or a
+    // wall screen reads the same way).
+    let token = reader_token(&hub.home).map_err(failed)?;
+    let hub_app = crate::app::serve(
+        loopback,
         hub.home.clone(),
         hub.node.status.clone(),
         hub.node.changes.subscribe(),
-        async move {
-            let _ = board_stopped.await;
-        },
+        when_stopped(),
     )
     .await
     .map_err(failed)?;
-    say!("{}", texts.dashboard_at(&format!("http://{board}/")));
+    let commune_app = crate::app::serve(
+        loopback,
+        commune.home.clone(),
+        commune.node.status.clone(),
+        commune.node.changes.subscribe(),
+        when_stopped(),
+    )
+    .await
+    .map_err(failed)?;
+    say!(
+        "{}",
+        texts.dashboard_at(&format!("http://{hub_app}/hub?token={token}"))
+    );
+    say!(
+        "{}",
+        texts.demo_app_login(
+            "Tỉnh Lai Châu",
+            &format!("http://{hub_app}/"),
+            "nguyen-ngoc-vinh"
+        )
+    );
+    say!(
+        "{}",
+        texts.demo_app_login(
+            "Xã Bình Lư",
+            &format!("http://{commune_app}/"),
+            "nguyen-tien-thinh, ta-thi-dung"
+        )
+    );
+    say!("{}", texts.demo_passphrase(DEMO_PASSPHRASE));
     say!("{}", texts.demo_serving(&hub.addr.to_string()));
     {
         use std::io::Write;
         let _ = std::io::stdout().flush();
     }
     let _ = tokio::signal::ctrl_c().await;
-    let _ = stop_board.send(());
+    let _ = stop_apps.send(true);
     for running in [commune, hub] {
         let _ = running.stop.send(());
         let _ = running.task.await;
     }
     say!("{}", texts.stopped());
     Ok(())
+}
+
+/// Writes a staff token for `home`'s overview into its `tokens.toml`; returns it.
+fn reader_token(home: &Home) -> Result<String, String> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|error| error.to_string())?;
+    let value: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    let tokens = crate::app::Tokens {
+        tokens: vec![crate::app::Token {
+            value: value.clone(),
+            role: "staff".into(),
+        }],
+    };
+    let text = toml::to_string(&tokens).map_err(|error| error.to_string())?;
+    std::fs::write(home.dir.join("tokens.toml"), text).map_err(|error| error.to_string())?;
+    Ok(value)
 }
 
 /// The commune syncs with the hub (it is serving its villages at the same time).

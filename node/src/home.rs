@@ -179,6 +179,8 @@ pub struct Home {
     writing: Mutex<()>,
     /// The people logged in at this node (this process's memory only).
     pub sessions: Arc<crate::account::Sessions>,
+    /// Wakes the live link to the parent out of its backoff ("sync now" in the app).
+    pub wake_uplink: Arc<tokio::sync::Notify>,
 }
 
 impl Home {
@@ -218,6 +220,7 @@ impl Home {
             links: Arc::default(),
             writing: Mutex::new(()),
             sessions: Arc::default(),
+            wake_uplink: Arc::default(),
         })
     }
 
@@ -249,6 +252,7 @@ impl Home {
             links: Arc::default(),
             writing: Mutex::new(()),
             sessions: Arc::default(),
+            wake_uplink: Arc::default(),
         })
     }
 

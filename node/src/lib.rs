@@ -22,6 +22,7 @@ macro_rules! warn {
 
 pub mod account;
 pub mod api;
+pub mod app;
 pub mod audit;
 pub mod changes;
 pub mod cli;

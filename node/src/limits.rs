@@ -85,6 +85,12 @@ pub const ENROLL_LINGER_MS: u64 = 2_000;
 /// The largest enrollment message (an `Enroll` is a secret and a unit code: far smaller).
 pub const ENROLL_FRAME_BYTES_MAX: usize = 64 * 1024;
 
+/// The office app's lists answer at most this many rows (the page says how many matched).
+pub const APP_LIST_ROWS_MAX: usize = 500;
+
+/// A picker (people, units) offers at most this many matches as a person types.
+pub const APP_PICKER_ROWS_MAX: usize = 20;
+
 /// A session (`nhip login`, the app's login) ends after this long without use.
 pub const SESSION_IDLE_MS: u64 = 30 * 60 * 1000;
 

@@ -16,7 +16,12 @@ const NHIP: &str = env!("CARGO_BIN_EXE_nhip");
 /// `nhip demo` running in the background, with its dashboard address.
 struct Demo {
     child: Child,
+    /// The app's address, `http://host:port/`.
     url: String,
+    /// The overview page, with the reader's token the demo printed.
+    page: String,
+    /// The header that carries that token.
+    auth: String,
     /// The hub's state hash as the demo printed it (from a full replay).
     hub_hash: String,
 }
@@ -52,9 +57,15 @@ impl Demo {
         }
         // Keep draining its output: a closed pipe would end the demo at its next line.
         std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        let page = url.expect("the demo prints its dashboard address");
+        let (url, token) = page
+            .split_once("hub?token=")
+            .expect("the overview's address carries a token");
         Demo {
             child,
-            url: url.expect("the demo prints its dashboard address"),
+            url: url.to_owned(),
+            auth: format!("Authorization: Bearer {token}"),
+            page: page.clone(),
             hub_hash,
         }
     }
@@ -93,8 +104,8 @@ fn get(url: &str, path: &str, header: Option<&str>) -> (u16, String) {
     (status, body[start..end.max(start)].to_owned())
 }
 
-fn json(url: &str, path: &str) -> serde_json::Value {
-    let (status, body) = get(url, path, None);
+fn json(demo: &Demo, path: &str) -> serde_json::Value {
+    let (status, body) = get(&demo.url, path, Some(&demo.auth));
     assert_eq!(status, 200, "{path}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|error| panic!("{path}: {error}: {body}"))
 }
@@ -102,9 +113,9 @@ fn json(url: &str, path: &str) -> serde_json::Value {
 #[test]
 fn the_api_tells_the_demos_story() {
     let demo = Demo::start();
-    let overview = json(&demo.url, "/api/overview");
+    let overview = json(&demo, "/api/overview");
     // The dashboard's state (kept incrementally) is the state a full replay gives.
-    let state = json(&demo.url, "/api/state");
+    let state = json(&demo, "/api/state");
     assert_eq!(state["state_hash"], demo.hub_hash.as_str());
     assert_eq!(overview["unit"], "lai-chau");
     assert_eq!(overview["totals"]["items"], 7);
@@ -122,15 +133,15 @@ fn the_api_tells_the_demos_story() {
     assert_eq!(na_ri["summary"]["open_conflicts"], 1);
     assert_eq!(na_ri["stale"], false);
 
-    let unit = json(&demo.url, "/api/units/lai-chau/binh-lu/ban-na-ri");
+    let unit = json(&demo, "/api/units/lai-chau/binh-lu/ban-na-ri");
     assert_eq!(unit["items"].as_array().unwrap().len(), 2);
 
-    let conflicts = json(&demo.url, "/api/conflicts");
+    let conflicts = json(&demo, "/api/conflicts");
     let conflict = &conflicts.as_array().unwrap()[0];
     assert_eq!(conflict["aspect"], "state");
     assert_eq!(conflict["lost"]["actor"], "nguyen-ngoc-vinh");
     let item = json(
-        &demo.url,
+        &demo,
         &format!("/api/items/{}", conflict["item"].as_str().unwrap()),
     );
     let history = item["history"].as_array().unwrap();
@@ -142,15 +153,15 @@ fn the_api_tells_the_demos_story() {
     );
     assert!(history.iter().any(|entry| entry["outcome"] == "Conflict"));
 
-    let indicators = json(&demo.url, "/api/indicators");
+    let indicators = json(&demo, "/api/indicators");
     assert_eq!(indicators[0]["attainment"], 0.82);
 
     // Bình Lư and Nà Ri submitted their quarterly reports; the others have not (yet).
-    let quarter = json(&demo.url, "/api/reports")["periods"][0]
+    let quarter = json(&demo, "/api/reports")["periods"][0]
         .as_str()
         .unwrap()
         .to_owned();
-    let reports = json(&demo.url, &format!("/api/reports?period={quarter}"));
+    let reports = json(&demo, &format!("/api/reports?period={quarter}"));
     let status = |unit: &str| {
         reports["units"]
             .as_array()
@@ -175,8 +186,11 @@ fn the_api_tells_the_demos_story() {
         "not_yet_due"
     );
     assert_eq!(reports["counts"]["submitted"], 2);
-    assert_eq!(get(&demo.url, "/api/reports?period=Q5-2025", None).0, 400);
-    let links = json(&demo.url, "/api/links");
+    assert_eq!(
+        get(&demo.url, "/api/reports?period=Q5-2025", Some(&demo.auth)).0,
+        400
+    );
+    let links = json(&demo, "/api/links");
     assert!(
         links
             .as_object()
@@ -184,10 +198,16 @@ fn the_api_tells_the_demos_story() {
             .values()
             .any(|link| link["events_received"].as_u64() > Some(0))
     );
-    let (status, _) = get(&demo.url, "/api/items/not-a-uuid", None);
+    let (status, _) = get(&demo.url, "/api/items/not-a-uuid", Some(&demo.auth));
     assert_eq!(status, 400);
-    assert_eq!(get(&demo.url, "/api/overview?today=yesterday", None).0, 400);
-    assert_eq!(get(&demo.url, "/api/units/Not%20A%20Unit", None).0, 400);
+    assert_eq!(
+        get(&demo.url, "/api/overview?today=yesterday", Some(&demo.auth)).0,
+        400
+    );
+    assert_eq!(
+        get(&demo.url, "/api/units/Not%20A%20Unit", Some(&demo.auth)).0,
+        400
+    );
 }
 
 #[test]
@@ -324,7 +344,7 @@ fn in_a_real_browser_a_person_sees_the_story_and_clicks_through_to_a_history() {
     // (the state waited on, not a time), a few times at most.
     let mut dom = String::new();
     for _ in 0..5 {
-        dom = chromium(&["--dump-dom", &demo.url]);
+        dom = chromium(&["--dump-dom", &demo.page]);
         if dom.contains("Bản Nậm Ngập") && dom.contains("lâu không liên lạc") {
             break;
         }
@@ -354,13 +374,13 @@ fn in_a_real_browser_a_person_sees_the_story_and_clicks_through_to_a_history() {
     );
 
     // Click through: the overview's conflict row leads to the item's history.
-    let conflicts = json(&demo.url, "/api/conflicts");
+    let conflicts = json(&demo, "/api/conflicts");
     let item = conflicts[0]["item"].as_str().unwrap().to_owned();
     assert!(
         dom.contains(&format!("data-item=\"{item}\"")),
         "the conflict row links to the item"
     );
-    let history = chromium(&["--dump-dom", &format!("{}#/item/{item}", demo.url)]);
+    let history = chromium(&["--dump-dom", &format!("{}#/item/{item}", demo.page)]);
     assert!(history.contains("id=\"history\""), "{history}");
     assert!(history.contains("Lò Văn Pao") || history.contains("lo-van-pao"));
     assert!(history.contains("Conflict"));
@@ -369,7 +389,7 @@ fn in_a_real_browser_a_person_sees_the_story_and_clicks_through_to_a_history() {
     chromium(&[
         "--window-size=1200,1400",
         &format!("--screenshot={}", shot.display()),
-        &demo.url,
+        &demo.page,
     ]);
     let size = std::fs::metadata(&shot).map(|meta| meta.len()).unwrap_or(0);
     assert!(

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::date::Date;
 use crate::ids::{EventId, PersonId, UnitId};
+use crate::limits::DUE_SOON_DAYS;
 use crate::state::policy;
 use crate::state::{Item, State};
 use crate::workflow::{Definition, Who};
@@ -89,16 +90,13 @@ pub enum Why {
     Conflict,
     /// Past its deadline.
     Overdue,
-    /// Due within [`DUE_SOON_DAYS`].
+    /// Due within [`DUE_SOON_DAYS`] days.
     DueSoon,
     /// Assigned to the person.
     Mine,
     /// Concerns, or is led by, a unit the person holds a role in.
     MyUnit,
 }
-
-/// How many days ahead "due soon" looks.
-pub const DUE_SOON_DAYS: i32 = 7;
 
 /// One line of a person's work.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]

@@ -74,10 +74,10 @@ pub(crate) enum Top {
         /// Địa chỉ lắng nghe (listen address) [mặc định: trong config.toml].
         #[arg(long)]
         listen: Option<String>,
-        /// Địa chỉ bảng điều khiển (dashboard), hoặc "off". Ngoài máy này thì cần tokens.toml.
-        /// [mặc định: 127.0.0.1:7412 ở nút gốc (hub), tắt ở nút khác]
-        #[arg(long)]
-        dashboard: Option<String>,
+        /// Địa chỉ ứng dụng văn phòng (office app), hoặc "off". Ngoài máy này thì cần
+        /// tokens.toml. [mặc định: 127.0.0.1:7412]
+        #[arg(long, visible_alias = "dashboard")]
+        app: Option<String>,
     },
     /// Đồng bộ với nút cha (sync with the parent) một lần, hoặc liên tục với --watch.
     Sync {
@@ -414,7 +414,7 @@ fn run(
         Top::Logout => account::logout(reach, texts, credentials),
         Top::Join(args) => enrollment::join(reach.data(), texts, args, actor_flag.as_deref()),
         Top::Revoke { child } => enrollment::revoke(&*open()?, texts, &child),
-        Top::Serve { listen, dashboard } => serve::exec(open()?, texts, listen, dashboard),
+        Top::Serve { listen, app } => serve::exec(open()?, texts, listen, app),
         Top::Sync { watch } => sync::exec(&*open()?, texts, watch, reach.running()),
         Top::Status(args) => status::exec(&*open()?, texts, args.json, reach.running()),
         Top::Task { action } => {

@@ -16,6 +16,7 @@ pub(super) fn node_for(home: &Home) -> daemon::Node {
     daemon::Node {
         changes: home.changes.clone(),
         status: home.links.clone(),
+        wake_uplink: home.wake_uplink.clone(),
         keep_receipt: Some(Arc::new(move |receipt| {
             if let Err(error) = crate::home::append_receipts(&dir, std::slice::from_ref(receipt)) {
                 tracing::error!(%error, "a receipt of the parent was not kept");

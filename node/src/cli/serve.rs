@@ -11,7 +11,7 @@ use crate::home::Home;
 use crate::texts::Texts;
 use crate::transport;
 
-/// Where the hub's dashboard listens unless told otherwise.
+/// Where a node's office app listens unless told otherwise.
 const DEFAULT_DASHBOARD: &str = "127.0.0.1:7412";
 
 /// `nhip serve`: the node runs — its children served, its uplink live, its local API (socket)
@@ -50,23 +50,20 @@ pub(super) fn exec(
         )
         .await
         .map_err(|error| fail(ExitCode::Refused, texts.cannot_listen("nhip.sock", &error)))?;
-        // The hub shows its dashboard by default; other nodes when asked. A default that
-        // cannot bind (another node on this machine has it) is a warning, not a stop.
+        // Every node serves its office app. A default address that cannot be bound (another
+        // node on this machine has it) is a warning, not a stop.
         let parent = parent_of(&home, texts).ok();
         let explicit = dashboard.is_some();
-        let dashboard = dashboard.unwrap_or_else(|| match parent {
-            None => DEFAULT_DASHBOARD.to_owned(),
-            Some(_) => "off".to_owned(),
-        });
+        let dashboard = dashboard.unwrap_or_else(|| DEFAULT_DASHBOARD.to_owned());
         let mut board = None;
         if dashboard != "off" {
             let board_addr: SocketAddr = dashboard.parse().map_err(|_| {
                 fail(
                     ExitCode::Refused,
-                    format!("--dashboard {dashboard:?}: host:port or off"),
+                    format!("--app {dashboard:?}: host:port or off"),
                 )
             })?;
-            match crate::dashboard::serve(
+            match crate::app::serve(
                 board_addr,
                 home.clone(),
                 node.status.clone(),

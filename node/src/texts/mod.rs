@@ -2,7 +2,10 @@
 //! user-facing sentence lives anywhere else. `facts` words what the engine decides (refusals,
 //! history entries, conflicts, refused commands), which the engine keeps as data.
 
+mod app;
 mod facts;
+
+pub use app::app_words;
 
 /// The interface language.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -44,6 +47,16 @@ macro_rules! text {
 impl Texts {
     text!(/// Prefix of every error.
         error_prefix() => "Lỗi", "Error");
+    text!(/// The app's login names nobody this node knows (or a name several people share).
+        login_unknown_person() =>
+        "Không tìm thấy cán bộ này. Nhập mã cán bộ (ví dụ nguyen-tien-thinh) hoặc họ tên đầy đủ.",
+        "No such person here. Enter the person code (e.g. nguyen-tien-thinh) or the full name.");
+    text!(/// A field of a form the app sent is not what it should be.
+        app_bad_field(field: &str, value: &str) =>
+        "Trường {field} không hợp lệ: {value:?}",
+        "The field {field} is not valid: {value:?}");
+    text!(/// The app asked for an item this node does not hold.
+        app_no_item() => "Nút này không có mục đó.", "This node holds no such item.");
     text!(/// A node was created.
         node_created(dir: &str, unit: &str, node: &str) =>
         "Đã tạo nút cho đơn vị {unit} tại {dir}.\nMã nút: {node}",
@@ -200,6 +213,14 @@ impl Texts {
         dashboard_at(url: &str) =>
         "Bảng điều khiển / dashboard: {url}",
         "Dashboard: {url}");
+    text!(/// Where the demo serves an office's app, and who may log in there.
+        demo_app_login(office: &str, url: &str, people: &str) =>
+        "Ứng dụng của {office}: {url} — đăng nhập: {people}",
+        "The app of {office}: {url} — log in as: {people}");
+    text!(/// The passphrase every official of the demo chose.
+        demo_passphrase(passphrase: &str) =>
+        "Mật khẩu của mọi cán bộ trong bản trình diễn: {passphrase}",
+        "Every official's passphrase in the demo: {passphrase}");
     text!(/// The dashboard could not start; the node serves on without it.
         dashboard_unavailable(error: &str) =>
         "Không mở được bảng điều khiển ({error}); nút vẫn chạy. Dùng --dashboard ĐỊA-CHỈ để chọn cổng khác.",

@@ -1,63 +1,5 @@
-<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Nhịp</title>
-<style>
-  :root { --red:#c62828; --yellow:#f9a825; --green:#2e7d32; --grey:#9e9e9e; --ink:#1d2330; --soft:#5f6b7a; --line:#e3e7ed; --bg:#f6f7f9; }
-  * { box-sizing: border-box; }
-  body { margin:0; font: 15px/1.45 system-ui, "Segoe UI", Roboto, "Noto Sans", sans-serif; color:var(--ink); background:var(--bg); }
-  header { display:flex; align-items:center; gap:12px; padding:10px 16px; background:#12355b; color:#fff; flex-wrap:wrap; }
-  header h1 { margin:0; font-size:20px; letter-spacing:.5px; }
-  header .sub { opacity:.8; font-size:13px; }
-  header .spacer { flex:1; }
-  header button { background:#fff2; color:#fff; border:1px solid #fff6; border-radius:6px; padding:4px 10px; cursor:pointer; }
-  main { padding:14px 16px; max-width:1200px; margin:0 auto; }
-  .cards { display:grid; grid-template-columns:repeat(auto-fit, minmax(140px, 1fr)); gap:10px; margin-bottom:14px; }
-  .card { background:#fff; border:1px solid var(--line); border-radius:8px; padding:10px 12px; }
-  .card .n { font-size:24px; font-weight:700; }
-  .card .l { color:var(--soft); font-size:13px; }
-  table { width:100%; border-collapse:collapse; background:#fff; border:1px solid var(--line); border-radius:8px; overflow:hidden; }
-  th, td { padding:7px 9px; border-bottom:1px solid var(--line); text-align:left; vertical-align:middle; }
-  th { background:#eef1f5; font-size:13px; color:var(--soft); font-weight:600; }
-  tr.clickable { cursor:pointer; }
-  tr.clickable:hover { background:#f2f6fb; }
-  .light { display:inline-block; width:12px; height:12px; border-radius:50%; margin-right:6px; vertical-align:-1px; }
-  .light.red { background:var(--red); } .light.yellow { background:var(--yellow); } .light.green { background:var(--green); } .light.grey { background:var(--grey); }
-  .bar { width:120px; height:10px; background:#e6e9ee; border-radius:5px; overflow:hidden; display:inline-block; vertical-align:middle; }
-  .bar > span { display:block; height:100%; background:var(--green); }
-  .num { text-align:right; font-variant-numeric:tabular-nums; }
-  .bad { color:var(--red); font-weight:700; }
-  .unknown { color:var(--grey); font-style:italic; }
-  .tag { display:inline-block; padding:1px 6px; border-radius:10px; font-size:12px; background:#eef1f5; }
-  .tag.conflict { background:#fde7e7; color:var(--red); }
-  .tag.stale { background:#eee; color:#555; }
-  .tag.report-submitted { background:#e3f2e5; color:#1b5e20; }
-  .tag.report-late { background:#fff4d6; color:#7a5200; }
-  .tag.report-missing { background:#fde7e7; color:var(--red); }
-  h2 { font-size:17px; margin:18px 0 8px; }
-  a { color:#1565c0; }
-  .timeline { list-style:none; padding:0; margin:0; }
-  #indicator-chart { max-width:720px; display:block; }
-  .timeline li { background:#fff; border:1px solid var(--line); border-left:4px solid var(--green); border-radius:6px; padding:8px 10px; margin-bottom:8px; }
-  .timeline li.Conflict { border-left-color:var(--red); }
-  .timeline li.Late { border-left-color:var(--grey); }
-  .timeline li.Refused { border-left-color:var(--yellow); }
-  .meta { color:var(--soft); font-size:12px; }
-  .indent1 { padding-left:18px; } .indent2 { padding-left:36px; } .indent3 { padding-left:54px; }
-  @media (max-width: 640px) { .hide-small { display:none; } th, td { padding:6px; } .bar { width:70px; } }
-</style>
-</head>
-<body>
-<header>
-  <h1>Nhịp</h1><span class="sub" id="where"></span>
-  <span class="spacer"></span>
-  <span class="sub" id="fresh"></span>
-  <button id="lang" type="button">English</button>
-</header>
-<main id="view"><p id="loading">…</p></main>
-<script>
+// The overview of every unit (the hub's first page, kept beside the office app): charts,
+// reports, conflicts. Read-only; loaded by hub.html (no inline script).
 "use strict";
 // Every text of the page, in Vietnamese and English: the page's one place for words.
 const TEXTS = {
@@ -205,6 +147,3 @@ setInterval(async () => {
   try { const o = await api("/api/overview"); if (generation !== null && o.generation !== generation) render(); generation = o.generation; } catch (_) {}
 }, 3000);
 render();
-</script>
-</body>
-</html>

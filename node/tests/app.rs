@@ -1,0 +1,499 @@
+//! The office app in a real browser: headless Chromium, driven through the DevTools protocol,
+//! against two running nodes — a commune and one of its villages, each serving its own app and
+//! syncing live. What a clerk and a village head do in a day: log in for the first time with a
+//! setup code; create a task with the pickers (by name, without diacritics, by keyboard); the
+//! village head starts it, reports progress and submits it at the village; the commune's
+//! secretary approves it at the commune, and the village sees it done — every step waiting on
+//! what the page shows, never on a sleep. A title that is a script shows as text; the language
+//! switches. A screenshot of each main page is saved under the test's output folder.
+//!
+//! Needs Debian's `chromium` (installed by `.ci/run`). Without it the test fails and says so;
+//! set `NHIP_BROWSER_TEST=skip` to skip it knowingly.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
+use chromiumoxide::page::{Page, ScreenshotParams};
+use common::{NHIP, Running};
+use futures_util::StreamExt;
+
+const PASSPHRASE: &str = "lúa chín vàng trên nương";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn nhip(data: &Path, args: &[&str]) -> Output {
+    Command::new(NHIP)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("NHIP_DATA")
+        .env_remove("RUST_LOG")
+        .env("NHIP_SESSION_DIR", data.join("sessions"))
+        .output()
+        .expect("the nhip binary runs")
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let output = nhip(data, args);
+    assert!(
+        output.status.success(),
+        "nhip {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn setup_code(said: &str) -> String {
+    said.split_whitespace()
+        .find(|word| word.len() == 19 && word.matches('-').count() == 3)
+        .unwrap_or_else(|| panic!("a setup code is printed: {said}"))
+        .to_owned()
+}
+
+/// The commune of Bình Lư (the root here) with its secretary, and the village of Bản Nà Ri
+/// joined to it; both serving, each with its app. Setup codes for the secretary and the
+/// village head.
+struct Tree {
+    _root: tempfile::TempDir,
+    commune_app: String,
+    village_app: String,
+    thinh_code: String,
+    pao_code: String,
+    _commune: Running,
+    _village: Running,
+}
+
+impl Tree {
+    fn new() -> Tree {
+        let root = tempfile::tempdir().unwrap();
+        let commune = root.path().join("binh-lu");
+        let quic = free_port();
+        ok(
+            &commune,
+            &[
+                "init",
+                "--hub",
+                "--unit",
+                "lai-chau/binh-lu",
+                "--as",
+                "ta-thi-dung",
+                "--listen",
+                &format!("127.0.0.1:{quic}"),
+            ],
+        );
+        for args in [
+            &[
+                "unit",
+                "add",
+                "lai-chau/binh-lu",
+                "--name",
+                "Xã Bình Lư",
+                "--kind",
+                "commune",
+            ][..],
+            &["person", "add", "ta-thi-dung", "--name", "Tạ Thị Dung"],
+            &[
+                "person",
+                "role",
+                "ta-thi-dung",
+                "--unit",
+                "lai-chau/binh-lu",
+                "--role",
+                "quan-tri",
+            ],
+            &[
+                "person",
+                "add",
+                "nguyen-tien-thinh",
+                "--name",
+                "Nguyễn Tiến Thịnh",
+            ],
+            &[
+                "person",
+                "role",
+                "nguyen-tien-thinh",
+                "--unit",
+                "lai-chau/binh-lu",
+                "--role",
+                "bi-thu",
+            ],
+        ] {
+            ok(&commune, &[&["--as", "ta-thi-dung"][..], args].concat());
+        }
+        let invite = root.path().join("moi-ban-na-ri.toml");
+        ok(
+            &commune,
+            &[
+                "--as",
+                "ta-thi-dung",
+                "invite",
+                "--unit",
+                "lai-chau/binh-lu/ban-na-ri",
+                "--name",
+                "Bản Nà Ri",
+                "--admin",
+                "lo-van-pao",
+                "--admin-name",
+                "Lò Văn Pao",
+                "--out",
+                invite.to_str().unwrap(),
+            ],
+        );
+        let thinh_code = setup_code(&ok(
+            &commune,
+            &[
+                "--as",
+                "ta-thi-dung",
+                "person",
+                "setup-code",
+                "nguyen-tien-thinh",
+            ],
+        ));
+        let pao_code = setup_code(&ok(
+            &commune,
+            &["--as", "ta-thi-dung", "person", "setup-code", "lo-van-pao"],
+        ));
+        let commune_app = format!("127.0.0.1:{}", free_port());
+        let commune_node = Running::start(&commune, &["--app", &commune_app]);
+        let village = root.path().join("ban-na-ri");
+        ok(
+            &village,
+            &["join", invite.to_str().unwrap(), "--as", "lo-van-pao"],
+        );
+        let village_app = format!("127.0.0.1:{}", free_port());
+        let village_node = Running::start(
+            &village,
+            &[
+                "--listen",
+                &format!("127.0.0.1:{}", free_port()),
+                "--app",
+                &village_app,
+            ],
+        );
+        Tree {
+            _root: root,
+            commune_app: format!("http://{commune_app}/"),
+            village_app: format!("http://{village_app}/"),
+            thinh_code,
+            pao_code,
+            _commune: commune_node,
+            _village: village_node,
+        }
+    }
+}
+
+/// Waits until `condition` (a JavaScript expression) holds on `page`; fails with `what`.
+async fn wait(page: &Page, condition: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let holds = page
+            .evaluate(format!("!!({condition})"))
+            .await
+            .ok()
+            .and_then(|result| result.into_value::<bool>().ok())
+            .unwrap_or(false);
+        if holds {
+            return;
+        }
+        if Instant::now() > deadline {
+            let text = text(page, "document.body.innerText").await;
+            panic!("waited 30 s for {what} ({condition}); the page says:\n{text}");
+        }
+        // Polls the page's state; the interval only paces the polling.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn text(page: &Page, expression: &str) -> String {
+    page.evaluate(expression)
+        .await
+        .ok()
+        .and_then(|result| result.into_value::<String>().ok())
+        .unwrap_or_default()
+}
+
+async fn click(page: &Page, selector: &str) {
+    page.find_element(selector)
+        .await
+        .unwrap_or_else(|error| panic!("{selector}: {error}"))
+        .click()
+        .await
+        .unwrap_or_else(|error| panic!("click {selector}: {error}"));
+}
+
+/// Types `words` into the field: as a keyboard with a Vietnamese input method does, the text
+/// arrives as input events (`Input.insertText`).
+async fn type_in(page: &Page, selector: &str, words: &str) {
+    page.find_element(selector)
+        .await
+        .unwrap_or_else(|error| panic!("{selector}: {error}"))
+        .focus()
+        .await
+        .unwrap_or_else(|error| panic!("focus {selector}: {error}"));
+    page.execute(InsertTextParams::new(words))
+        .await
+        .unwrap_or_else(|error| panic!("type in {selector}: {error}"));
+}
+
+async fn screenshot(page: &Page, name: &str) {
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("app-screenshots");
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join(format!("{name}.png"));
+    page.save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path)
+        .await
+        .unwrap_or_else(|error| panic!("screenshot {name}: {error}"));
+}
+
+/// Logs in at `page`'s app for the first time: the setup code, a new passphrase.
+async fn first_login(page: &Page, person: &str, code: &str) {
+    wait(
+        page,
+        "document.querySelector('#login-person')",
+        "the login form",
+    )
+    .await;
+    type_in(page, "#login-person", person).await;
+    type_in(page, "#login-passphrase", PASSPHRASE).await;
+    click(page, "#login details summary").await;
+    type_in(page, "#login-setup", code).await;
+    click(page, "#login-submit").await;
+    wait(page, "document.querySelector('#logout')", "being logged in").await;
+}
+
+async fn launch() -> Option<(Browser, tokio::task::JoinHandle<()>, tempfile::TempDir)> {
+    if std::env::var("NHIP_BROWSER_TEST").as_deref() == Ok("skip") {
+        eprintln!("NHIP_BROWSER_TEST=skip: the browser test was skipped on purpose");
+        return None;
+    }
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "the browser test needs Debian's chromium (apt-get install chromium), \
+         or NHIP_BROWSER_TEST=skip to skip it knowingly"
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let config = BrowserConfig::builder()
+        .chrome_executable(CHROMIUM)
+        .no_sandbox()
+        .user_data_dir(profile.path())
+        .window_size(1366, 768)
+        .viewport(None)
+        .args([
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .build()
+        .expect("a browser configuration");
+    let (browser, mut handler) = Browser::launch(config).await.expect("chromium starts");
+    let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    Some((browser, events, profile))
+}
+
+#[test]
+fn a_task_goes_from_the_commune_to_the_village_and_back_in_the_app() {
+    let tree = Tree::new();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let Some((mut browser, events, _profile)) = launch().await else {
+            return;
+        };
+        // The secretary logs in at the commune for the first time.
+        let commune = browser.new_page(tree.commune_app.as_str()).await.unwrap();
+        wait(&commune, "document.querySelector('#login-person')", "the login form").await;
+        screenshot(&commune, "login").await;
+        first_login(&commune, "nguyen tien thinh", &tree.thinh_code).await;
+        wait(&commune, "document.querySelector('#work-empty, h2')", "my work").await;
+
+        // He creates a task with the pickers: the village head found by his name typed
+        // without diacritics and chosen by keyboard, the village by name.
+        click(&commune, "#nav a[href='#/new']").await;
+        wait(&commune, "document.querySelector('#new-form')", "the task form").await;
+        type_in(&commune, "#new-title", "Phát quang đường liên bản").await;
+        type_in(&commune, "#new-assignee", "lo van pao").await;
+        wait(
+            &commune,
+            "document.querySelector('#new-form .choices button[data-code=\"lo-van-pao\"]')",
+            "the person picker's choice",
+        )
+        .await;
+        commune
+            .find_element("#new-assignee")
+            .await
+            .unwrap()
+            .press_key("Enter")
+            .await
+            .unwrap();
+        wait(
+            &commune,
+            "document.querySelector('#new-form .chip[data-code=\"lo-van-pao\"]')",
+            "the chosen person",
+        )
+        .await;
+        type_in(&commune, "#new-deadline", "31/12/2099").await;
+        // The unit: the commune is there already; the village replaces it.
+        type_in(&commune, "#new-unit", "ban na ri").await;
+        wait(
+            &commune,
+            "document.querySelector('.choices button[data-code=\"lai-chau/binh-lu/ban-na-ri\"]')",
+            "the unit picker's choice",
+        )
+        .await;
+        click(
+            &commune,
+            ".choices button[data-code=\"lai-chau/binh-lu/ban-na-ri\"]",
+        )
+        .await;
+        screenshot(&commune, "new-task").await;
+        click(&commune, "#new-submit").await;
+        wait(
+            &commune,
+            "(document.querySelector('#item-title')||{}).textContent === 'Phát quang đường liên bản'",
+            "the new task's page",
+        )
+        .await;
+        let facts = text(&commune, "document.querySelector('dl.facts').innerText").await;
+        assert!(facts.contains("Lò Văn Pao"), "names, not codes: {facts}");
+        assert!(facts.contains("Bản Nà Ri"), "{facts}");
+        assert!(facts.contains("31/12/2099"), "dates as people write them: {facts}");
+
+        // A title that is markup is shown as text, and runs nothing.
+        click(&commune, "#nav a[href='#/new']").await;
+        wait(&commune, "document.querySelector('#new-form')", "the task form").await;
+        let hostile = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>";
+        type_in(&commune, "#new-title", hostile).await;
+        type_in(&commune, "#new-deadline", "31/12/2099").await;
+        click(&commune, "#new-submit").await;
+        wait(&commune, "document.querySelector('#item-title')", "the hostile task's page").await;
+        assert_eq!(text(&commune, "document.querySelector('#item-title').textContent").await, hostile);
+        let injected = commune
+            .evaluate("document.querySelectorAll('#item-title *').length + (window.pwned ? 100 : 0)")
+            .await
+            .unwrap()
+            .into_value::<u32>()
+            .unwrap();
+        assert_eq!(injected, 0, "markup in a title became elements or ran");
+
+        // The village head logs in at the village; the task has come down by the live link.
+        let village = browser.new_page(tree.village_app.as_str()).await.unwrap();
+        first_login(&village, "lo-van-pao", &tree.pao_code).await;
+        wait(
+            &village,
+            "[...document.querySelectorAll('a')].some(a => a.textContent === 'Phát quang đường liên bản')",
+            "the commune's task in the village head's work",
+        )
+        .await;
+        screenshot(&village, "my-work").await;
+        let link = "[...document.querySelectorAll('a')].find(a => a.textContent === 'Phát quang đường liên bản')";
+        village.evaluate(format!("{link}.click()")).await.unwrap();
+        wait(&village, "document.querySelector('button[data-step=\"start\"]')", "the start button").await;
+        click(&village, "button[data-step=\"start\"]").await;
+        wait(
+            &village,
+            "!document.querySelector('button[data-step=\"start\"]') && document.querySelector('#progress-form')",
+            "the task started",
+        )
+        .await;
+        page_clear_and_type(&village, "#progress-percent", "80").await;
+        type_in(&village, "#progress-note", "Đã phát quang 2 km").await;
+        let typed = text(&village, "document.querySelector('#progress-percent').value").await;
+        assert_eq!(typed, "80", "the percent typed");
+        click(&village, "#progress-form button[type=submit]").await;
+        wait(
+            &village,
+            "document.querySelector('#timeline').innerText.includes('80')",
+            "the progress in the timeline",
+        )
+        .await;
+        wait(&village, "document.querySelector('button[data-step=\"submit\"]')", "the submit button").await;
+        click(&village, "button[data-step=\"submit\"]").await;
+        wait(
+            &village,
+            "!document.querySelector('button[data-step=\"submit\"]')",
+            "the task submitted",
+        )
+        .await;
+        screenshot(&village, "item-village").await;
+
+        // At the commune the secretary finds it waiting for his approval, and approves.
+        commune.bring_to_front().await.unwrap();
+        click(&commune, "#nav a[href='#/work']").await;
+        wait(
+            &commune,
+            "document.querySelector('#work-approve') && document.body.innerText.includes('Phát quang đường liên bản')",
+            "the submitted task waiting for approval at the commune",
+        )
+        .await;
+        commune.evaluate(format!("{link}.click()")).await.unwrap();
+        wait(&commune, "document.querySelector('button[data-step=\"approve:yes\"]')", "the approve button").await;
+        let timeline = text(&commune, "document.querySelector('#timeline').innerText").await;
+        assert!(timeline.contains("Lò Văn Pao"), "{timeline}");
+        assert!(timeline.contains("ký bởi"), "decisions show who signed them: {timeline}");
+        click(&commune, "button[data-step=\"approve:yes\"]").await;
+        wait(
+            &commune,
+            "document.querySelector('#item-state').textContent === 'Hoàn thành'",
+            "the task done at the commune",
+        )
+        .await;
+        screenshot(&commune, "item-commune").await;
+
+        // The village sees it done, without reloading.
+        village.bring_to_front().await.unwrap();
+        wait(
+            &village,
+            "(document.querySelector('#item-state')||{}).textContent === 'Hoàn thành'",
+            "the approval reaching the village's page",
+        )
+        .await;
+
+        // The commune's overview of its units, and the switch to English.
+        commune.bring_to_front().await.unwrap();
+        click(&commune, "#nav a[href='#/hub']").await;
+        wait(&commune, "document.querySelector('#units')", "the overview").await;
+        screenshot(&commune, "overview").await;
+        click(&commune, "#lang").await;
+        wait(
+            &commune,
+            "document.querySelector('#nav').innerText.includes('My work')",
+            "the English words",
+        )
+        .await;
+        screenshot(&commune, "overview-en").await;
+
+        browser.close().await.unwrap();
+        let _ = browser.wait().await;
+        events.abort();
+    });
+}
+
+/// Clears a field and types ASCII `keys` into it, key by key.
+async fn page_clear_and_type(page: &Page, selector: &str, keys: &str) {
+    page.evaluate(format!("document.querySelector('{selector}').value = ''"))
+        .await
+        .unwrap();
+    page.find_element(selector)
+        .await
+        .unwrap()
+        .focus()
+        .await
+        .unwrap()
+        .type_str(keys)
+        .await
+        .unwrap_or_else(|error| panic!("type in {selector}: {error}"));
+}
