@@ -270,20 +270,44 @@ impl Board {
     }
 }
 
-/// The latest event written by a node of each unit's subtree (writer's clock), per unit.
+/// When each unit was last heard from (writer's clock): the newest event written by a node of
+/// its subtree, or by the node that holds its work — the nearest enrolled node at or above it.
+/// A commune's committees and the villages its PC serves are as fresh as the commune's node; a
+/// village with a node of its own is as fresh as that node, and unknown while it is silent.
 fn last_seen(home: &Home, state: &State, heads: &BTreeMap<ChainId, Head>) -> BTreeMap<UnitId, u64> {
     let mut units: BTreeMap<NodeId, UnitId> = state.registry.nodes.clone();
     units.insert(home.node(), home.config.unit.clone());
-    let mut seen: BTreeMap<UnitId, u64> = BTreeMap::new();
+    // The newest word from the nodes of each unit that has one.
+    let mut own: BTreeMap<&UnitId, u64> = BTreeMap::new();
     for (chain, head) in heads {
-        let Some(unit) = units.get(&chain.origin) else {
-            continue;
-        };
-        let mut current = Some(unit.clone());
-        while let Some(unit) = current {
-            let entry = seen.entry(unit.clone()).or_default();
+        if let Some(unit) = units.get(&chain.origin) {
+            let entry = own.entry(unit).or_default();
             *entry = (*entry).max(head.hlc.wall_ms);
+        }
+    }
+    let with_node: BTreeSet<&UnitId> = units.values().collect();
+    let mut seen: BTreeMap<UnitId, u64> = BTreeMap::new();
+    let mut note = |unit: &UnitId, at: u64| {
+        let entry = seen.entry(unit.clone()).or_default();
+        *entry = (*entry).max(at);
+    };
+    for (unit, at) in &own {
+        let mut current = Some((*unit).clone());
+        while let Some(unit) = current {
+            note(&unit, *at);
             current = unit.parent();
+        }
+    }
+    for unit in state.registry.units.keys() {
+        let mut current = Some(unit.clone());
+        while let Some(holder) = current {
+            if with_node.contains(&holder) {
+                if let Some(at) = own.get(&holder) {
+                    note(unit, *at);
+                }
+                break;
+            }
+            current = holder.parent();
         }
     }
     seen

@@ -53,12 +53,18 @@ async fn start(home: Home) -> Result<Running, Failure> {
     )
     .map_err(failed)?;
     let addr = endpoint.local_addr().map_err(failed)?;
-    let node = daemon::Node::new(
-        home.key.clone(),
-        home.config.unit.clone(),
-        home.log.clone(),
-        home.directory(),
-    );
+    // The node's links and its pages hear of the same commits: the home's.
+    let node = daemon::Node {
+        changes: home.changes.clone(),
+        status: home.links.clone(),
+        wake_uplink: home.wake_uplink.clone(),
+        ..daemon::Node::new(
+            home.key.clone(),
+            home.config.unit.clone(),
+            home.log.clone(),
+            home.directory(),
+        )
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(daemon::serve(
         endpoint,
@@ -112,12 +118,15 @@ async fn sync(home: &Home) -> Result<(u64, u64), Failure> {
         addr: enroll::resolve(&parent.addr).map_err(failed)?,
         node: nhip_engine::NodeId::from_hex(&parent.node).ok_or_else(|| failed("parent key"))?,
     };
-    let node = daemon::Node::new(
-        home.key.clone(),
-        home.config.unit.clone(),
-        home.log.clone(),
-        home.directory(),
-    );
+    let node = daemon::Node {
+        changes: home.changes.clone(),
+        ..daemon::Node::new(
+            home.key.clone(),
+            home.config.unit.clone(),
+            home.log.clone(),
+            home.directory(),
+        )
+    };
     let endpoint =
         transport::client_endpoint("127.0.0.1:0".parse().map_err(failed)?, &home.key, link.node)
             .map_err(failed)?;

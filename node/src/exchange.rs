@@ -130,32 +130,105 @@ fn spreadsheet_cell(cell: &calamine::Data) -> String {
     }
 }
 
-/// Imports the appendix in `file` (CSV or a spreadsheet): every row is checked first; if any is wrong, each wrong row
-/// is reported with its number and nothing is imported. Otherwise all rows are written in one
-/// commit.
-pub fn import(home: &Home, texts: Texts, actor: &Actor, file: &Path) -> Result<(), Failure> {
+/// One row of an appendix, as checked.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RowCheck {
+    /// Its number, as the file shows it.
+    pub row: usize,
+    /// The work it names.
+    pub title: String,
+    /// What is wrong with it, in words; none when it can be imported.
+    pub error: Option<String>,
+}
+
+/// An appendix checked against the state: every row, and the events to write when no row is
+/// wrong.
+pub struct Checked {
+    /// Every row with something in it.
+    pub rows: Vec<RowCheck>,
+    drafts: Vec<nhip_engine::Draft>,
+}
+
+impl Checked {
+    /// How many rows are wrong.
+    pub fn errors(&self) -> usize {
+        self.rows.iter().filter(|row| row.error.is_some()).count()
+    }
+}
+
+/// The person a cell names: a code, or a name only one person has (diacritics and case
+/// ignored), as a clerk writes it.
+fn person_named(state: &nhip_engine::State, text: &str) -> Result<PersonId, String> {
+    if let Ok(code) = PersonId::new(text) {
+        if state.registry.people.contains_key(&code) {
+            return Ok(code);
+        }
+    }
+    let folded = fold(text);
+    let mut found = state
+        .registry
+        .people
+        .iter()
+        .filter(|(_, person)| fold(&person.name) == folded);
+    match (found.next(), found.next()) {
+        (Some((code, _)), None) => Ok(code.clone()),
+        _ => PersonId::new(text).map_err(|error| format!("{text:?}: {error}")),
+    }
+}
+
+/// The unit a cell names: a path, or a name only one unit has.
+fn unit_named(state: &nhip_engine::State, text: &str) -> Result<UnitId, String> {
+    if let Ok(path) = UnitId::new(text) {
+        if state.registry.units.contains_key(&path) {
+            return Ok(path);
+        }
+    }
+    let folded = fold(text);
+    let mut found = state
+        .registry
+        .units
+        .iter()
+        .filter(|(_, unit)| fold(&unit.name) == folded);
+    match (found.next(), found.next()) {
+        (Some((path, _)), None) => Ok(path.clone()),
+        _ => UnitId::new(text).map_err(|error| format!("{text:?}: {error}")),
+    }
+}
+
+/// Checks the appendix in `file` (CSV or a spreadsheet) against `state`, as `actor` would
+/// import it at `now`: every row, each wrong one with its reason. People and units may be
+/// written by code or by name. Nothing is written.
+pub fn check(
+    home: &Home,
+    state: &nhip_engine::State,
+    texts: Texts,
+    actor: &Actor,
+    file: &Path,
+    now: u64,
+) -> Result<Checked, Failure> {
     let (header, first_row, records) = read_table(file)?;
     let headers: Vec<Option<Column>> = header.iter().map(|name| column(name)).collect();
     if !headers.contains(&Some(Column::Work)) {
         return Err(fail(
             ExitCode::Refused,
-            texts.import_row(1, "cần cột \"Công việc\" / a \"work\" column is needed"),
+            texts.import_row(1, &texts.import_needs_work_column()),
         ));
     }
-    let _turn = home.writing();
-    let state = home
-        .state()
-        .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
-    let now = now_ms();
-    let mut drafts = Vec::new();
-    let mut errors = Vec::new();
+    let mut checked = Checked {
+        rows: Vec::new(),
+        drafts: Vec::new(),
+    };
     for (index, record) in records.into_iter().enumerate() {
         let row = first_row + index;
         let record = match record {
             Ok(record) if record.iter().all(|value| value.trim().is_empty()) => continue,
             Ok(record) => record,
             Err(error) => {
-                errors.push(texts.import_row(row, &error));
+                checked.rows.push(RowCheck {
+                    row,
+                    title: String::new(),
+                    error: Some(error),
+                });
                 continue;
             }
         };
@@ -167,10 +240,9 @@ pub fn import(home: &Home, texts: Texts, actor: &Actor, file: &Path) -> Result<(
                 .map(|(_, value)| normalize(value))
                 .unwrap_or_default()
         };
+        let title = cell(Column::Work);
         let parse = || -> Result<Command, String> {
-            let title = cell(Column::Work);
-            let unit_of =
-                |text: &str| UnitId::new(text).map_err(|error| format!("{text:?}: {error}"));
+            let unit_of = |text: &str| unit_named(state, text);
             let lead = match cell(Column::Lead) {
                 text if text.is_empty() => None,
                 text => Some(unit_of(&text)?),
@@ -187,7 +259,7 @@ pub fn import(home: &Home, texts: Texts, actor: &Actor, file: &Path) -> Result<(
                 .collect::<Result<Vec<_>, _>>()?;
             let assignee = match cell(Column::Person) {
                 text if text.is_empty() => None,
-                text => Some(PersonId::new(&text).map_err(|error| format!("{text:?}: {error}"))?),
+                text => Some(person_named(state, &text)?),
             };
             let deadline = match cell(Column::Deadline) {
                 text if text.is_empty() => None,
@@ -196,7 +268,7 @@ pub fn import(home: &Home, texts: Texts, actor: &Actor, file: &Path) -> Result<(
             Ok(Command::CreateItem {
                 workflow: "task".into(),
                 unit,
-                title,
+                title: title.clone(),
                 description: cell(Column::Description),
                 lead_unit: lead,
                 coordinating,
@@ -206,37 +278,60 @@ pub fn import(home: &Home, texts: Texts, actor: &Actor, file: &Path) -> Result<(
                 indicator: None,
             })
         };
-        match parse() {
-            Err(reason) => errors.push(texts.import_row(row, &reason)),
+        let error = match parse() {
+            Err(reason) => Some(reason),
             Ok(command) => {
                 let id = EventId(uuid::Uuid::now_v7());
-                match command::decide_signed(
-                    &state,
-                    &actor.person,
-                    actor.signer(),
-                    id,
-                    now,
-                    command,
-                ) {
-                    Ok(draft) => drafts.push(draft),
-                    Err(error) => errors.push(texts.import_row(row, &texts.command_error(&error))),
+                match command::decide_signed(state, &actor.person, actor.signer(), id, now, command)
+                {
+                    Ok(draft) => {
+                        checked.drafts.push(draft);
+                        None
+                    }
+                    Err(error) => Some(texts.command_error(&error)),
                 }
             }
-        }
+        };
+        checked.rows.push(RowCheck { row, title, error });
     }
-    if !errors.is_empty() {
-        let mut message = texts.import_refused(errors.len());
-        for error in &errors {
-            message.push_str("\n  ");
-            message.push_str(error);
+    Ok(checked)
+}
+
+/// Writes a checked appendix with no wrong row, in one commit: how many items were created.
+pub fn write(home: &Home, checked: Checked, now: u64) -> Result<usize, Failure> {
+    if checked.errors() > 0 {
+        return Err(fail(ExitCode::Refused, "the appendix has wrong rows"));
+    }
+    let count = checked.drafts.len();
+    if count > 0 {
+        home.append(now, checked.drafts)
+            .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
+    }
+    Ok(count)
+}
+
+/// Imports the appendix in `file` (CSV or a spreadsheet): every row is checked first; if any is
+/// wrong, each wrong row is reported with its number and nothing is imported. Otherwise all rows
+/// are written in one commit.
+pub fn import(home: &Home, texts: Texts, actor: &Actor, file: &Path) -> Result<(), Failure> {
+    let _turn = home.writing();
+    let state = home
+        .state()
+        .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
+    let now = now_ms();
+    let checked = check(home, &state, texts, actor, file, now)?;
+    let errors = checked.errors();
+    if errors > 0 {
+        let mut message = texts.import_refused(errors);
+        for row in &checked.rows {
+            if let Some(error) = &row.error {
+                message.push_str("\n  ");
+                message.push_str(&texts.import_row(row.row, error));
+            }
         }
         return Err(fail(ExitCode::Refused, message));
     }
-    let count = drafts.len();
-    if count > 0 {
-        home.append(now, drafts)
-            .map_err(|error| fail(ExitCode::Storage, error.to_string()))?;
-    }
+    let count = write(home, checked, now)?;
     say!("{}", texts.imported(count));
     Ok(())
 }

@@ -88,6 +88,10 @@ pub const ENROLL_FRAME_BYTES_MAX: usize = 64 * 1024;
 /// The office app's lists answer at most this many rows (the page says how many matched).
 pub const APP_LIST_ROWS_MAX: usize = 500;
 
+/// The largest appendix the office app takes as an upload (an appendix of a few hundred rows
+/// is a few tens of kilobytes; a workbook with pictures, a few megabytes).
+pub const APP_UPLOAD_BYTES_MAX: usize = 8 * 1024 * 1024;
+
 /// A picker (people, units) offers at most this many matches as a person types.
 pub const APP_PICKER_ROWS_MAX: usize = 20;
 

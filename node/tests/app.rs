@@ -257,6 +257,20 @@ async fn screenshot(page: &Page, name: &str) {
         .unwrap_or_else(|error| panic!("screenshot {name}: {error}"));
 }
 
+/// Logs in at `page`'s app with a passphrase chosen before.
+async fn login(page: &Page, person: &str, passphrase: &str) {
+    wait(
+        page,
+        "document.querySelector('#login-person')",
+        "the login form",
+    )
+    .await;
+    type_in(page, "#login-person", person).await;
+    type_in(page, "#login-passphrase", passphrase).await;
+    click(page, "#login-submit").await;
+    wait(page, "document.querySelector('#logout')", "being logged in").await;
+}
+
 /// Logs in at `page`'s app for the first time: the setup code, a new passphrase.
 async fn first_login(page: &Page, person: &str, code: &str) {
     wait(
@@ -496,4 +510,230 @@ async fn page_clear_and_type(page: &Page, selector: &str, keys: &str) {
         .type_str(keys)
         .await
         .unwrap_or_else(|error| panic!("type in {selector}: {error}"));
+}
+
+/// `nhip demo` running, with the commune's app address.
+struct Demo {
+    child: std::process::Child,
+    commune_app: String,
+}
+
+impl Demo {
+    fn start() -> Demo {
+        use std::io::BufRead;
+        let mut child = Command::new(NHIP)
+            .arg("demo")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut commune_app = None;
+        for _ in 0..200 {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            if line.contains("Xã Bình Lư: http://") {
+                let at = line.find("http://").unwrap();
+                commune_app = line[at..].split_whitespace().next().map(str::to_owned);
+                break;
+            }
+        }
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        Demo {
+            child,
+            commune_app: commune_app.expect("the demo prints the commune's app address"),
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The demo's passphrase (`node/src/demo.rs`).
+const DEMO_PASSPHRASE: &str = "trâu về chuồng lúc chiều tà";
+
+/// Presses Tab until `target` has the focus; the ids the focus passed through, in order.
+async fn tab_to(page: &Page, target: &str) -> Vec<String> {
+    let mut visited = Vec::new();
+    for _ in 0..40 {
+        let id = text(
+            page,
+            "document.activeElement ? document.activeElement.id : ''",
+        )
+        .await;
+        if id == target {
+            return visited;
+        }
+        visited.push(id);
+        page.execute(
+            chromiumoxide::cdp::browser_protocol::input::DispatchKeyEventParams::builder()
+                .r#type(chromiumoxide::cdp::browser_protocol::input::DispatchKeyEventType::KeyDown)
+                .key("Tab")
+                .code("Tab")
+                .windows_virtual_key_code(9)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        page.execute(
+            chromiumoxide::cdp::browser_protocol::input::DispatchKeyEventParams::builder()
+                .r#type(chromiumoxide::cdp::browser_protocol::input::DispatchKeyEventType::KeyUp)
+                .key("Tab")
+                .code("Tab")
+                .windows_virtual_key_code(9)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    panic!("Tab never reached #{target}; the focus went through {visited:?}");
+}
+
+async fn choose_file(page: &Page, selector: &str, file: &Path) {
+    let input = page.find_element(selector).await.unwrap();
+    page.execute(
+        chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams::builder()
+            .files(vec![file.display().to_string()])
+            .backend_node_id(input.backend_node_id)
+            .build()
+            .unwrap(),
+    )
+    .await
+    .unwrap_or_else(|error| panic!("choose {}: {error}", file.display()));
+}
+
+#[test]
+fn the_commune_resolves_a_conflict_types_a_task_by_keyboard_imports_and_reports_in_the_app() {
+    let demo = Demo::start();
+    let folder = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let Some((mut browser, events, _profile)) = launch().await else {
+            return;
+        };
+        let page = browser.new_page(demo.commune_app.as_str()).await.unwrap();
+        login(&page, "ta-thi-dung", DEMO_PASSPHRASE).await;
+
+        // The conflict of the demo (Nà Ri completed offline what the hub cancelled) is on her
+        // list; she records the decision, and the conflict is resolved.
+        wait(&page, "document.querySelector('#work-conflict')", "a conflict to resolve").await;
+        screenshot(&page, "demo-my-work").await;
+        page.evaluate(
+            "document.querySelector('#work-conflict').nextElementSibling.querySelector('a').click()",
+        )
+        .await
+        .unwrap();
+        wait(&page, "document.querySelector('input[data-conflict]')", "the conflict's form").await;
+        type_in(&page, "input[data-conflict]", "Giữ kết quả của bản; việc đã làm xong").await;
+        page.evaluate("document.querySelector('input[data-conflict]').form.querySelector('button').click()")
+            .await
+            .unwrap();
+        wait(&page, "!document.querySelector('input[data-conflict]')", "the conflict resolved").await;
+        let timeline = text(&page, "document.querySelector('#timeline').innerText").await;
+        assert!(timeline.contains("giải quyết xung đột"), "{timeline}");
+
+        // A task typed with the keyboard alone: Tab from field to field, the person chosen
+        // with the arrow keys, Enter to create.
+        click(&page, "#nav a[href='#/new']").await;
+        wait(&page, "document.activeElement && document.activeElement.id === 'new-workflow'", "the form, focused").await;
+        let order = tab_to(&page, "new-title").await;
+        assert_eq!(order, ["new-workflow"], "the work comes right after its kind");
+        page.execute(InsertTextParams::new("Tổng vệ sinh trụ sở xã")).await.unwrap();
+        let order = tab_to(&page, "new-assignee").await;
+        assert_eq!(order, ["new-title", "new-description"]);
+        page.execute(InsertTextParams::new("tien thinh")).await.unwrap();
+        wait(&page, "document.querySelector('.choices button[data-code=\"nguyen-tien-thinh\"]')", "the choice").await;
+        page.find_element("#new-assignee").await.unwrap().press_key("ArrowDown").await.unwrap();
+        wait(&page, "document.activeElement.getAttribute('data-code') === 'nguyen-tien-thinh'", "the choice focused").await;
+        page.find_element(".choices button[data-code=\"nguyen-tien-thinh\"]").await.unwrap().press_key("Enter").await.unwrap();
+        wait(&page, "document.querySelector('.chip[data-code=\"nguyen-tien-thinh\"]')", "the person chosen").await;
+        tab_to(&page, "new-deadline").await;
+        page.execute(InsertTextParams::new("30/06/2099")).await.unwrap();
+        tab_to(&page, "new-submit").await;
+        page.find_element("#new-submit").await.unwrap().press_key("Enter").await.unwrap();
+        wait(
+            &page,
+            "(document.querySelector('#item-title')||{}).textContent === 'Tổng vệ sinh trụ sở xã'",
+            "the task created from the keyboard",
+        )
+        .await;
+
+        // The appendix: a row with an unknown person and one with an impossible date are shown
+        // with their row numbers, and nothing is written; the corrected file goes in.
+        let bad = folder.path().join("phu-luc.csv");
+        std::fs::write(
+            &bad,
+            "Công việc,Người thực hiện,Đơn vị chủ trì,Thời hạn\n\
+             Sửa cầu treo,Lò Văn Pao,Bản Nà Ri,31/12/2099\n\
+             Làm đường nội đồng,Người Không Có,Bản Nà Ri,31/12/2099\n\
+             Kiểm tra bể nước,lo-van-pao,Bản Nà Ri,32/13/2099\n",
+        )
+        .unwrap();
+        click(&page, "#nav a[href='#/import']").await;
+        wait(&page, "document.querySelector('#import-file')", "the import page").await;
+        choose_file(&page, "#import-file", &bad).await;
+        wait(&page, "document.querySelector('#import-errors')", "the rows' errors").await;
+        let bad_rows = text(
+            &page,
+            "[...document.querySelectorAll('#import-rows tr.bad-row td:first-child')].map(td => td.textContent).join(',')",
+        )
+        .await;
+        assert_eq!(bad_rows, "3,4", "the wrong rows, by the numbers the file shows");
+        assert!(text(&page, "document.querySelector('#import-commit') ? 'yes' : ''").await.is_empty());
+        screenshot(&page, "import-errors").await;
+        let good = folder.path().join("phu-luc-da-sua.csv");
+        std::fs::write(
+            &good,
+            "Công việc,Người thực hiện,Đơn vị chủ trì,Thời hạn\n\
+             Sửa cầu treo,Lò Văn Pao,Bản Nà Ri,31/12/2099\n\
+             Kiểm tra bể nước,lo-van-pao,Bản Nà Ri,30/12/2099\n",
+        )
+        .unwrap();
+        choose_file(&page, "#import-file", &good).await;
+        wait(&page, "document.querySelector('#import-commit')", "the import button").await;
+        click(&page, "#import-commit").await;
+        wait(&page, "document.querySelector('#import-done')", "the rows imported").await;
+        click(&page, "#nav a[href='#/items']").await;
+        wait(
+            &page,
+            "document.body.innerText.includes('Sửa cầu treo') && document.body.innerText.includes('Kiểm tra bể nước')",
+            "the imported tasks in the list",
+        )
+        .await;
+        screenshot(&page, "items").await;
+        // The list downloads as a workbook (its reading back is checked in `app/export.rs`).
+        let signature = text(
+            &page,
+            "fetch(document.querySelector('#export-xlsx').href).then(r => r.arrayBuffer()).then(b => String.fromCharCode(...new Uint8Array(b).slice(0, 2)))",
+        )
+        .await;
+        assert_eq!(signature, "PK", "the list downloads as an xlsx package");
+
+        // An indicator's value, written as people write numbers here.
+        click(&page, "#nav a[href='#/indicators']").await;
+        wait(&page, "document.querySelector('#indicators input[data-indicator]')", "the indicators").await;
+        type_in(&page, "#indicators input[data-indicator]", "1.234,5").await;
+        page.evaluate("document.querySelector('#indicators input[data-indicator]').form.querySelector('button').click()")
+            .await
+            .unwrap();
+        wait(
+            &page,
+            "document.querySelector('#indicators').innerText.includes('1.234,5')",
+            "the value reported",
+        )
+        .await;
+        screenshot(&page, "indicators").await;
+
+        browser.close().await.unwrap();
+        let _ = browser.wait().await;
+        events.abort();
+    });
 }

@@ -132,6 +132,20 @@ fn the_api_tells_the_demos_story() {
         .unwrap();
     assert_eq!(na_ri["summary"]["open_conflicts"], 1);
     assert_eq!(na_ri["stale"], false);
+    // A unit is as fresh as the node that holds its work: the commune's committees, which have
+    // no node of their own, are not "silent for long" seconds after the commune synced. Only
+    // the village whose own node is silent is.
+    let stale: Vec<&str> = units
+        .iter()
+        .filter(|u| u["stale"] == true)
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert_eq!(stale, ["Bản Nậm Ngập"], "{overview}");
+    let committee = units
+        .iter()
+        .find(|u| u["unit"] == "lai-chau/binh-lu/ubnd")
+        .expect("the commune's people's committee is a unit of the overview");
+    assert!(committee["last_seen_ms"].is_u64(), "{committee}");
 
     let unit = json(&demo, "/api/units/lai-chau/binh-lu/ban-na-ri");
     assert_eq!(unit["items"].as_array().unwrap().len(), 2);

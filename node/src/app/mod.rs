@@ -2,8 +2,8 @@
 //! workflow's buttons, sync you can see, and the hub's overview — served by `nhip serve` at a
 //! loopback address, every asset embedded in the binary (nothing is fetched from the internet).
 //!
-//! The pages are one small script ([`assets`]) over a JSON API: `/app/…` for the office's work
-//! (this module's [`routes`]) and `/api/…` for the hub's read-only overview
+//! The pages are one small script (`assets/app.js`) over a JSON API: `/app/…` for the office's
+//! work (`routes.rs`) and `/api/…` for the hub's read-only overview
 //! ([`crate::dashboard`]). No rule lives here: a write is a [`Command`] the engine decides as
 //! the logged-in person, signed with their key; a button is drawn from
 //! [`nhip_engine::state::steps`].
@@ -27,6 +27,7 @@ use crate::links::StatusBoard;
 
 pub mod access;
 mod assets;
+mod export;
 mod routes;
 mod views;
 

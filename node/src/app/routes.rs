@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State as Shared};
+use axum::extract::{DefaultBodyLimit, Path, Query, State as Shared};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,9 @@ use super::access::{Caller, Gate, cookie, session_cookie};
 use super::views::{self, PersonRef, UnitRef};
 use crate::account::{AccountError, Actor};
 use crate::home::{Home, HomeError};
-use crate::limits::{APP_LIST_ROWS_MAX, APP_PICKER_ROWS_MAX, SESSION_IDLE_MS};
+use crate::limits::{
+    APP_LIST_ROWS_MAX, APP_PICKER_ROWS_MAX, APP_UPLOAD_BYTES_MAX, SESSION_IDLE_MS,
+};
 use crate::text_search;
 use crate::texts::{Lang, Texts, app_words};
 use crate::transport::now_ms;
@@ -43,8 +45,14 @@ pub fn routes(home: Arc<Home>, gate: Arc<Gate>) -> Router {
         .route("/app/units", get(units))
         .route("/app/workflows", get(workflows))
         .route("/app/items", get(items).post(create))
+        .route("/app/items.xlsx", get(items_xlsx))
         .route("/app/items/{id}", get(item).post(act))
+        .route("/app/indicators/{code}", post(report_indicator))
         .route("/app/sync", get(sync).post(sync_now))
+        .route(
+            "/app/import",
+            post(import).layer(DefaultBodyLimit::max(APP_UPLOAD_BYTES_MAX)),
+        )
         .with_state(App { home, gate })
 }
 
@@ -420,9 +428,9 @@ struct ItemList {
     matched: usize,
 }
 
-/// `GET /app/items?…`: the items this node holds, filtered and sorted.
-async fn items(Shared(app): Shared<App>, Query(query): Query<ListQuery>) -> Answer<ItemList> {
-    let today = today(query.today.as_deref())?;
+/// The items of `state` a list asks for, filtered and sorted, on `today`: at most
+/// [`APP_LIST_ROWS_MAX`] rows, and how many matched.
+fn list(state: &State, query: &ListQuery, today: Date) -> Result<ItemList, Said> {
     let unit = match query.unit.as_deref().filter(|u| !u.is_empty()) {
         Some(text) => Some(
             UnitId::new(text)
@@ -430,58 +438,127 @@ async fn items(Shared(app): Shared<App>, Query(query): Query<ListQuery>) -> Answ
         ),
         None => None,
     };
+    let nonempty = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+    let (wanted_state, person, workflow, show, q) = (
+        nonempty(&query.state),
+        nonempty(&query.person),
+        nonempty(&query.workflow),
+        nonempty(&query.show),
+        nonempty(&query.q),
+    );
+    // Filtered and sorted on the items themselves; rows (with names) are made only for what
+    // is shown — a province holds hundreds of thousands of items.
+    let mut found: Vec<(
+        &EventId,
+        &nhip_engine::state::Item,
+        &nhip_engine::workflow::Definition,
+    )> = state
+        .items
+        .iter()
+        .filter(|(_, item)| item.workflow != nhip_engine::report::REPORT_WORKFLOW)
+        .filter(|(_, item)| {
+            unit.as_ref()
+                .is_none_or(|unit| item.unit.is_within(unit) || item.lead_unit.is_within(unit))
+        })
+        .filter(|(_, item)| wanted_state.as_ref().is_none_or(|s| &item.state == s))
+        .filter(|(_, item)| workflow.as_ref().is_none_or(|w| &item.workflow == w))
+        .filter(|(_, item)| {
+            person
+                .as_ref()
+                .is_none_or(|p| item.assignee.as_ref().is_some_and(|a| a.as_str() == p))
+        })
+        .filter(|(_, item)| {
+            q.as_ref()
+                .is_none_or(|q| text_search::matches(&item.title, q))
+        })
+        .filter_map(|(id, item)| Some((id, item, state.definition_of(item)?)))
+        .filter(|(_, item, definition)| match show.as_deref() {
+            Some("overdue") => item.is_overdue(definition, today),
+            Some("waiting") => item.is_waiting(definition),
+            Some("open") => !definition.is_terminal(&item.state),
+            Some("finished") => definition.is_terminal(&item.state),
+            Some("conflicts") => item.open_conflicts().next().is_some(),
+            _ => true,
+        })
+        .collect();
+    let unit_name = |unit: &UnitId| {
+        state
+            .registry
+            .units
+            .get(unit)
+            .map_or(unit.as_str(), |found| found.name.as_str())
+            .to_owned()
+    };
+    match query.sort.as_deref() {
+        Some("title") => found.sort_by(|a, b| a.1.title.cmp(&b.1.title)),
+        Some("unit") => found.sort_by_cached_key(|(_, item, _)| unit_name(&item.unit)),
+        Some("state") => found.sort_by_cached_key(|(_, item, definition)| {
+            definition
+                .state(&item.state)
+                .map_or_else(|| item.state.clone(), |s| s.name.clone())
+        }),
+        _ => found.sort_by_key(|(_, item, definition)| {
+            (
+                definition.is_terminal(&item.state),
+                item.deadline
+                    .map_or(i32::MAX, |deadline| today.days_until(deadline)),
+            )
+        }),
+    }
+    let matched = found.len();
+    let rows = found
+        .into_iter()
+        .take(APP_LIST_ROWS_MAX)
+        .map(|(id, item, _)| views::item_row(state, *id, item, today))
+        .collect();
+    Ok(ItemList { rows, matched })
+}
+
+/// `GET /app/items?…`: the items this node holds, filtered and sorted.
+async fn items(Shared(app): Shared<App>, Query(query): Query<ListQuery>) -> Answer<ItemList> {
+    let today = today(query.today.as_deref())?;
     let home = app.home.clone();
     blocking(move || {
         let state = state_of(&home)?;
-        let nonempty = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
-        let (wanted_state, person, workflow, show, q) = (
-            nonempty(&query.state),
-            nonempty(&query.person),
-            nonempty(&query.workflow),
-            nonempty(&query.show),
-            nonempty(&query.q),
-        );
-        let mut rows: Vec<views::ItemRow> = state
-            .items
-            .iter()
-            .filter(|(_, item)| item.workflow != nhip_engine::report::REPORT_WORKFLOW)
-            .filter(|(_, item)| {
-                unit.as_ref()
-                    .is_none_or(|unit| item.unit.is_within(unit) || item.lead_unit.is_within(unit))
-            })
-            .filter(|(_, item)| wanted_state.as_ref().is_none_or(|s| &item.state == s))
-            .filter(|(_, item)| workflow.as_ref().is_none_or(|w| &item.workflow == w))
-            .filter(|(_, item)| {
-                person
-                    .as_ref()
-                    .is_none_or(|p| item.assignee.as_ref().is_some_and(|a| a.as_str() == p))
-            })
-            .filter(|(_, item)| {
-                q.as_ref()
-                    .is_none_or(|q| text_search::matches(&item.title, q))
-            })
-            .map(|(id, item)| views::item_row(&state, *id, item, today))
-            .filter(|row| match show.as_deref() {
-                Some("overdue") => row.overdue,
-                Some("waiting") => row.waiting,
-                Some("open") => !row.finished,
-                Some("finished") => row.finished,
-                Some("conflicts") => row.conflicts > 0,
-                _ => true,
-            })
-            .collect();
-        match query.sort.as_deref() {
-            Some("title") => rows.sort_by(|a, b| a.title.cmp(&b.title)),
-            Some("unit") => rows.sort_by(|a, b| a.unit.name.cmp(&b.unit.name)),
-            Some("state") => rows.sort_by(|a, b| a.state_name.cmp(&b.state_name)),
-            _ => rows.sort_by_key(|row| (row.finished, row.days_left.unwrap_or(i32::MAX))),
-        }
-        let matched = rows.len();
-        rows.truncate(APP_LIST_ROWS_MAX);
-        Ok(ItemList { rows, matched })
+        list(&state, &query, today)
     })
     .await
     .map(Json)
+}
+
+/// `GET /app/items.xlsx?…`: the same list as a workbook a clerk opens in Excel.
+async fn items_xlsx(
+    Shared(app): Shared<App>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let texts = texts_for(&headers, None);
+    let home = app.home.clone();
+    let made = blocking(move || {
+        let today = today(query.today.as_deref())?;
+        let state = state_of(&home)?;
+        let list = list(&state, &query, today)?;
+        super::export::workbook(&list.rows, texts)
+            .map_err(|error| Said(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))
+    })
+    .await;
+    match made {
+        Ok(bytes) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"nhip-nhiem-vu.xlsx\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(said) => said.into_response(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -794,4 +871,146 @@ async fn sync(Shared(app): Shared<App>) -> Answer<SyncView> {
 async fn sync_now(Shared(app): Shared<App>) -> Response {
     app.home.wake_uplink.notify_one();
     Json(serde_json::json!({})).into_response()
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    /// The file's name, for its kind (`.xlsx`, `.xls`, `.ods`, `.csv`, …).
+    name: String,
+    /// Write the rows (when none is wrong); else only check them.
+    #[serde(default)]
+    commit: bool,
+}
+
+#[derive(Serialize)]
+struct ImportAnswer {
+    rows: Vec<crate::exchange::RowCheck>,
+    /// How many rows are wrong.
+    errors: usize,
+    /// How many items were created, when the rows were written.
+    imported: Option<usize>,
+}
+
+/// `POST /app/import?name=…&commit=…`: the appendix (the file's bytes as the body), every row
+/// checked — and, when asked and no row is wrong, written in one commit.
+async fn import(
+    Shared(app): Shared<App>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(query): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Answer<ImportAnswer> {
+    let texts = texts_for(&headers, None);
+    let home = app.home.clone();
+    blocking(move || {
+        let actor = person_of(&caller)?.clone();
+        let kind = std::path::Path::new(&query.name)
+            .extension()
+            .map(|kind| kind.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if !["csv", "xlsx", "xlsm", "xls", "xlsb", "ods"].contains(&kind.as_str()) {
+            return Err(Said(
+                StatusCode::BAD_REQUEST,
+                texts.app_upload_kind(&query.name),
+            ));
+        }
+        let io = |error: std::io::Error| Said(StatusCode::INTERNAL_SERVER_ERROR, error.to_string());
+        // The readers take a file: the upload is one, in the data folder, gone when done.
+        let mut file = tempfile::Builder::new()
+            .prefix(".upload-")
+            .suffix(&format!(".{kind}"))
+            .tempfile_in(&home.dir)
+            .map_err(io)?;
+        std::io::Write::write_all(&mut file, &body).map_err(io)?;
+        let _turn = home.writing();
+        let state = state_of(&home)?;
+        let now = now_ms();
+        let checked = crate::exchange::check(&home, &state, texts, &actor, file.path(), now)
+            .map_err(|failure| Said(StatusCode::BAD_REQUEST, failure.message))?;
+        let rows = checked.rows.clone();
+        let errors = checked.errors();
+        let imported = if query.commit && errors == 0 {
+            Some(
+                crate::exchange::write(&home, checked, now)
+                    .map_err(|failure| Said(StatusCode::INTERNAL_SERVER_ERROR, failure.message))?,
+            )
+        } else {
+            None
+        };
+        Ok(ImportAnswer {
+            rows,
+            errors,
+            imported,
+        })
+    })
+    .await
+    .map(Json)
+}
+
+/// A number as people here write it: `1.234,5` (Vietnamese) or `1234.5`, in thousandths.
+fn milli(text: &str) -> Option<i64> {
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let plain = if text.contains(',') {
+        text.replace('.', "").replace(',', ".")
+    } else {
+        text
+    };
+    let value: f64 = plain.parse().ok()?;
+    let milli = (value * 1000.0).round();
+    (milli.is_finite() && milli.abs() < 9e15).then_some(milli as i64)
+}
+
+#[derive(Deserialize)]
+struct IndicatorValue {
+    value: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /app/indicators/{code}`: the logged-in person reports the indicator's value.
+async fn report_indicator(
+    Shared(app): Shared<App>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Json(form): Json<IndicatorValue>,
+) -> Response {
+    let texts = texts_for(&headers, None);
+    let home = app.home.clone();
+    let done = blocking(move || {
+        let actor = person_of(&caller)?.clone();
+        let value_milli = milli(&form.value).ok_or_else(|| {
+            Said(
+                StatusCode::BAD_REQUEST,
+                texts.app_bad_field("value", &form.value),
+            )
+        })?;
+        let command = Command::ReportIndicator {
+            id: code,
+            value_milli,
+            note: form.note,
+        };
+        decide(&home, &actor, command, texts)
+    })
+    .await;
+    match done {
+        Ok(id) => Json(serde_json::json!({ "event": id })).into_response(),
+        Err(said) => said.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::milli;
+
+    #[test]
+    fn numbers_are_read_as_people_write_them() {
+        assert_eq!(milli("1.234,5"), Some(1_234_500));
+        assert_eq!(milli("1234.5"), Some(1_234_500));
+        assert_eq!(milli(" 85 "), Some(85_000));
+        assert_eq!(milli("0,25"), Some(250));
+        assert_eq!(milli("mười"), None);
+        assert_eq!(milli("1e300"), None);
+        assert_eq!(milli(""), None);
+    }
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use nhip_engine::state::steps::{Steps, Why, Work};
-use nhip_engine::state::{Item, Outcome, State};
+use nhip_engine::state::{Detail, Item, Outcome, State};
 use nhip_engine::{Date, EventId, PersonId, UnitId};
 use serde::Serialize;
 
@@ -225,6 +225,23 @@ pub struct ItemPage {
     pub resolve: bool,
 }
 
+/// `detail` with the name a page shows for a transition's code.
+fn named(state: &State, item: &Item, detail: &Detail) -> Detail {
+    let mut detail = detail.clone();
+    match &mut detail {
+        Detail::Fired { transition, .. } | Detail::Voted { transition, .. } => {
+            if let Some(found) = state
+                .definition_of(item)
+                .and_then(|definition| definition.transition(transition))
+            {
+                *transition = found.name.clone();
+            }
+        }
+        _ => {}
+    }
+    detail
+}
+
 /// `item`'s page for a reader whose next steps are `steps`, in `texts`' language; `received`
 /// says when this node received each event.
 pub fn item_page(
@@ -242,7 +259,7 @@ pub fn item_page(
         .map(|entry| EntryView {
             event: entry.event,
             who: person(state, &entry.actor),
-            what: texts.detail(&entry.detail),
+            what: texts.detail(&named(state, item, &entry.detail)),
             outcome: match entry.outcome {
                 Outcome::Applied => "applied",
                 Outcome::Conflict => "conflict",

@@ -114,7 +114,12 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("filter_unit", "Đơn vị", "Unit"),
     ("filter_apply", "Lọc", "Filter"),
     ("items_title", "Nhiệm vụ", "Tasks"),
-    ("export_csv", "Xuất tệp CSV (Excel)", "Export CSV (Excel)"),
+    ("export_csv", "Xuất tệp CSV", "Export CSV"),
+    (
+        "export_xlsx",
+        "Tải tệp Excel (.xlsx)",
+        "Download Excel (.xlsx)",
+    ),
     (
         "items_count",
         "Hiển thị {shown} trên {matched} mục.",
@@ -203,6 +208,46 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("hub_units", "Các đơn vị", "Units"),
     ("none", "Không có.", "None."),
+    ("nav_import", "Nhập phụ lục", "Import"),
+    ("nav_indicators", "Chỉ tiêu", "Indicators"),
+    (
+        "follow_up",
+        "Giao việc tiếp theo (thuộc việc này)",
+        "Create a follow-up task",
+    ),
+    (
+        "import_title",
+        "Nhập phụ lục nhiệm vụ",
+        "Import the appendix of tasks",
+    ),
+    (
+        "import_hint",
+        "Chọn tệp Excel (.xlsx, .xls), LibreOffice (.ods) hoặc CSV có cột Công việc, Người thực hiện, Đơn vị chủ trì, Đơn vị phối hợp, Thời hạn. Mọi dòng được kiểm tra trước; chưa ghi gì cho đến khi đồng chí bấm Nhập.",
+        "Choose an Excel (.xlsx, .xls), LibreOffice (.ods) or CSV file with the columns Work, Person, Lead unit, Coordinating units, Deadline. Every row is checked first; nothing is written until you press Import.",
+    ),
+    ("import_file", "Tệp phụ lục", "Appendix file"),
+    ("import_row", "Dòng", "Row"),
+    ("import_check", "Kiểm tra", "Check"),
+    ("import_ok", "hợp lệ", "valid"),
+    (
+        "import_has_errors",
+        "{n} dòng có lỗi: chưa nhập gì. Sửa tệp rồi chọn lại.",
+        "{n} rows have errors: nothing was imported. Fix the file and choose it again.",
+    ),
+    (
+        "import_ready",
+        "Cả {n} dòng đều hợp lệ.",
+        "All {n} rows are valid.",
+    ),
+    ("import_button", "Nhập {n} việc", "Import {n} tasks"),
+    ("import_done", "Đã nhập {n} việc.", "Imported {n} tasks."),
+    ("indicators_title", "Chỉ tiêu", "Indicators"),
+    ("indicator_name", "Chỉ tiêu", "Indicator"),
+    ("indicator_target", "Mục tiêu", "Target"),
+    ("indicator_value", "Đạt được", "Value"),
+    ("indicator_attainment", "Tỷ lệ đạt", "Attainment"),
+    ("indicator_report", "Báo cáo số liệu", "Report a value"),
+    ("indicator_value_hint", "ví dụ 1.234,5", "e.g. 1234.5"),
 ];
 
 /// Every word of the app in `lang`.

@@ -55,6 +55,10 @@ impl Texts {
         app_bad_field(field: &str, value: &str) =>
         "Trường {field} không hợp lệ: {value:?}",
         "The field {field} is not valid: {value:?}");
+    text!(/// The app was sent a file of a kind it does not read.
+        app_upload_kind(name: &str) =>
+        "Không đọc được tệp {name}: hãy dùng tệp Excel (.xlsx, .xls), LibreOffice (.ods) hoặc CSV.",
+        "Cannot read {name}: use an Excel (.xlsx, .xls), LibreOffice (.ods) or CSV file.");
     text!(/// The app asked for an item this node does not hold.
         app_no_item() => "Nút này không có mục đó.", "This node holds no such item.");
     text!(/// A node was created.
@@ -187,6 +191,10 @@ impl Texts {
         "{text:?} cannot be a code: {reason}");
     text!(/// Import: a bad row.
         import_row(row: usize, reason: &str) => "Dòng {row}: {reason}", "Row {row}: {reason}");
+    text!(/// Import: the file has no column naming the work.
+        import_needs_work_column() =>
+        "cần cột \"Công việc\" (hoặc \"Nội dung\")",
+        "a \"work\" column is needed (\"Công việc\" or \"Nội dung\")");
     text!(/// Import: nothing imported because of bad rows.
         import_refused(count: usize) =>
         "Chưa nhập gì: {count} dòng có lỗi. Sửa tệp rồi nhập lại.",

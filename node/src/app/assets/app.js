@@ -112,6 +112,19 @@ function api(path, body) {
   });
 }
 
+// Sends a file's bytes as they are (an appendix to check or import).
+function upload(path, file) {
+  return fetch(path, {
+    method: 'POST', credentials: 'same-origin', body: file,
+    headers: { 'Content-Type': 'application/octet-stream', 'X-Nhip-Csrf': me ? me.csrf : '' }
+  }).then(function (response) {
+    return response.json().then(function (data) {
+      if (!response.ok) throw new Error(data.error || response.statusText);
+      return data;
+    });
+  });
+}
+
 function errorBox(error) { return el('div.error', { role: 'alert' }, error.message || String(error)); }
 
 function link(text, hash) { return el('a', { href: hash }, text); }
@@ -221,7 +234,8 @@ function drawHeader() {
   document.getElementById('where').textContent = me ? me.node_unit.name : '';
   if (!me) return;
   var here = location.hash.split('?')[0];
-  [['#/work', 'nav_work'], ['#/items', 'nav_items'], ['#/new', 'nav_new']].concat(me.hub ? [['#/hub', 'nav_hub']] : [])
+  [['#/work', 'nav_work'], ['#/items', 'nav_items'], ['#/new', 'nav_new'], ['#/import', 'nav_import'], ['#/indicators', 'nav_indicators']]
+    .concat(me.hub ? [['#/hub', 'nav_hub']] : [])
     .forEach(function (entry) {
       nav.appendChild(el('a', { href: entry[0], class: here.indexOf(entry[0]) === 0 ? 'on' : null }, t(entry[1])));
     });
@@ -336,7 +350,8 @@ function listPage() {
   api('/app/items?' + queryOf(wanted)).then(function (list) {
     result.textContent = '';
     var exportButton = el('button.no-print', { type: 'button', id: 'export-csv', onclick: function () { exportCsv(list.rows); } }, t('export_csv'));
-    result.appendChild(el('p.muted', { id: 'items-count' }, fill('items_count', { shown: number(list.rows.length), matched: number(list.matched) }), ' ', exportButton));
+    var workbook = el('a.no-print', { href: '/app/items.xlsx?' + queryOf(wanted) + '&lang=' + lang, id: 'export-xlsx', download: 'nhip-nhiem-vu.xlsx' }, t('export_xlsx'));
+    result.appendChild(el('p.muted', { id: 'items-count' }, fill('items_count', { shown: number(list.rows.length), matched: number(list.matched) }), ' ', exportButton, ' ', workbook));
     result.appendChild(itemTable(list.rows, [COLUMNS.title, COLUMNS.assignee, COLUMNS.lead, COLUMNS.coordinating, COLUMNS.deadline, COLUMNS.state, COLUMNS.percent]));
   }).catch(function (error) { if (error.message) { result.textContent = ''; result.appendChild(errorBox(error)); } });
 }
@@ -370,10 +385,14 @@ function newPage() {
     var coordinating = picker('units', 'new-coordinating', true, null);
     var assignee = picker('people', 'new-assignee', false, null);
     var deadline = el('input', { type: 'text', id: 'new-deadline', placeholder: 'dd/mm/yyyy', inputmode: 'numeric' });
+    var parent = params(location.hash).parent || null;
+    var parentTitle = el('strong', { id: 'new-parent' });
+    if (parent) api('/app/items/' + parent).then(function (page) { parentTitle.textContent = page.row.title; }).catch(function () {});
     var message = el('div');
     var form = el('form.box', { id: 'new-form' },
       el('h1', null, t('new_title')),
       el('p.muted.small', null, t('new_hint')),
+      parent ? el('p', null, t('item_parent'), ': ', parentTitle) : null,
       el('label', { for: 'new-workflow' }, t('new_workflow')), workflow,
       el('label', { for: 'new-title' }, t('col_work')), title,
       el('label', { for: 'new-description' }, t('new_description')), description,
@@ -393,7 +412,7 @@ function newPage() {
         workflow: workflow.value, title: title.value, description: description.value,
         unit: unit.values()[0] || '', lead_unit: lead.values()[0] || null,
         coordinating: coordinating.values(), assignee: assignee.values()[0] || null,
-        deadline: deadline.value || null
+        deadline: deadline.value || null, parent: parent
       }).then(function (made) { location.hash = '#/item/' + made.id; })
         .catch(function (error) { if (error.message) message.appendChild(errorBox(error)); });
     });
@@ -440,7 +459,8 @@ function itemPage(id) {
       return el('div.step', null, el('button.primary', { type: 'button', 'data-step': step.transition, onclick: function () { act({ action: 'fire', transition: step.transition, note: note.value }); } }, step.name));
     }));
     var actions = el('div.box.no-print', null, el('h2', null, t('item_actions')), message,
-      page.steps.length ? [el('label', { for: 'step-note' }, t('step_note')), note, steps] : el('p.muted', null, t('item_no_steps')));
+      page.steps.length ? [el('label', { for: 'step-note' }, t('step_note')), note, steps] : el('p.muted', null, t('item_no_steps')),
+      el('p', null, el('a', { href: '#/new?parent=' + id, id: 'follow-up' }, t('follow_up'))));
     if (page.take_part) {
       var percent = el('input', { type: 'number', id: 'progress-percent', min: 0, max: 100, value: row.percent });
       var progressNote = el('input', { type: 'text', id: 'progress-note' });
@@ -497,6 +517,66 @@ function itemPage(id) {
   }).catch(function (error) { if (error.message) show(errorBox(error)); });
 }
 
+// ---- importing the appendix --------------------------------------------------------------------
+
+function importPage() {
+  var input = el('input', { type: 'file', id: 'import-file', accept: '.xlsx,.xls,.xlsm,.ods,.csv' });
+  var result = el('div', { id: 'import-result' });
+  var chosen = null;
+  function send(commit) {
+    result.textContent = '';
+    if (!chosen) return;
+    upload('/app/import?name=' + encodeURIComponent(chosen.name) + (commit ? '&commit=true' : ''), chosen).then(function (answer) {
+      result.textContent = '';
+      if (answer.imported !== null && answer.imported !== undefined) {
+        result.appendChild(el('div.ok', { id: 'import-done' }, fill('import_done', { n: number(answer.imported) }), ' ', link(t('nav_items'), '#/items')));
+        return;
+      }
+      result.appendChild(answer.errors
+        ? el('div.error', { id: 'import-errors' }, fill('import_has_errors', { n: number(answer.errors) }))
+        : el('div.ok', null, fill('import_ready', { n: number(answer.rows.length) })));
+      result.appendChild(el('table', { id: 'import-rows' }, el('thead', null, el('tr', null, el('th.num', null, t('import_row')), el('th', null, t('col_work')), el('th', null, t('import_check')))),
+        el('tbody', null, answer.rows.map(function (row) {
+          return el('tr', { class: row.error ? 'bad-row' : null }, el('td.num', null, String(row.row)), el('td', null, row.title),
+            el('td', null, row.error ? el('span.tag.late', null, row.error) : el('span.tag.done', null, t('import_ok'))));
+        }))));
+      if (!answer.errors && answer.rows.length) {
+        result.appendChild(el('p', null, el('button.primary', { type: 'button', id: 'import-commit', onclick: function () { send(true); } }, fill('import_button', { n: number(answer.rows.length) }))));
+      }
+    }).catch(function (error) { result.appendChild(errorBox(error)); });
+  }
+  input.addEventListener('change', function () { chosen = input.files[0] || null; send(false); });
+  show(el('div', null, el('h1', null, t('import_title')), el('div.box', null,
+    el('p', null, t('import_hint')), el('label', { for: 'import-file' }, t('import_file')), input), result));
+}
+
+// ---- indicators -------------------------------------------------------------------------------
+
+function indicatorsPage() {
+  api('/api/indicators').then(function (indicators) {
+    var rows = indicators.map(function (indicator) {
+      var value = el('input', { type: 'text', inputmode: 'decimal', 'data-indicator': indicator.id, placeholder: t('indicator_value_hint') });
+      var message = el('span');
+      var form = el('form', { class: 'row' }, el('div', null, value), el('div', null, el('button', { type: 'submit' }, t('indicator_report'))), message);
+      form.addEventListener('submit', function (event) {
+        event.preventDefault();
+        api('/app/indicators/' + encodeURIComponent(indicator.id), { value: value.value, note: '' })
+          .then(function () { indicatorsPage(); })
+          .catch(function (error) { message.textContent = ''; message.appendChild(errorBox(error)); });
+      });
+      var attainment = indicator.attainment === null ? '—' : number(indicator.attainment * 100, 1) + ' %';
+      return el('tr', null, el('td', null, indicator.name, el('div.muted.small', null, indicator.period)),
+        el('td.num', null, number(indicator.target, 1), ' ', indicator.measure),
+        el('td.num', null, indicator.value === null ? '—' : [number(indicator.value, 1), ' ', indicator.measure]),
+        el('td.num', null, attainment), el('td.no-print', null, form));
+    });
+    show(el('div', null, el('h1', null, t('indicators_title')),
+      rows.length ? el('table', { id: 'indicators' }, el('thead', null, el('tr', null, el('th', null, t('indicator_name')), el('th.num', null, t('indicator_target')),
+        el('th.num', null, t('indicator_value')), el('th.num', null, t('indicator_attainment')), el('th.no-print', null, t('indicator_report')))), el('tbody', null, rows))
+        : el('p.muted', null, t('none'))));
+  }).catch(function (error) { if (error.message) show(errorBox(error)); });
+}
+
 // ---- the hub's view --------------------------------------------------------------------------
 
 function card(n, label, hash, bad) {
@@ -549,6 +629,8 @@ function route() {
   if (path === '#/items') return listPage();
   if (path === '#/new') return newPage();
   if (path === '#/hub') return hubPage();
+  if (path === '#/import') return importPage();
+  if (path === '#/indicators') return indicatorsPage();
   return workPage();
 }
 
