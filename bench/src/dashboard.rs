@@ -284,6 +284,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         home.log
             .append(&home.key, T0 + 1_000_000 + round as u64, drafts)?;
+        home.changes.send_modify(|generation| *generation += 1);
         changes.send_modify(|generation| *generation += 1);
         let started = Instant::now();
         get(addr, &path)?;

@@ -158,7 +158,7 @@ impl Checked {
 
 /// The person a cell names: a code, or a name only one person has (diacritics and case
 /// ignored), as a clerk writes it.
-fn person_named(state: &nhip_engine::State, text: &str) -> Result<PersonId, String> {
+fn person_named(state: &nhip_engine::State, texts: Texts, text: &str) -> Result<PersonId, String> {
     if let Ok(code) = PersonId::new(text) {
         if state.registry.people.contains_key(&code) {
             return Ok(code);
@@ -172,12 +172,12 @@ fn person_named(state: &nhip_engine::State, text: &str) -> Result<PersonId, Stri
         .filter(|(_, person)| fold(&person.name) == folded);
     match (found.next(), found.next()) {
         (Some((code, _)), None) => Ok(code.clone()),
-        _ => PersonId::new(text).map_err(|error| format!("{text:?}: {error}")),
+        _ => PersonId::new(text).map_err(|_| texts.import_unknown_person(text)),
     }
 }
 
 /// The unit a cell names: a path, or a name only one unit has.
-fn unit_named(state: &nhip_engine::State, text: &str) -> Result<UnitId, String> {
+fn unit_named(state: &nhip_engine::State, texts: Texts, text: &str) -> Result<UnitId, String> {
     if let Ok(path) = UnitId::new(text) {
         if state.registry.units.contains_key(&path) {
             return Ok(path);
@@ -191,7 +191,7 @@ fn unit_named(state: &nhip_engine::State, text: &str) -> Result<UnitId, String> 
         .filter(|(_, unit)| fold(&unit.name) == folded);
     match (found.next(), found.next()) {
         (Some((path, _)), None) => Ok(path.clone()),
-        _ => UnitId::new(text).map_err(|error| format!("{text:?}: {error}")),
+        _ => UnitId::new(text).map_err(|_| texts.import_unknown_unit(text)),
     }
 }
 
@@ -242,7 +242,7 @@ pub fn check(
         };
         let title = cell(Column::Work);
         let parse = || -> Result<Command, String> {
-            let unit_of = |text: &str| unit_named(state, text);
+            let unit_of = |text: &str| unit_named(state, texts, text);
             let lead = match cell(Column::Lead) {
                 text if text.is_empty() => None,
                 text => Some(unit_of(&text)?),
@@ -259,11 +259,11 @@ pub fn check(
                 .collect::<Result<Vec<_>, _>>()?;
             let assignee = match cell(Column::Person) {
                 text if text.is_empty() => None,
-                text => Some(person_named(state, &text)?),
+                text => Some(person_named(state, texts, &text)?),
             };
             let deadline = match cell(Column::Deadline) {
                 text if text.is_empty() => None,
-                text => Some(Date::parse(&text).map_err(|error| error.to_string())?),
+                text => Some(Date::parse(&text).map_err(|_| texts.import_bad_date(&text))?),
             };
             Ok(Command::CreateItem {
                 workflow: "task".into(),

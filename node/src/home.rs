@@ -269,7 +269,8 @@ impl Home {
 
     /// The state of the log as it is now: replayed on first use, then kept up to date.
     pub fn state(&self) -> Result<Arc<State>, HomeError> {
-        Ok(self.live.state(self.log.as_ref())?)
+        let generation = *self.changes.borrow();
+        Ok(self.live.state_at(self.log.as_ref(), generation)?)
     }
 
     /// `actor` runs `command`; the event is appended durably, signed by the actor when they

@@ -85,6 +85,10 @@ pub const ENROLL_LINGER_MS: u64 = 2_000;
 /// The largest enrollment message (an `Enroll` is a secret and a unit code: far smaller).
 pub const ENROLL_FRAME_BYTES_MAX: usize = 64 * 1024;
 
+/// A running node's state is taken as current while its commit feed has not moved — but the
+/// log's heads are read again at least this often, in case something wrote without telling.
+pub const LIVE_RECHECK_MS: u64 = 1000;
+
 /// The office app's lists answer at most this many rows (the page says how many matched).
 pub const APP_LIST_ROWS_MAX: usize = 500;
 

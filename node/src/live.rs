@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use nhip_engine::{ChainId, EventLog, Head, OrderKey, Seq, State, StoreError, StoredEvent};
 
-use crate::limits::LIVE_READ_PAGE;
+use crate::limits::{LIVE_READ_PAGE, LIVE_RECHECK_MS};
 
 /// See the module documentation.
 #[derive(Default)]
@@ -21,6 +21,8 @@ pub struct LiveState {
 }
 
 struct Cached {
+    /// The commit generation seen when the heads were read, and when.
+    looked: Option<(u64, std::time::Instant)>,
     /// The chain heads folded so far.
     heads: BTreeMap<ChainId, Head>,
     state: Arc<State>,
@@ -29,12 +31,39 @@ struct Cached {
 }
 
 impl LiveState {
+    /// The state of `log` as it is now, where the commit feed stands at `generation` (bumped
+    /// after every commit of this process): while it has not moved, the state is current and
+    /// the log is not read at all — but at least every [`LIVE_RECHECK_MS`], in case something
+    /// wrote without bumping it.
+    pub fn state_at(&self, log: &dyn EventLog, generation: u64) -> Result<Arc<State>, StoreError> {
+        {
+            let cached = self.lock();
+            if let Some(known) = cached.as_ref() {
+                if known.looked.is_some_and(|(seen, at)| {
+                    seen == generation
+                        && at.elapsed() < std::time::Duration::from_millis(LIVE_RECHECK_MS)
+                }) {
+                    return Ok(known.state.clone());
+                }
+            }
+        }
+        let looked = std::time::Instant::now();
+        let state = self.state(log)?;
+        if let Some(known) = self.lock().as_mut() {
+            known.looked = Some((generation, looked));
+        }
+        Ok(state)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Cached>> {
+        self.cached
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The state of `log` as it is now.
     pub fn state(&self, log: &dyn EventLog) -> Result<Arc<State>, StoreError> {
-        let mut cached = self
-            .cached
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cached = self.lock();
         // Heads first: an event stored during a rebuild is read again next time, sorts early
         // and forces another rebuild — never missed, never folded twice.
         let heads = log.heads()?;
@@ -106,6 +135,7 @@ fn rebuild(log: &dyn EventLog, heads: BTreeMap<ChainId, Head>) -> Result<Cached,
         state.apply(event);
     })?;
     Ok(Cached {
+        looked: None,
         heads,
         state: Arc::new(state),
         last,

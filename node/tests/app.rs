@@ -287,6 +287,10 @@ async fn first_login(page: &Page, person: &str, code: &str) {
     wait(page, "document.querySelector('#logout')", "being logged in").await;
 }
 
+/// One browser at a time: two headless Chromiums starting at once on a small machine make
+/// each other time out.
+static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 async fn launch() -> Option<(Browser, tokio::task::JoinHandle<()>, tempfile::TempDir)> {
     if std::env::var("NHIP_BROWSER_TEST").as_deref() == Ok("skip") {
         eprintln!("NHIP_BROWSER_TEST=skip: the browser test was skipped on purpose");
@@ -304,6 +308,8 @@ async fn launch() -> Option<(Browser, tokio::task::JoinHandle<()>, tempfile::Tem
         .user_data_dir(profile.path())
         .window_size(1366, 768)
         .viewport(None)
+        .launch_timeout(Duration::from_secs(90))
+        .request_timeout(Duration::from_secs(60))
         .args([
             "--disable-gpu",
             "--disable-quic",
@@ -321,6 +327,9 @@ async fn launch() -> Option<(Browser, tokio::task::JoinHandle<()>, tempfile::Tem
 
 #[test]
 fn a_task_goes_from_the_commune_to_the_village_and_back_in_the_app() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let tree = Tree::new();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -612,6 +621,9 @@ async fn choose_file(page: &Page, selector: &str, file: &Path) {
 
 #[test]
 fn the_commune_resolves_a_conflict_types_a_task_by_keyboard_imports_and_reports_in_the_app() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let demo = Demo::start();
     let folder = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -687,6 +699,12 @@ fn the_commune_resolves_a_conflict_types_a_task_by_keyboard_imports_and_reports_
         )
         .await;
         assert_eq!(bad_rows, "3,4", "the wrong rows, by the numbers the file shows");
+        let reasons = text(&page, "document.querySelector('#import-rows').innerText").await;
+        assert!(
+            reasons.contains("không tìm thấy cán bộ \"Người Không Có\"")
+                && reasons.contains("\"32/13/2099\" không phải là ngày"),
+            "each row says what is wrong, in the clerk's language: {reasons}"
+        );
         assert!(text(&page, "document.querySelector('#import-commit') ? 'yes' : ''").await.is_empty());
         screenshot(&page, "import-errors").await;
         let good = folder.path().join("phu-luc-da-sua.csv");

@@ -77,7 +77,36 @@ pub fn lookup<'a>(
         .or_else(|| workflow::builtin(id, version))
 }
 
+/// Looks up items' definitions one after another, remembering the last: items of one workflow
+/// and version in a row cost one lookup (a scan over every item stays cheap).
+pub struct Definitions<'a> {
+    state: &'a State,
+    last: Option<(&'a str, u16, Option<&'a Definition>)>,
+}
+
+impl<'a> Definitions<'a> {
+    /// The definition `item` was created under.
+    pub fn of(&mut self, item: &'a Item) -> Option<&'a Definition> {
+        if let Some((workflow, version, definition)) = self.last {
+            if workflow == item.workflow && version == item.version {
+                return definition;
+            }
+        }
+        let definition = self.state.definition_of(item);
+        self.last = Some((&item.workflow, item.version, definition));
+        definition
+    }
+}
+
 impl State {
+    /// A lookup of definitions for a scan over many items.
+    pub fn definitions(&self) -> Definitions<'_> {
+        Definitions {
+            state: self,
+            last: None,
+        }
+    }
+
     /// The definition an item was created under.
     pub fn definition_of(&self, item: &Item) -> Option<&Definition> {
         lookup(&self.workflows, &item.workflow, item.version)

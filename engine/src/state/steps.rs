@@ -120,8 +120,9 @@ pub fn my_work(state: &State, person: &PersonId, today: Date) -> Vec<Work> {
         .map(|(unit, _)| unit)
         .collect();
     let mut work = Vec::new();
+    let mut definitions = state.definitions();
     for (id, item) in &state.items {
-        let Some(definition) = state.definition_of(item) else {
+        let Some(definition) = definitions.of(item) else {
             continue;
         };
         let mut why = Vec::new();

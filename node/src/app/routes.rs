@@ -497,7 +497,8 @@ fn list(state: &State, query: &ListQuery, today: Date) -> Result<ItemList, Said>
                 .state(&item.state)
                 .map_or_else(|| item.state.clone(), |s| s.name.clone())
         }),
-        _ => found.sort_by_key(|(_, item, definition)| {
+        // By deadline, open work first: the key made once per item, not per comparison.
+        _ => found.sort_by_cached_key(|(_, item, definition)| {
             (
                 definition.is_terminal(&item.state),
                 item.deadline

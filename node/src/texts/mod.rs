@@ -195,6 +195,18 @@ impl Texts {
         import_needs_work_column() =>
         "cần cột \"Công việc\" (hoặc \"Nội dung\")",
         "a \"work\" column is needed (\"Công việc\" or \"Nội dung\")");
+    text!(/// Import: a cell names a person this node does not know.
+        import_unknown_person(text: &str) =>
+        "không tìm thấy cán bộ \"{text}\" (ghi mã cán bộ, ví dụ lo-van-pao, hoặc họ tên đầy đủ)",
+        "no person \"{text}\" here (write the person code, e.g. lo-van-pao, or the full name)");
+    text!(/// Import: a cell names a unit this node does not know.
+        import_unknown_unit(text: &str) =>
+        "không tìm thấy đơn vị \"{text}\" (ghi tên đầy đủ hoặc đường dẫn, ví dụ lai-chau/binh-lu)",
+        "no unit \"{text}\" here (write its full name or its path, e.g. lai-chau/binh-lu)");
+    text!(/// Import: a cell is not a date.
+        import_bad_date(text: &str) =>
+        "\"{text}\" không phải là ngày (viết như 31/12/2025)",
+        "\"{text}\" is not a date (write it as 31/12/2025)");
     text!(/// Import: nothing imported because of bad rows.
         import_refused(count: usize) =>
         "Chưa nhập gì: {count} dòng có lỗi. Sửa tệp rồi nhập lại.",

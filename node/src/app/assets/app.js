@@ -130,7 +130,7 @@ function errorBox(error) { return el('div.error', { role: 'alert' }, error.messa
 function link(text, hash) { return el('a', { href: hash }, text); }
 
 function deadlineTag(row) {
-  if (row.finished) return el('span.tag.done', null, row.state_name);
+  if (row.finished) return null;
   if (row.overdue) return el('span.tag.late', null, fill('days_late', { n: -row.days_left }));
   if (row.due_soon) return el('span.tag.soon', null, fill('days_left', { n: row.days_left }));
   return null;
@@ -198,6 +198,7 @@ function picker(kind, id, multi, initial) {
 
 function loginPage() {
   drawHeader();
+  document.getElementById('sync').hidden = true;
   var person = el('input', { type: 'text', id: 'login-person', autocomplete: 'username', required: true });
   var pass = el('input', { type: 'password', id: 'login-passphrase', autocomplete: 'current-password', required: true });
   var setup = el('input', { type: 'text', id: 'login-setup', autocomplete: 'off' });
@@ -249,17 +250,16 @@ function drawHeader() {
 function drawSync() {
   if (!me) return;
   api('/app/sync').then(function (sync) {
-    var box = document.getElementById('sync');
-    box.textContent = '';
-    var banner = document.getElementById('offline');
-    if (!sync.parent) { banner.hidden = true; return; }
-    box.appendChild(el('span.dot', { class: 'dot ' + (sync.connected ? 'on' : 'off') }));
-    box.appendChild(el('span', { id: 'sync-state' }, sync.connected ? t('sync_online') : t('sync_offline')));
-    box.appendChild(el('span.small', null, fill('sync_last', { when: when(sync.last_success_ms) })));
-    box.appendChild(el('span.small', { id: 'sync-pending' }, fill('sync_pending', { n: number(sync.pending_up) })));
-    box.appendChild(el('button', { type: 'button', id: 'sync-now', onclick: function () { api('/app/sync', {}).then(function () { setTimeout(drawSync, 1500); }).catch(function () {}); } }, t('sync_now')));
-    banner.hidden = sync.connected;
-    banner.textContent = t('offline_banner');
+    var bar = document.getElementById('sync');
+    bar.textContent = '';
+    bar.hidden = !sync.parent;
+    if (!sync.parent) return;
+    bar.className = 'sync' + (sync.connected ? '' : ' offline');
+    bar.appendChild(el('span', { class: 'dot ' + (sync.connected ? 'on' : 'off') }));
+    bar.appendChild(el('strong', { id: 'sync-state' }, sync.connected ? t('sync_online') : t('offline_banner')));
+    bar.appendChild(el('span', null, fill('sync_last', { when: when(sync.last_success_ms) })));
+    bar.appendChild(el('span', { id: 'sync-pending' }, fill('sync_pending', { n: number(sync.pending_up) })));
+    bar.appendChild(el('button', { type: 'button', id: 'sync-now', onclick: function () { api('/app/sync', {}).then(function () { setTimeout(drawSync, 1500); }).catch(function () {}); } }, t('sync_now')));
   }).catch(function () {});
 }
 
