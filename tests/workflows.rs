@@ -1091,3 +1091,56 @@ fn the_next_steps_and_my_work_follow_the_rules_the_fold_applies() {
         );
     }
 }
+
+#[test]
+fn progress_by_week_counts_work_done_and_work_overdue_at_each_weeks_end() {
+    use nhip::engine::state::progress::weekly;
+    let world = World::new();
+    let mut commune = world.commune.desk();
+    let today = Date::from_unix_ms(T0);
+    // Due three days ago and still open: overdue at the end of this week, not of last week.
+    let late = commune
+        .act(
+            "ta-thi-dung",
+            T0 - 20 * DAY_MS,
+            create(
+                "task",
+                VILLAGE_NA_RI,
+                "Sửa đường",
+                Some("lo-van-pao"),
+                Some(today.plus_days(-3)),
+            ),
+        )
+        .unwrap();
+    // Done today.
+    let done = commune
+        .act(
+            "ta-thi-dung",
+            T0 - 20 * DAY_MS,
+            create(
+                "task",
+                VILLAGE_NA_RI,
+                "Phát quang",
+                Some("lo-van-pao"),
+                Some(today.plus_days(30)),
+            ),
+        )
+        .unwrap();
+    commune.act("lo-van-pao", T0, fire(done, "start")).unwrap();
+    commune
+        .act("lo-van-pao", T0, fire(done, "complete"))
+        .unwrap();
+    let state = world.commune.state();
+    let series = weekly(&state, &unit(COMMUNE), today, 3, |_| true);
+    assert_eq!(series.len(), 3);
+    assert_eq!(series[2].end, today);
+    assert_eq!(series[1].end, today.plus_days(-7));
+    assert_eq!((series[2].done, series[2].overdue), (1, 1), "{series:?}");
+    assert_eq!((series[1].done, series[1].overdue), (0, 0), "{series:?}");
+    // Leaving an item out leaves it out of both series.
+    let without = weekly(&state, &unit(COMMUNE), today, 3, |item| {
+        item.title != "Sửa đường"
+    });
+    assert_eq!(without[2].overdue, 0);
+    let _ = late;
+}

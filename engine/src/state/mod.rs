@@ -15,6 +15,7 @@
 //! - `fold`: what each event does (the conflict rule among it).
 //! - `summary`: counts per unit, rolled up.
 //! - [`steps`]: what a person may do next on an item, and what waits for them.
+//! - [`progress`]: done and overdue per week, for an overview's chart.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,7 @@ use crate::workflow::{self, Definition};
 mod fold;
 pub mod item;
 pub mod policy;
+pub mod progress;
 pub mod refusal;
 pub mod steps;
 mod summary;

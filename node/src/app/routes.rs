@@ -48,6 +48,7 @@ pub fn routes(home: Arc<Home>, gate: Arc<Gate>) -> Router {
         .route("/app/items.xlsx", get(items_xlsx))
         .route("/app/items/{id}", get(item).post(act))
         .route("/app/indicators/{code}", post(report_indicator))
+        .route("/app/progress", get(progress))
         .route("/app/sync", get(sync).post(sync_now))
         .route(
             "/app/import",
@@ -1014,4 +1015,53 @@ mod tests {
         assert_eq!(milli("1e300"), None);
         assert_eq!(milli(""), None);
     }
+}
+
+/// One week of progress, dates as `YYYY-MM-DD`.
+#[derive(Serialize)]
+struct WeekView {
+    start: String,
+    end: String,
+    done: u32,
+    overdue: u32,
+}
+
+#[derive(Deserialize)]
+struct ProgressQuery {
+    unit: Option<String>,
+    weeks: Option<u32>,
+    today: Option<String>,
+}
+
+/// `GET /app/progress?unit=&weeks=&today=`: done and overdue per week for a unit (this node's
+/// own by default), the last 12 weeks by default (52 at most).
+async fn progress(
+    Shared(app): Shared<App>,
+    Query(query): Query<ProgressQuery>,
+) -> Answer<Vec<WeekView>> {
+    let today = today(query.today.as_deref())?;
+    let unit = match query.unit.as_deref().filter(|u| !u.is_empty()) {
+        Some(text) => UnitId::new(text)
+            .map_err(|_| Said(StatusCode::BAD_REQUEST, format!("{text:?}: unit")))?,
+        None => app.home.config.unit.clone(),
+    };
+    let weeks = query.weeks.unwrap_or(12).clamp(1, 52);
+    let home = app.home.clone();
+    blocking(move || {
+        let state = state_of(&home)?;
+        let series = nhip_engine::state::progress::weekly(&state, &unit, today, weeks, |item| {
+            item.workflow != nhip_engine::report::REPORT_WORKFLOW
+        });
+        Ok(series
+            .into_iter()
+            .map(|week| WeekView {
+                start: week.start.to_string(),
+                end: week.end.to_string(),
+                done: week.done,
+                overdue: week.overdue,
+            })
+            .collect())
+    })
+    .await
+    .map(Json)
 }

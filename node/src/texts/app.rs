@@ -209,6 +209,27 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("hub_units", "Các đơn vị", "Units"),
     ("none", "Không có.", "None."),
     ("nav_import", "Nhập phụ lục", "Import"),
+    ("chart_title", "Tiến độ theo tuần", "Progress by week"),
+    (
+        "chart_done",
+        "việc hoàn thành trong tuần",
+        "work done in the week",
+    ),
+    (
+        "chart_overdue",
+        "việc quá hạn cuối tuần",
+        "work overdue at the week's end",
+    ),
+    (
+        "chart_week",
+        "{start}–{end}: hoàn thành {done}, quá hạn {overdue}",
+        "{start}–{end}: {done} done, {overdue} overdue",
+    ),
+    (
+        "hub_more",
+        "Trang tổng quan đầy đủ: biểu đồ chỉ tiêu, báo cáo đã nộp",
+        "The full overview page: the indicators chart, reports submitted",
+    ),
     ("nav_indicators", "Chỉ tiêu", "Indicators"),
     (
         "follow_up",

@@ -57,11 +57,18 @@ var edits = 0;          // inputs so far
 var liveFrom = null;    // `edits` when a redraw for a change at the node began
 view.addEventListener('input', function () { edited = true; edits += 1; });
 
-function show(node) {
+var drawn = null;       // what the page shows: its address and the data it was drawn from
+
+// Puts `node` in the page; `data` is what it was drawn from (if given, a redraw for a change
+// at the node that would draw the same thing is skipped: nothing moves under the pointer).
+function show(node, data) {
+  var key = data === undefined ? null : location.hash + '|' + JSON.stringify(data);
+  var live = liveFrom !== null;
   // A redraw for a change at the node gives way to what the person typed meanwhile.
-  var stale = liveFrom !== null && edits !== liveFrom;
+  var stale = live && edits !== liveFrom;
   liveFrom = null;
-  if (stale) return;
+  if (stale || (live && key !== null && key === drawn)) return;
+  drawn = key;
   view.textContent = '';
   view.appendChild(node);
   edited = false;
@@ -303,7 +310,7 @@ function workPage() {
       page.appendChild(el('h2', { id: 'work-' + why }, t('why_' + why), ' ', el('span.tag', null, number(rows.length))));
       page.appendChild(itemTable(rows, [COLUMNS.title, COLUMNS.unit, COLUMNS.assignee, COLUMNS.deadline, COLUMNS.state]));
     });
-    show(page);
+    show(page, lines);
   }).catch(function (error) { if (error.message) show(errorBox(error)); });
 }
 
@@ -513,7 +520,7 @@ function itemPage(id) {
       page.description ? el('p', null, page.description) : null,
       conflicts.length ? [el('h2', null, t('item_conflicts')), conflicts] : null,
       el('div.grid2', null, el('div.box', null, facts), actions),
-      el('h2', null, t('item_history')), timeline));
+      el('h2', null, t('item_history')), timeline), page);
   }).catch(function (error) { if (error.message) show(errorBox(error)); });
 }
 
@@ -573,7 +580,7 @@ function indicatorsPage() {
     show(el('div', null, el('h1', null, t('indicators_title')),
       rows.length ? el('table', { id: 'indicators' }, el('thead', null, el('tr', null, el('th', null, t('indicator_name')), el('th.num', null, t('indicator_target')),
         el('th.num', null, t('indicator_value')), el('th.num', null, t('indicator_attainment')), el('th.no-print', null, t('indicator_report')))), el('tbody', null, rows))
-        : el('p.muted', null, t('none'))));
+        : el('p.muted', null, t('none'))), indicators);
   }).catch(function (error) { if (error.message) show(errorBox(error)); });
 }
 
@@ -583,9 +590,49 @@ function card(n, label, hash, bad) {
   return el('a.card', { href: hash, class: 'card' + (bad && n > 0 ? ' bad' : '') }, el('div.n', null, number(n)), el('div.l', null, t(label)));
 }
 
+// An SVG element (the chart is drawn by the page: no library, no picture from elsewhere).
+function svg(tag, attrs, children) {
+  var node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+  (children || []).forEach(function (child) {
+    node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+  });
+  return node;
+}
+
+// Done per week (bars) and overdue at each week's end (a line).
+function progressChart(weeks) {
+  var width = 720, height = 220, left = 36, bottom = 34, top = 16;
+  var most = Math.max(1, Math.max.apply(null, weeks.map(function (w) { return Math.max(w.done, w.overdue); })));
+  var step = (width - left - 10) / Math.max(1, weeks.length);
+  var y = function (n) { return top + (height - top - bottom) * (1 - n / most); };
+  var parts = [svg('line', { x1: left, y1: y(0), x2: width - 6, y2: y(0), stroke: '#9aa5b4' }),
+    svg('text', { x: 4, y: y(most) + 4, 'font-size': 11, fill: '#5f6b7a' }, [number(most)]),
+    svg('text', { x: 4, y: y(0) + 4, 'font-size': 11, fill: '#5f6b7a' }, ['0'])];
+  var line = [];
+  weeks.forEach(function (week, i) {
+    var x = left + i * step;
+    var barHeight = y(0) - y(week.done);
+    parts.push(svg('rect', { x: x + step * 0.2, y: y(week.done), width: step * 0.6, height: Math.max(0, barHeight), fill: '#2e7d32' },
+      [svg('title', {}, [fill('chart_week', { start: date(week.start), end: date(week.end), done: week.done, overdue: week.overdue })])]));
+    line.push((x + step / 2) + ',' + y(week.overdue));
+    if (i % 2 === weeks.length % 2 || weeks.length < 8) {
+      parts.push(svg('text', { x: x + step / 2, y: height - bottom + 16, 'font-size': 11, 'text-anchor': 'middle', fill: '#5f6b7a' }, [date(week.end).slice(0, 5)]));
+    }
+  });
+  parts.push(svg('polyline', { points: line.join(' '), fill: 'none', stroke: '#c62828', 'stroke-width': 2 }));
+  weeks.forEach(function (week, i) {
+    parts.push(svg('circle', { cx: left + i * step + step / 2, cy: y(week.overdue), r: 3, fill: '#c62828' }));
+  });
+  return el('figure', { id: 'progress-chart' },
+    svg('svg', { class: 'chart', viewBox: '0 0 ' + width + ' ' + height, width: width, height: height, role: 'img', 'aria-label': t('chart_title') }, parts),
+    el('figcaption.small.muted', null, el('span.legend.done', null, '■ ', t('chart_done')), '  ', el('span.legend.late', null, '● ', t('chart_overdue'))));
+}
+
 function hubPage() {
-  Promise.all([api('/api/overview'), api('/app/items?show=overdue'), api('/app/items?show=waiting')]).then(function (all) {
-    var overview = all[0], overdue = all[1], waiting = all[2];
+  Promise.all([api('/api/overview'), api('/app/items?show=overdue'), api('/app/items?show=waiting'),
+    api('/app/items?show=conflicts'), api('/app/progress?weeks=12'), api('/api/indicators')]).then(function (all) {
+    var overview = all[0], overdue = all[1], waiting = all[2], conflicts = all[3], weeks = all[4], indicators = all[5];
     var totals = overview.totals;
     var cards = el('div.card-row', null,
       card(totals.items, 'hub_items', '#/items'),
@@ -610,12 +657,29 @@ function hubPage() {
       })));
     // Bars are sized here, not by an inline style attribute (the CSP allows none).
     Array.prototype.forEach.call(units.querySelectorAll('[data-width]'), function (bar) { bar.style.width = bar.getAttribute('data-width') + '%'; });
+    var stale = overview.units.filter(function (u) { return u.stale; });
     show(el('div', null, el('h1', null, fill('hub_title', { name: me.node_unit.name })), cards,
+      el('h2', null, t('chart_title')), progressChart(weeks),
+      stale.length ? [el('h2', { id: 'hub-stale' }, t('hub_stale'), ' ', el('span.tag', null, number(stale.length))),
+        el('ul', null, stale.map(function (u) {
+          return el('li', null, link(u.name, '#/items?unit=' + encodeURIComponent(u.unit)), ' — ', fill('silent_since', { when: when(u.last_seen_ms) }));
+        }))] : null,
       el('h2', { id: 'hub-overdue' }, t('hub_overdue_list'), ' ', el('span.tag', null, number(overdue.matched))),
       overdue.rows.length ? itemTable(overdue.rows, [COLUMNS.title, COLUMNS.assignee, COLUMNS.unit, COLUMNS.lead, COLUMNS.deadline]) : el('p.muted', null, t('none')),
       el('h2', null, t('hub_waiting_list'), ' ', el('span.tag', null, number(waiting.matched))),
       waiting.rows.length ? itemTable(waiting.rows, [COLUMNS.title, COLUMNS.unit, COLUMNS.assignee, COLUMNS.state]) : el('p.muted', null, t('none')),
-      el('h2', null, t('hub_units')), units));
+      el('h2', { id: 'hub-conflicts' }, t('hub_conflicts'), ' ', el('span.tag', null, number(conflicts.matched))),
+      conflicts.rows.length ? itemTable(conflicts.rows, [COLUMNS.title, COLUMNS.unit, COLUMNS.assignee, COLUMNS.state]) : el('p.muted', null, t('none')),
+      el('h2', null, t('indicators_title')),
+      indicators.length ? el('table', { id: 'hub-indicators' }, el('thead', null, el('tr', null, el('th', null, t('indicator_name')),
+        el('th.num', null, t('indicator_target')), el('th.num', null, t('indicator_value')), el('th.num', null, t('indicator_attainment')))),
+        el('tbody', null, indicators.map(function (i) {
+          return el('tr', null, el('td', null, i.name), el('td.num', null, number(i.target, 1), ' ', i.measure),
+            el('td.num', null, i.value === null ? '—' : [number(i.value, 1), ' ', i.measure]),
+            el('td.num', null, i.attainment === null ? '—' : number(i.attainment * 100, 1) + ' %'));
+        }))) : el('p.muted', null, t('none')),
+      el('h2', null, t('hub_units')), units,
+      el('p.no-print', null, el('a', { href: '/hub' }, t('hub_more')))), all);
   }).catch(function (error) { if (error.message) show(errorBox(error)); });
 }
 
