@@ -157,42 +157,22 @@ impl Checked {
 }
 
 /// The person a cell names: a code, or a name only one person has (diacritics and case
-/// ignored), as a clerk writes it.
+/// ignored), as a clerk writes it. A well-formed code nobody holds is taken as written.
 fn person_named(state: &nhip_engine::State, texts: Texts, text: &str) -> Result<PersonId, String> {
-    if let Ok(code) = PersonId::new(text) {
-        if state.registry.people.contains_key(&code) {
-            return Ok(code);
-        }
-    }
-    let folded = fold(text);
-    let mut found = state
-        .registry
-        .people
-        .iter()
-        .filter(|(_, person)| fold(&person.name) == folded);
-    match (found.next(), found.next()) {
-        (Some((code, _)), None) => Ok(code.clone()),
-        _ => PersonId::new(text).map_err(|_| texts.import_unknown_person(text)),
-    }
+    let code = PersonId::new(text).ok();
+    crate::text_search::find_named(&state.registry.people, code.clone(), text, |person| {
+        &person.name
+    })
+    .or(code)
+    .ok_or_else(|| texts.import_unknown_person(text))
 }
 
 /// The unit a cell names: a path, or a name only one unit has.
 fn unit_named(state: &nhip_engine::State, texts: Texts, text: &str) -> Result<UnitId, String> {
-    if let Ok(path) = UnitId::new(text) {
-        if state.registry.units.contains_key(&path) {
-            return Ok(path);
-        }
-    }
-    let folded = fold(text);
-    let mut found = state
-        .registry
-        .units
-        .iter()
-        .filter(|(_, unit)| fold(&unit.name) == folded);
-    match (found.next(), found.next()) {
-        (Some((path, _)), None) => Ok(path.clone()),
-        _ => UnitId::new(text).map_err(|_| texts.import_unknown_unit(text)),
-    }
+    let path = UnitId::new(text).ok();
+    crate::text_search::find_named(&state.registry.units, path.clone(), text, |unit| &unit.name)
+        .or(path)
+        .ok_or_else(|| texts.import_unknown_unit(text))
 }
 
 /// Checks the appendix in `file` (CSV or a spreadsheet) against `state`, as `actor` would

@@ -21,6 +21,28 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// The key of the one entry of `entries` that `text` names: its code (`code`, when `text` is
+/// one and the entry exists), or its name — `name` of the entry — equal to `text` ignoring
+/// diacritics and case, when only one entry has that name.
+pub fn find_named<K: Ord + Clone, V>(
+    entries: &std::collections::BTreeMap<K, V>,
+    code: Option<K>,
+    text: &str,
+    name: impl Fn(&V) -> &str,
+) -> Option<K> {
+    if let Some(code) = code.filter(|code| entries.contains_key(code)) {
+        return Some(code);
+    }
+    let folded = fold(text.trim());
+    let mut found = entries
+        .iter()
+        .filter(|(_, entry)| fold(name(entry)) == folded);
+    match (found.next(), found.next()) {
+        (Some((key, _)), None) => Some(key.clone()),
+        _ => None,
+    }
+}
+
 /// Whether `haystack` contains `needle`, ignoring diacritics and case.
 pub fn matches(haystack: &str, needle: &str) -> bool {
     fold(haystack).contains(&fold(needle))
@@ -29,6 +51,34 @@ pub fn matches(haystack: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_is_found_by_its_code_or_by_a_name_only_it_has() {
+        let people: std::collections::BTreeMap<&str, &str> = [
+            ("nguyen-tien-thinh", "Nguyễn Tiến Thịnh"),
+            ("lo-van-pao", "Lò Văn Pao"),
+            ("lo-van-pao-2", "Lò Văn Pao"),
+        ]
+        .into_iter()
+        .collect();
+        fn name<'a>(name: &'a &'static str) -> &'a str {
+            name
+        }
+        assert_eq!(
+            find_named(&people, Some("lo-van-pao"), "lo-van-pao", name),
+            Some("lo-van-pao")
+        );
+        assert_eq!(
+            find_named(&people, None, "nguyen tien thinh", name),
+            Some("nguyen-tien-thinh")
+        );
+        // Two people share the name: neither is guessed.
+        assert_eq!(find_named(&people, None, "Lò Văn Pao", name), None);
+        assert_eq!(
+            find_named(&people, Some("khong-ai"), "khong-ai", name),
+            None
+        );
+    }
 
     #[test]
     fn search_ignores_diacritics_and_case() {

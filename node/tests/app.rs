@@ -278,6 +278,20 @@ async fn screenshot(page: &Page, name: &str) {
         .unwrap_or_else(|error| panic!("screenshot {name}: {error}"));
 }
 
+/// Opens the new-item form and creates an item of `workflow` titled `title`, with its
+/// workflow's default deadline.
+async fn create(page: &Page, workflow: &str, title: &str) {
+    click(page, "#nav a[href='#/new']").await;
+    wait(page, "document.querySelector('#new-form')", "the form").await;
+    page.evaluate(format!(
+        "document.querySelector('#new-workflow').value = '{workflow}'"
+    ))
+    .await
+    .unwrap();
+    type_in(page, "#new-title", title).await;
+    click(page, "#new-submit").await;
+}
+
 /// Logs in at `page`'s app with a passphrase chosen before.
 async fn login(page: &Page, person: &str, passphrase: &str) {
     wait(
@@ -509,14 +523,7 @@ fn a_task_goes_from_the_commune_to_the_village_and_back_in_the_app() {
         // A citizen's petition: received with its legal time limit, accepted, answered — by the
         // chairman, with the buttons its workflow gives.
         commune.bring_to_front().await.unwrap();
-        click(&commune, "#nav a[href='#/new']").await;
-        wait(&commune, "document.querySelector('#new-form')", "the form").await;
-        commune
-            .evaluate("document.querySelector('#new-workflow').value = 'petition'")
-            .await
-            .unwrap();
-        type_in(&commune, "#new-title", "Đơn kiến nghị về đường vào bản").await;
-        click(&commune, "#new-submit").await;
+        create(&commune, "petition", "Đơn kiến nghị về đường vào bản").await;
         wait(
             &commune,
             "(document.querySelector('#item-state')||{}).textContent === 'Đã tiếp nhận'",
@@ -537,14 +544,7 @@ fn a_task_goes_from_the_commune_to_the_village_and_back_in_the_app() {
         .await;
 
         // An inspection, and the follow-up task that comes of it, linked to it.
-        click(&commune, "#nav a[href='#/new']").await;
-        wait(&commune, "document.querySelector('#new-form')", "the form").await;
-        commune
-            .evaluate("document.querySelector('#new-workflow').value = 'inspection'")
-            .await
-            .unwrap();
-        type_in(&commune, "#new-title", "Kiểm tra chi bộ bản Nà Ri").await;
-        click(&commune, "#new-submit").await;
+        create(&commune, "inspection", "Kiểm tra chi bộ bản Nà Ri").await;
         wait(&commune, "document.querySelector('#follow-up')", "the inspection's page").await;
         click(&commune, "#follow-up").await;
         wait(

@@ -170,22 +170,12 @@ struct LoginForm {
 
 /// The person a login form names: by code, or by a name only one person has.
 fn find_person(state: &State, given: &str) -> Option<PersonId> {
-    let given = given.trim();
-    if let Ok(code) = PersonId::new(given) {
-        if state.registry.people.contains_key(&code) {
-            return Some(code);
-        }
-    }
-    let folded = text_search::fold(given);
-    let mut found = state
-        .registry
-        .people
-        .iter()
-        .filter(|(_, person)| text_search::fold(&person.name) == folded);
-    match (found.next(), found.next()) {
-        (Some((code, _)), None) => Some(code.clone()),
-        _ => None,
-    }
+    text_search::find_named(
+        &state.registry.people,
+        PersonId::new(given.trim()).ok(),
+        given,
+        |person| &person.name,
+    )
 }
 
 /// `POST /app/login`: opens a session (setting up the account first with a setup code) and
