@@ -352,15 +352,18 @@ function listPage() {
     event.preventDefault();
     location.hash = '#/items?' + queryOf({ q: q.value, show: showSel.value, sort: sortSel.value, unit: unitPick.values()[0] || wanted.unit || '' });
   });
-  var result = el('div', null, el('p.muted', null, '…'));
-  show(el('div', null, el('h1', null, t('items_title')), form, result));
+  var result = el('div');
+  // Drawn once the list is here, from it: a redraw for a change that leaves it the same is
+  // skipped, and nothing blinks.
   api('/app/items?' + queryOf(wanted)).then(function (list) {
-    result.textContent = '';
     var exportButton = el('button.no-print', { type: 'button', id: 'export-csv', onclick: function () { exportCsv(list.rows); } }, t('export_csv'));
     var workbook = el('a.no-print', { href: '/app/items.xlsx?' + queryOf(wanted) + '&lang=' + lang, id: 'export-xlsx', download: 'nhip-nhiem-vu.xlsx' }, t('export_xlsx'));
     result.appendChild(el('p.muted', { id: 'items-count' }, fill('items_count', { shown: number(list.rows.length), matched: number(list.matched) }), ' ', exportButton, ' ', workbook));
     result.appendChild(itemTable(list.rows, [COLUMNS.title, COLUMNS.assignee, COLUMNS.lead, COLUMNS.coordinating, COLUMNS.deadline, COLUMNS.state, COLUMNS.percent]));
-  }).catch(function (error) { if (error.message) { result.textContent = ''; result.appendChild(errorBox(error)); } });
+    show(el('div', null, el('h1', null, t('items_title')), form, result), list);
+  }).catch(function (error) {
+    if (error.message) show(el('div', null, el('h1', null, t('items_title')), form, errorBox(error)));
+  });
 }
 
 function exportCsv(rows) {
