@@ -3,7 +3,7 @@
 //! loopback address, every asset embedded in the binary (nothing is fetched from the internet).
 //!
 //! The pages are one small script (`assets/app.js`) over a JSON API: `/app/…` for the office's
-//! work (`routes.rs`) and `/api/…` for the hub's read-only overview
+//! work (`routes/`) and `/api/…` for the hub's read-only overview
 //! ([`crate::dashboard`]). No rule lives here: a write is a [`Command`] the engine decides as
 //! the logged-in person, signed with their key; a button is drawn from
 //! [`nhip_engine::state::steps`].
