@@ -224,8 +224,8 @@ fn parent_machine() -> Sync {
 fn hello(protocol: u32, seed: u8) -> Hello {
     Hello {
         protocol,
-        schema_min: nhip::engine::SCHEMA_VERSION,
-        schema_max: nhip::engine::SCHEMA_VERSION,
+        schema_min: u32::from(nhip::engine::event::ENVELOPE_FORMAT),
+        schema_max: u32::from(nhip::engine::event::ENVELOPE_FORMAT),
         node: node_id(&key(seed)),
         unit: UnitId::new(VILLAGE).unwrap(),
     }

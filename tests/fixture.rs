@@ -4,7 +4,8 @@
 //! To write the fixture anew (only when the story itself changes, never to make this test
 //! pass after a format change): `NHIP_BLESS=1 cargo test --test fixture`.
 //!
-//! History of deliberate changes (the storage schema is still 1 throughout):
+//! History of deliberate changes (the file itself is schema 1 throughout; schema 2, records
+//! that may carry a signature verdict, reads every schema-1 file as it is):
 //! - The workflow engine (issue 3) replaced the preview task projection: the state, and so its
 //!   hash, gained the registry, definitions, items, conflicts and indicators, and the story
 //!   now writes registry and workflow events. The fixture was written anew.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::event::StoredEvent;
 use crate::ids::{ChainId, Hash, NodeId, Seq};
 use crate::log::{EventLog, StoreError};
-use crate::replay::replay;
+use crate::replay::replay_verifying;
 
 /// Events read at a time while verifying a chain.
 const VERIFY_PAGE_EVENTS: usize = 4096;
@@ -169,7 +169,8 @@ pub fn verify(log: &dyn EventLog, progress: &mut dyn FnMut(u64)) -> Result<Repor
         .iter()
         .all(|problem| problem.kind != ProblemKind::Damaged)
     {
-        let state = match replay(log) {
+        // Every personal signature is verified here, whatever verdict the log kept.
+        let state = match replay_verifying(log) {
             Ok(state) => state,
             Err(error) => {
                 report.problems.push(damage(error)?);

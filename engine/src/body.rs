@@ -31,15 +31,30 @@ pub(crate) struct SignedData {
     pub(crate) signature: Vec<u8>,
 }
 
+/// [`SignedData`] read in place, without copying its bytes (what a replay reads).
+#[derive(Deserialize)]
+pub(crate) struct SignedView<'a> {
+    #[serde(borrow)]
+    pub(crate) inner: &'a [u8],
+    pub(crate) key: PersonKey,
+    #[serde(borrow)]
+    pub(crate) signature: &'a [u8],
+}
+
+impl SignedView<'_> {
+    /// The signed data of a version-2 body; `None` when it is not well formed.
+    pub(crate) fn of(data: &[u8]) -> Option<SignedView<'_>> {
+        rmp_serde::from_slice(data).ok()
+    }
+}
+
 /// The kind's own encoding inside `body`: the data itself for version 1, the inner bytes of a
 /// signed body for version 2; `None` for a version this engine does not know or a signed body
 /// that is not well formed.
-pub fn inner_data(body: &Body) -> Option<std::borrow::Cow<'_, [u8]>> {
+pub fn inner_data(body: &Body) -> Option<&[u8]> {
     match body.version {
-        BODY_VERSION => Some(std::borrow::Cow::Borrowed(&body.data)),
-        SIGNED_BODY_VERSION => rmp_serde::from_slice::<SignedData>(&body.data)
-            .ok()
-            .map(|signed| std::borrow::Cow::Owned(signed.inner)),
+        BODY_VERSION => Some(&body.data),
+        SIGNED_BODY_VERSION => SignedView::of(&body.data).map(|signed| signed.inner),
         _ => None,
     }
 }
@@ -346,7 +361,7 @@ macro_rules! known_kinds {
                     return Decoded::Malformed("a signed body that is not well formed".into());
                 };
                 match body.kind.as_str() {
-                    $($kind => decode(&data, Known::$variant),)*
+                    $($kind => decode(data, Known::$variant),)*
                     _ => Decoded::Unknown,
                 }
             }

@@ -36,7 +36,7 @@ pub use log::{
     Refusal, RefusalReason, StoreError,
 };
 pub use memory::MemoryLog;
-pub use replay::{Projector, replay};
+pub use replay::{Projector, replay, replay_verifying};
 pub use seal::{Seal, SealError, node_id};
 pub use state::State;
 pub use store::{OpenError, RedbLog, SCHEMA_VERSION};

@@ -15,6 +15,7 @@ use crate::hlc::Hlc;
 use crate::ids::{ChainId, Hash, NodeId, Seq};
 use crate::limits::{APPEND_EVENTS_MAX, BATCH_EVENTS_MAX, BATCH_SEALS_MAX};
 use crate::seal::{Seal, SealError};
+use crate::signature::Verdict;
 
 /// The head of one chain as this log holds it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -329,10 +330,11 @@ pub trait EventLog: Send + Sync {
     /// Every incident recorded, oldest first.
     fn incidents(&self) -> Result<Vec<Incident>, StoreError>;
 
-    /// Visits every event, with its canonical bytes, in the total replay order
-    /// ([`crate::event::OrderKey`]). Returns how many were visited. Hashes are not computed:
-    /// a replay needs the events, and a verifier hashes the bytes itself.
-    fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError>;
+    /// Visits every event, with its canonical bytes and the verdict on its personal signature
+    /// kept when it was stored, in the total replay order ([`crate::event::OrderKey`]).
+    /// Returns how many were visited. Hashes are not computed: a replay needs the events, and
+    /// a verifier hashes the bytes itself.
+    fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8], Verdict)) -> Result<u64, StoreError>;
 
     /// A batch of `chain`'s events from `from`, at most `events_max` events and (unless a single
     /// sealed stretch is larger) `bytes_max` bytes of events, cut at a sealed event so that the

@@ -15,6 +15,7 @@ use crate::log::{
     StoreError,
 };
 use crate::seal::Seal;
+use crate::signature::Verdict;
 
 /// An event log held in memory.
 pub struct MemoryLog {
@@ -215,13 +216,14 @@ impl EventLog for MemoryLog {
         Ok(incidents)
     }
 
-    fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError> {
+    /// Keeps no verdicts: every personal signature is verified by the fold.
+    fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8], Verdict)) -> Result<u64, StoreError> {
         let inner = self.lock();
         let mut ordered: Vec<&StoredEvent> =
             inner.chains.values().flat_map(|c| c.values()).collect();
         ordered.sort_by_key(|stored| stored.event.order_key());
         for stored in &ordered {
-            visit(&stored.event, &stored.bytes);
+            visit(&stored.event, &stored.bytes, Verdict::Unchecked);
         }
         Ok(ordered.len() as u64)
     }

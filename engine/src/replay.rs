@@ -4,10 +4,20 @@ use crate::event::{OrderKey, StoredEvent};
 use crate::log::{EventLog, StoreError};
 use crate::state::State;
 
-/// Folds every event of `log` in replay order, from an empty state.
+/// Folds every event of `log` in replay order, from an empty state. A personal signature the
+/// log verified when it stored the event is not verified again
+/// ([`Verdict`](crate::signature::Verdict)).
 pub fn replay(log: &dyn EventLog) -> Result<State, StoreError> {
     let mut state = State::default();
-    log.scan(&mut |event, _| state.apply(event))?;
+    log.scan(&mut |event, _, verdict| state.apply_stored(event, verdict))?;
+    Ok(state)
+}
+
+/// [`replay`], verifying every personal signature again whatever the log kept: what an
+/// auditor runs, trusting nothing but the events.
+pub fn replay_verifying(log: &dyn EventLog) -> Result<State, StoreError> {
+    let mut state = State::default();
+    log.scan(&mut |event, _, _| state.apply(event))?;
     Ok(state)
 }
 
@@ -81,8 +91,8 @@ impl Projector {
         }
         let mut state = State::default();
         let mut last = None;
-        log.scan(&mut |event, _| {
-            state.apply(event);
+        log.scan(&mut |event, _, verdict| {
+            state.apply_stored(event, verdict);
             last = Some(event.order_key());
         })?;
         self.state = state;

@@ -21,7 +21,7 @@
 //! person's first key is published with a proof made by that derived key
 //! ([`setup_proof`]), so every node can check that whoever published the key knew the code.
 
-use crate::body::{SIGNED_BODY_VERSION, SignedData, inner_data};
+use crate::body::{SIGNED_BODY_VERSION, SignedData, SignedView, inner_data};
 use crate::event::{Body, Draft, Event};
 use crate::ids::{EventId, PersonId, PersonKey, UnitId};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
@@ -81,7 +81,7 @@ fn message(
 /// Signs `draft` (whose body is a version-1 body) as `signer`, turning its body into a signed
 /// one. Signing a body that is already signed re-signs its inner bytes.
 pub fn sign(mut draft: Draft, signer: &SigningKey) -> Draft {
-    let inner = inner_data(&draft.body).map_or_else(Vec::new, |inner| inner.into_owned());
+    let inner = inner_data(&draft.body).map_or_else(Vec::new, <[u8]>::to_vec);
     let signed = message(
         draft.id,
         &draft.actor,
@@ -105,16 +105,54 @@ pub fn sign(mut draft: Draft, signer: &SigningKey) -> Draft {
     draft
 }
 
+/// What a log learned of an event's personal signature when it stored the event.
+///
+/// A signature is verified once, when its event is stored (appended or received), and the
+/// log keeps the verdict with the record; a replay then reads the key instead of verifying
+/// again, which is what keeps a replay of signed events near the speed of a raw scan. A log
+/// may always answer [`Verdict::Unchecked`]: the fold then verifies. An audit ignores the
+/// verdicts and verifies every signature itself.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Verdict {
+    /// Not verified when stored (or not signed): the fold verifies it.
+    Unchecked,
+    /// Its signature verified over its content when it was stored.
+    Verified,
+}
+
+impl Verdict {
+    /// The verdict a log keeps for `event` as it stores it.
+    pub fn on_arrival(event: &Event) -> Verdict {
+        match check(event) {
+            Check::Valid(_) => Verdict::Verified,
+            Check::Unsigned | Check::Invalid => Verdict::Unchecked,
+        }
+    }
+}
+
+/// [`check`], unless the log already verified the signature when it stored the event: then
+/// the key is read without verifying again.
+pub fn check_stored(event: &Event, verdict: Verdict) -> Check {
+    if verdict == Verdict::Unchecked || event.body.version != SIGNED_BODY_VERSION {
+        return check(event);
+    }
+    match SignedView::of(&event.body.data) {
+        Some(signed) => Check::Valid(signed.key),
+        // A verified record that no longer decodes was damaged since: verify it as new.
+        None => check(event),
+    }
+}
+
 /// Checks `event`'s personal signature over its own content (not whether the key is the
 /// actor's: the fold decides that against the registry at the event's position).
 pub fn check(event: &Event) -> Check {
     if event.body.version != SIGNED_BODY_VERSION {
         return Check::Unsigned;
     }
-    let Ok(signed) = rmp_serde::from_slice::<SignedData>(&event.body.data) else {
+    let Some(signed) = SignedView::of(&event.body.data) else {
         return Check::Invalid;
     };
-    let Ok(signature) = <[u8; 64]>::try_from(signed.signature.as_slice()) else {
+    let Ok(signature) = <[u8; 64]>::try_from(signed.signature) else {
         return Check::Invalid;
     };
     let Ok(key) = VerifyingKey::from_bytes(&signed.key.0) else {
@@ -126,7 +164,7 @@ pub fn check(event: &Event) -> Check {
         &event.unit,
         event.seen,
         &event.body.kind,
-        &signed.inner,
+        signed.inner,
     );
     match key.verify_strict(&content, &Signature::from_bytes(&signature)) {
         Ok(()) => Check::Valid(signed.key),

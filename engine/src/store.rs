@@ -45,10 +45,16 @@ use crate::log::{
     StoreError,
 };
 use crate::seal::Seal;
+use crate::signature::Verdict;
 
-/// The storage schema this version writes. Older schemas are migrated on open (none exist
-/// yet); newer ones are refused.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The storage schema this version writes. Older schemas are migrated on open; newer ones
+/// are refused.
+///
+/// - 1: the first.
+/// - 2: a record's tag may carry [`RECORD_PERSON_VERIFIED`]. Every schema-1 record is a valid
+///   schema-2 record, so the migration only writes the new number (a schema-1 reader would
+///   take a record with the new flag for damage, hence the number).
+pub const SCHEMA_VERSION: u32 = 2;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
@@ -156,8 +162,11 @@ fn key_seq(key: &[u8]) -> Seq {
     Seq(u64::from_be_bytes(seq))
 }
 
-const RECORD_UNSEALED: u8 = 0;
-const RECORD_SEALED: u8 = 1;
+/// A record's tag: which of these flags it carries.
+const RECORD_SEALED: u8 = 0b01;
+/// The event's personal signature verified when it was stored ([`Verdict::Verified`]).
+const RECORD_PERSON_VERIFIED: u8 = 0b10;
+const RECORD_FLAGS: u8 = RECORD_SEALED | RECORD_PERSON_VERIFIED;
 
 /// The length of an event's record: tag, optional seal signature, canonical bytes.
 fn record_len(bytes: &[u8], signature: Option<&[u8; 64]>) -> usize {
@@ -165,24 +174,30 @@ fn record_len(bytes: &[u8], signature: Option<&[u8; 64]>) -> usize {
 }
 
 /// Writes an event's record into `out`, which is exactly [`record_len`] long.
-fn write_record(out: &mut [u8], bytes: &[u8], signature: Option<&[u8; 64]>) {
+fn write_record(out: &mut [u8], bytes: &[u8], signature: Option<&[u8; 64]>, verdict: Verdict) {
+    let verified = match verdict {
+        Verdict::Verified => RECORD_PERSON_VERIFIED,
+        Verdict::Unchecked => 0,
+    };
     let rest = match signature {
         Some(signature) => {
-            out[0] = RECORD_SEALED;
+            out[0] = RECORD_SEALED | verified;
             out[1..65].copy_from_slice(signature);
             &mut out[65..]
         }
         None => {
-            out[0] = RECORD_UNSEALED;
+            out[0] = verified;
             &mut out[1..]
         }
     };
     rest.copy_from_slice(bytes);
 }
 
-/// A stored event record, split into its seal signature (if any) and canonical bytes.
+/// A stored event record, split into its seal signature (if any), the verdict on its
+/// personal signature, and its canonical bytes.
 struct Record<'a> {
     signature: Option<[u8; 64]>,
+    verdict: Verdict,
     bytes: &'a [u8],
 }
 
@@ -191,20 +206,28 @@ fn parse_record<'a>(chain: &ChainId, seq: Seq, value: &'a [u8]) -> Result<Record
         chain: chain.clone(),
         seq,
     };
-    match value.split_first() {
-        Some((&RECORD_UNSEALED, bytes)) => Ok(Record {
-            signature: None,
-            bytes,
-        }),
-        Some((&RECORD_SEALED, rest)) if rest.len() >= 64 => {
-            let (signature, bytes) = rest.split_at(64);
-            Ok(Record {
-                signature: Some(signature.try_into().map_err(|_| damaged())?),
-                bytes,
-            })
-        }
-        _ => Err(damaged()),
+    let (&tag, rest) = value.split_first().ok_or_else(damaged)?;
+    if tag & !RECORD_FLAGS != 0 {
+        return Err(damaged());
     }
+    let verdict = if tag & RECORD_PERSON_VERIFIED == 0 {
+        Verdict::Unchecked
+    } else {
+        Verdict::Verified
+    };
+    if tag & RECORD_SEALED == 0 {
+        return Ok(Record {
+            signature: None,
+            verdict,
+            bytes: rest,
+        });
+    }
+    let (signature, bytes) = rest.split_first_chunk::<64>().ok_or_else(damaged)?;
+    Ok(Record {
+        signature: Some(*signature),
+        verdict,
+        bytes,
+    })
 }
 
 fn decode_stored(chain: &ChainId, seq: Seq, bytes: &[u8]) -> Result<StoredEvent, StoreError> {
@@ -251,7 +274,8 @@ fn chains_in(chains: &impl ReadableTable<&'static [u8], ()>) -> Result<Vec<Chain
 }
 
 /// Reads and checks the schema marker and the node key of an opened file.
-fn check_meta(db: &Db) -> Result<NodeId, OpenError> {
+/// The node a log belongs to and the schema it was written with.
+fn check_meta(db: &Db) -> Result<(NodeId, u32), OpenError> {
     let txn = db.begin_read().map_err(open_storage)?;
     let meta = match txn.open_table(META) {
         Ok(meta) => meta,
@@ -275,9 +299,25 @@ fn check_meta(db: &Db) -> Result<NodeId, OpenError> {
         .get(META_NODE)
         .map_err(open_storage)?
         .ok_or(OpenError::NotANhipLog)?;
-    Ok(NodeId(
-        <[u8; 32]>::try_from(node.value()).map_err(|_| OpenError::NotANhipLog)?,
-    ))
+    let node = NodeId(<[u8; 32]>::try_from(node.value()).map_err(|_| OpenError::NotANhipLog)?);
+    Ok((node, schema))
+}
+
+/// Brings a log written by an older schema to [`SCHEMA_VERSION`] (see there for what each
+/// step changes).
+fn migrate(db: &Db, schema: u32) -> Result<(), OpenError> {
+    if schema >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let txn = db
+        .begin_write()
+        .map_err(|error| OpenError::Storage(error.to_string()))?;
+    {
+        let mut meta = txn.open_table(META).map_err(open_storage)?;
+        meta.insert(META_SCHEMA, SCHEMA_VERSION.to_le_bytes().as_slice())
+            .map_err(open_storage)?;
+    }
+    txn.commit().map_err(open_storage)
 }
 
 /// The database of a log: writable, or opened read-only for an audit.
@@ -381,7 +421,8 @@ impl RedbLog {
                 .open(path)
                 .map_err(open_storage)?,
         );
-        let node = check_meta(&db)?;
+        let (node, schema) = check_meta(&db)?;
+        migrate(&db, schema)?;
         RedbLog::with_db(db, node)
     }
 
@@ -392,7 +433,7 @@ impl RedbLog {
             return Err(OpenError::NotFound(path.display().to_string()));
         }
         let db = Db::Read(redb::ReadOnlyDatabase::open(path).map_err(open_storage)?);
-        let node = check_meta(&db)?;
+        let (node, _) = check_meta(&db)?;
         RedbLog::with_db(db, node)
     }
 
@@ -571,12 +612,15 @@ impl<'txn> WriteTables<'txn> {
                 .map(|seal| &seal.signature);
             key.truncate(prefix_len);
             key.extend_from_slice(&event.seq.0.to_be_bytes());
+            // The one time a personal signature is verified on this node; replays read the
+            // verdict.
+            let verdict = Verdict::on_arrival(event);
             // Written in place: no intermediate buffer per event.
             let mut slot = self
                 .events
                 .insert_reserve(key.as_slice(), record_len(&stored.bytes, signature))
                 .map_err(storage)?;
-            write_record(slot.as_mut(), &stored.bytes, signature);
+            write_record(slot.as_mut(), &stored.bytes, signature, verdict);
         }
         Ok(())
     }
@@ -877,7 +921,7 @@ impl EventLog for RedbLog {
         Ok(out)
     }
 
-    fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8])) -> Result<u64, StoreError> {
+    fn scan(&self, visit: &mut dyn FnMut(&Event, &[u8], Verdict)) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(storage)?;
         let chains = txn.open_table(CHAINS).map_err(storage)?;
         let events = txn.open_table(EVENTS).map_err(storage)?;
@@ -895,6 +939,7 @@ impl EventLog for RedbLog {
                 range,
                 event: None,
                 bytes: Vec::new(),
+                verdict: Verdict::Unchecked,
             });
         }
         let mut heap: BinaryHeap<Reverse<(Hlc, usize)>> = BinaryHeap::new();
@@ -909,7 +954,7 @@ impl EventLog for RedbLog {
             let cursor = &mut cursors[index];
             // Invariant: a cursor is on the heap only while it holds an event.
             let event = cursor.event.as_ref().expect("cursor holds an event");
-            visit(event, &cursor.bytes);
+            visit(event, &cursor.bytes, cursor.verdict);
             count += 1;
             match cursor.advance()? {
                 // Replacing the top in place sifts once instead of a pop and a push.
@@ -930,6 +975,8 @@ struct ScanCursor<'txn> {
     event: Option<Event>,
     /// The current event's canonical bytes; the buffer is reused from event to event.
     bytes: Vec<u8>,
+    /// What the log knows of the current event's personal signature.
+    verdict: Verdict,
 }
 
 impl ScanCursor<'_> {
@@ -941,7 +988,8 @@ impl ScanCursor<'_> {
         };
         let (key, value) = entry.map_err(storage)?;
         let seq = key_seq(key.value());
-        let bytes = parse_record(&self.chain, seq, value.value())?.bytes;
+        let record = parse_record(&self.chain, seq, value.value())?;
+        let bytes = record.bytes;
         let event = Event::decode(bytes).map_err(|reason| StoreError::Damaged {
             chain: self.chain.clone(),
             seq,
@@ -956,6 +1004,7 @@ impl ScanCursor<'_> {
         }
         self.bytes.clear();
         self.bytes.extend_from_slice(bytes);
+        self.verdict = record.verdict;
         let hlc = event.hlc;
         self.event = Some(event);
         Ok(Some(hlc))

@@ -407,7 +407,7 @@ proptest! {
         // No event is dropped from the history either: every item event is in its item's
         // history, whatever became of it (applied, conflict, late or refused).
         let mut item_events = 0u64;
-        offices[0].log.scan(&mut |event, _| {
+        offices[0].log.scan(&mut |event, _, _| {
             if let nhip_engine::body::Decoded::Known(known) =
                 nhip_engine::body::Known::from_body(&event.body)
             {

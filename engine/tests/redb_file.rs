@@ -1,12 +1,16 @@
-//! The redb file: durability across reopen, the schema marker, and clear errors for files that
-//! are not (or not yet) readable by this version.
+//! The redb file: durability across reopen, the schema marker and its migration, the verdicts
+//! on personal signatures kept with the records, and clear errors for files that are not (or
+//! not yet) readable by this version.
 
 use ed25519_dalek::SigningKey;
 use nhip_engine::body::{ItemCreated, Known};
+use nhip_engine::signature::{self, Verdict};
+use nhip_engine::state::Refusal;
 use nhip_engine::{
-    Draft, EventId, EventLog, OpenError, PersonId, RedbLog, SCHEMA_VERSION, Seq, UnitId, node_id,
-    replay,
+    Draft, EventId, EventLog, OpenError, PersonId, RedbLog, SCHEMA_VERSION, Seq, UnitId, audit,
+    node_id, replay, replay_verifying,
 };
+use redb::{ReadableDatabase, ReadableTable};
 
 const T0: u64 = 1_758_585_600_000;
 
@@ -187,4 +191,151 @@ fn a_corrupt_or_truncated_file_on_start_is_an_error_not_a_crash() {
     // The original is untouched and whole.
     let log = RedbLog::open(&path).unwrap();
     assert_eq!(replay(&log).unwrap().events, 2_000);
+}
+
+/// The schema number in a log file, read past the log's own open.
+fn schema_of(path: &std::path::Path) -> u32 {
+    let db = redb::Database::open(path).unwrap();
+    let txn = db.begin_read().unwrap();
+    let meta = txn
+        .open_table(redb::TableDefinition::<&str, &[u8]>::new("meta"))
+        .unwrap();
+    let bytes = meta.get("schema").unwrap().unwrap();
+    u32::from_le_bytes(bytes.value().try_into().unwrap())
+}
+
+fn set_schema(path: &std::path::Path, schema: u32) {
+    let db = redb::Database::open(path).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let mut meta = txn
+            .open_table(redb::TableDefinition::<&str, &[u8]>::new("meta"))
+            .unwrap();
+        meta.insert("schema", schema.to_le_bytes().as_slice())
+            .unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+#[test]
+fn a_schema_1_log_is_read_as_it_is_and_migrated_when_opened_for_writing() {
+    let signer = SigningKey::from_bytes(&[1; 32]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.redb");
+    let hash = {
+        let log = RedbLog::create(&path, node_id(&signer)).unwrap();
+        log.append(&signer, T0, vec![task(1)]).unwrap();
+        replay(&log).unwrap().hash()
+    };
+    assert_eq!(schema_of(&path), SCHEMA_VERSION);
+    set_schema(&path, 1);
+    // An auditor's read-only open changes nothing.
+    let audit = RedbLog::open_read_only(&path).unwrap();
+    assert_eq!(replay(&audit).unwrap().hash(), hash);
+    drop(audit);
+    assert_eq!(schema_of(&path), 1);
+    // A node's open brings it to this schema, so that no older reader meets a record it
+    // cannot read.
+    drop(RedbLog::open(&path).unwrap());
+    assert_eq!(schema_of(&path), SCHEMA_VERSION);
+}
+
+/// Every event of `log` with the verdict the log kept on its personal signature.
+fn verdicts(log: &RedbLog) -> Vec<(EventId, Verdict)> {
+    let mut out = Vec::new();
+    log.scan(&mut |event, _, verdict| out.push((event.id, verdict)))
+        .unwrap();
+    out.sort_by_key(|(id, _)| *id);
+    out
+}
+
+/// A signed task whose signature was made for another event id: it does not verify.
+fn moved_signature(n: u128, person: &SigningKey) -> Draft {
+    let mut draft = signature::sign(task(n + 1000), person);
+    draft.id = task(n).id;
+    draft
+}
+
+#[test]
+fn a_personal_signature_is_verified_once_on_arrival_and_the_verdict_kept() {
+    let signer = SigningKey::from_bytes(&[1; 32]);
+    let person = SigningKey::from_bytes(&[9; 32]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.redb");
+    let log = RedbLog::create(&path, node_id(&signer)).unwrap();
+    let drafts = vec![
+        signature::sign(task(1), &person),
+        task(2),
+        moved_signature(3, &person),
+    ];
+    log.append(&signer, T0, drafts).unwrap();
+    let expected = vec![
+        (task(1).id, Verdict::Verified),
+        (task(2).id, Verdict::Unchecked),
+        (task(3).id, Verdict::Unchecked),
+    ];
+    assert_eq!(verdicts(&log), expected);
+    // Trusting the verdicts folds to the very state that verifying everything again does.
+    let verifying = replay_verifying(&log).unwrap();
+    assert_eq!(replay(&log).unwrap().hash(), verifying.hash());
+    assert!(matches!(
+        verifying.refused.get(&task(3).id),
+        Some(Refusal::SignatureInvalid { .. })
+    ));
+    drop(log);
+    let log = RedbLog::open(&path).unwrap();
+    assert_eq!(verdicts(&log), expected);
+}
+
+#[test]
+fn a_false_verdict_written_into_the_file_is_caught_by_the_audit() {
+    let signer = SigningKey::from_bytes(&[1; 32]);
+    let person = SigningKey::from_bytes(&[9; 32]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.redb");
+    {
+        let log = RedbLog::create(&path, node_id(&signer)).unwrap();
+        log.append(&signer, T0, vec![moved_signature(1, &person)])
+            .unwrap();
+    }
+    // Someone with the file marks every record's signature as verified.
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut events = txn
+                .open_table(redb::TableDefinition::<&[u8], &[u8]>::new("events"))
+                .unwrap();
+            let records: Vec<(Vec<u8>, Vec<u8>)> = events
+                .iter()
+                .unwrap()
+                .map(|entry| {
+                    let (key, value) = entry.unwrap();
+                    (key.value().to_vec(), value.value().to_vec())
+                })
+                .collect();
+            assert_eq!(records.len(), 1);
+            for (key, mut value) in records {
+                value[0] |= 0b10;
+                events.insert(key.as_slice(), value.as_slice()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+    let log = RedbLog::open_read_only(&path).unwrap();
+    assert_eq!(verdicts(&log), vec![(task(1).id, Verdict::Verified)]);
+    // The node's replay believes the file; the audit verifies the signature itself.
+    assert!(!matches!(
+        replay(&log).unwrap().refused.get(&task(1).id),
+        Some(Refusal::SignatureInvalid { .. })
+    ));
+    let report = audit::verify(&log, &mut |_| {}).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|problem| matches!(problem.refusal, Some(Refusal::SignatureInvalid { .. }))),
+        "{:?}",
+        report.problems
+    );
 }

@@ -104,7 +104,7 @@ impl Desk {
         let mut state = State::default();
         let mut facts = Facts::for_unit(&unit("xa"));
         self.log
-            .scan(&mut |event, _| {
+            .scan(&mut |event, _, _| {
                 if event.hlc.wall_ms < until {
                     state.apply(event);
                     facts.observe(event, &state);

@@ -422,7 +422,7 @@ pub fn export_events(
 ) -> Result<(), Failure> {
     let mut rows = Vec::new();
     home.log
-        .scan(&mut |event, bytes| {
+        .scan(&mut |event, bytes, _| {
             let body = match nhip_engine::body::Known::from_body(&event.body) {
                 nhip_engine::body::Decoded::Known(known) => body_json(&known),
                 _ => serde_json::Value::Null,

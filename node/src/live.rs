@@ -130,9 +130,9 @@ fn fold(
 fn rebuild(log: &dyn EventLog, heads: BTreeMap<ChainId, Head>) -> Result<Cached, StoreError> {
     let mut last = None;
     let mut state = State::default();
-    log.scan(&mut |event, _| {
+    log.scan(&mut |event, _, verdict| {
         last = Some(event.order_key());
-        state.apply(event);
+        state.apply_stored(event, verdict);
     })?;
     Ok(Cached {
         looked: None,

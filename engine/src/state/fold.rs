@@ -13,7 +13,7 @@ use crate::event::Event;
 use crate::ids::{EventId, PersonId, PersonKey, UnitId};
 use crate::limits::{SEALED_KEY_BYTES_MAX, SETUP_CODE_MS_MAX};
 use crate::registry::{Account, Person, Registry, Setup, Unit};
-use crate::signature::{self, Check};
+use crate::signature::{self, Check, Verdict};
 use crate::state::item::{Aspect, Conflict, ConflictWhy, Detail, Entry, Indicator, Item, Outcome};
 use crate::state::policy;
 use crate::state::refusal::Refusal;
@@ -31,6 +31,12 @@ enum Step {
 impl State {
     /// Folds one event. Must be called in replay order ([`crate::OrderKey`]).
     pub fn apply(&mut self, event: &Event) {
+        self.apply_stored(event, Verdict::Unchecked);
+    }
+
+    /// Folds one event as its log stored it: a personal signature the log verified on
+    /// arrival ([`Verdict::Verified`]) is not verified again. Must be called in replay order.
+    pub fn apply_stored(&mut self, event: &Event, verdict: Verdict) {
         self.events += 1;
         *self.by_origin.entry(event.origin).or_default() += 1;
         let known = match Known::from_body(&event.body) {
@@ -47,7 +53,7 @@ impl State {
                 return;
             }
         };
-        let signed_by = self.signature_rule(event, &known);
+        let signed_by = self.signature_rule(event, &known, signature::check_stored(event, verdict));
         if let Ok(Some(_)) = signed_by {
             self.signed += 1;
         }
@@ -55,7 +61,7 @@ impl State {
             self.apply_to_item(event, item, known, signed_by);
             return;
         }
-        if let Err(refusal) = signed_by.and_then(|_| self.apply_other(event, known)) {
+        if let Err(refusal) = signed_by.and_then(|key| self.apply_other(event, known, key)) {
             self.refused.insert(event.id, refusal);
         }
     }
@@ -65,9 +71,13 @@ impl State {
     /// carry one that holds. Two events are outside the rule: `person.key_added`, signed by
     /// the key it publishes (checked where it is folded), and `node.enrolled`, which a parent
     /// writes when a child redeems an invitation its administrator issued.
-    fn signature_rule(&self, event: &Event, known: &Known) -> Result<Option<PersonKey>, Refusal> {
+    fn signature_rule(
+        &self,
+        event: &Event,
+        known: &Known,
+        check: Check,
+    ) -> Result<Option<PersonKey>, Refusal> {
         let actor = &event.actor;
-        let check = signature::check(event);
         if let Known::KeyAdded(_) = known {
             return match check {
                 Check::Valid(key) => Ok(Some(key)),
@@ -96,8 +106,14 @@ impl State {
         }
     }
 
-    /// Registry, workflow, item creation and indicator events.
-    fn apply_other(&mut self, event: &Event, known: Known) -> Result<(), Refusal> {
+    /// Registry, workflow, item creation and indicator events; `signed_by` is the key the
+    /// signature rule accepted.
+    fn apply_other(
+        &mut self,
+        event: &Event,
+        known: Known,
+        signed_by: Option<PersonKey>,
+    ) -> Result<(), Refusal> {
         let actor = &event.actor;
         let administer = |registry: &Registry, unit: &UnitId| {
             if registry.may_administer(actor, unit) {
@@ -164,7 +180,7 @@ impl State {
                     used: false,
                 });
             }
-            Known::KeyAdded(body) => self.add_key(event, body)?,
+            Known::KeyAdded(body) => self.add_key(event, body, signed_by)?,
             Known::KeyRevoked(body) => {
                 administer(&self.registry, &event.unit)?;
                 if self.registry.key_of(&body.person) == Some(body.key) {
@@ -188,7 +204,7 @@ impl State {
                     }
                 }
             }
-            Known::ItemCreated(body) => self.create_item(event, body)?,
+            Known::ItemCreated(body) => self.create_item(event, body, signed_by)?,
             Known::IndicatorDefined(body) => self.define_indicator(event, body)?,
             Known::IndicatorReported(body) => self.report_indicator(event, body)?,
             // Item events are routed to `apply_to_item`.
@@ -206,14 +222,19 @@ impl State {
 
     /// A person publishes their key: written as themself, signed by the new key (checked by
     /// [`State::signature_rule`]), with the proof of an issued, unused, unexpired setup code.
-    fn add_key(&mut self, event: &Event, body: KeyAdded) -> Result<(), Refusal> {
+    fn add_key(
+        &mut self,
+        event: &Event,
+        body: KeyAdded,
+        signed_by: Option<PersonKey>,
+    ) -> Result<(), Refusal> {
         let invalid = || Refusal::SetupInvalid {
             person: body.person.clone(),
         };
         if event.actor != body.person || body.sealed.len() > SEALED_KEY_BYTES_MAX {
             return Err(invalid());
         }
-        if signature::check(event) != Check::Valid(body.key) {
+        if signed_by != Some(body.key) {
             return Err(Refusal::SignatureInvalid {
                 actor: event.actor.clone(),
             });
@@ -240,7 +261,12 @@ impl State {
         Ok(())
     }
 
-    fn create_item(&mut self, event: &Event, body: ItemCreated) -> Result<(), Refusal> {
+    fn create_item(
+        &mut self,
+        event: &Event,
+        body: ItemCreated,
+        signed_by: Option<PersonKey>,
+    ) -> Result<(), Refusal> {
         let definition =
             lookup(&self.workflows, &body.workflow, body.version).ok_or_else(|| {
                 Refusal::UnknownWorkflow {
@@ -265,10 +291,6 @@ impl State {
         if self.items.contains_key(&event.id) {
             return Err(Refusal::ItemExists);
         }
-        let signed_by = match signature::check(event) {
-            Check::Valid(key) => Some(key),
-            _ => None,
-        };
         self.items.insert(
             event.id,
             Item {

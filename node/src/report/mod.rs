@@ -77,9 +77,9 @@ pub fn gather(
     let mut facts = Facts::for_unit(unit);
     let heads = log.heads()?;
     if heads.keys().all(|chain| chain.unit.is_in_line_with(unit)) {
-        log.scan(&mut |event, _| {
+        log.scan(&mut |event, _, verdict| {
             if known(event) {
-                state.apply(event);
+                state.apply_stored(event, verdict);
                 facts.observe(event, &state);
             }
         })?;
