@@ -7,6 +7,7 @@
 use ed25519_dalek::SigningKey;
 use nhip::engine::body::{ItemVoted, Known};
 use nhip::engine::command::Command;
+use nhip::engine::decisions::{self, SignatureVerdict};
 use nhip::engine::signature::{self, person_key, setup_key, setup_proof};
 use nhip::engine::state::{Outcome, Refusal, State};
 use nhip::engine::{Date, Draft, EventId, EventLog, MemoryLog, PersonId, UnitId, node_id, replay};
@@ -380,4 +381,76 @@ fn without_a_personal_key_the_engine_will_not_write_in_an_account_holders_name()
         ),
         "{refused:?}"
     );
+}
+
+#[test]
+fn the_inspectors_register_lists_every_decision_with_its_signer_key_and_verdict() {
+    let world = Commune::new();
+    let secretary = person_signing_key(&person("nguyen-tien-thinh"));
+    let clerk = person_signing_key(&person("lo-van-pao"));
+    let missing = world.written_by_the_village(world.approval(11));
+    let invalid = {
+        let genuine = signature::sign(world.approval(12), &secretary);
+        let mut moved = world.approval(13);
+        moved.body = genuine.body;
+        world.written_by_the_village(moved)
+    };
+    let not_current = world.written_by_the_village(signature::sign(world.approval(14), &clerk));
+    let valid = world.written_by_the_village(signature::sign(world.approval(15), &secretary));
+    let (register, state) = decisions::register(&world.commune).unwrap();
+    let line = |id: EventId| {
+        register
+            .iter()
+            .find(|decision| decision.event == id)
+            .unwrap_or_else(|| panic!("{id} is in the register"))
+    };
+    for (id, verdict) in [
+        (missing, SignatureVerdict::Missing),
+        (invalid, SignatureVerdict::Invalid),
+        (not_current, SignatureVerdict::KeyNotCurrent),
+        (valid, SignatureVerdict::Valid),
+    ] {
+        let decision = line(id);
+        assert_eq!(decision.signature, verdict, "{decision:?}");
+        assert_eq!(decision.actor, person("nguyen-tien-thinh"));
+        assert_eq!(decision.item, Some(world.task));
+        assert_eq!(decision.kind, "item.voted");
+        // The register's outcome is the state's.
+        let entry = state.items[&world.task]
+            .history
+            .iter()
+            .find(|entry| entry.event == id)
+            .unwrap();
+        assert_eq!(decision.outcome.as_ref(), Some(&entry.outcome));
+    }
+    assert_eq!(line(valid).outcome, Some(Outcome::Applied));
+    assert_eq!(line(valid).key, Some(person_key(&secretary)));
+    // The key a forgery names is listed as named: the clerk's own, used in another's name.
+    assert_eq!(line(not_current).key, Some(person_key(&clerk)));
+    assert_eq!(line(missing).key, None);
+    // Registry changes are decisions too (the accounts opened above); routine work is not.
+    assert!(
+        register
+            .iter()
+            .any(|d| d.kind == "person.key_added" && d.signature == SignatureVerdict::Valid)
+    );
+    assert!(
+        register
+            .iter()
+            .any(|d| d.kind == "role.assigned" && d.signature == SignatureVerdict::NotRequired)
+    );
+    assert!(
+        register
+            .iter()
+            .all(|d| d.kind != "item.progressed" && d.kind != "item.commented")
+    );
+    // Every line cites its exact event.
+    let mut hashes = std::collections::BTreeMap::new();
+    world
+        .commune
+        .scan(&mut |event, bytes, _| {
+            hashes.insert(event.id, nhip::engine::Hash::of(bytes));
+        })
+        .unwrap();
+    assert!(register.iter().all(|d| hashes[&d.event] == d.hash));
 }

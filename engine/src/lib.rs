@@ -11,6 +11,7 @@ pub mod body;
 mod chain;
 pub mod command;
 pub mod date;
+pub mod decisions;
 pub mod digest;
 pub mod event;
 pub mod hlc;

@@ -143,6 +143,14 @@ pub fn check_stored(event: &Event, verdict: Verdict) -> Check {
     }
 }
 
+/// The key `event`'s personal signature names, whether or not the signature holds.
+pub fn claimed_key(event: &Event) -> Option<PersonKey> {
+    if event.body.version != SIGNED_BODY_VERSION {
+        return None;
+    }
+    SignedView::of(&event.body.data).map(|signed| signed.key)
+}
+
 /// Checks `event`'s personal signature over its own content (not whether the key is the
 /// actor's: the fold decides that against the registry at the event's position).
 pub fn check(event: &Event) -> Check {

@@ -14,7 +14,7 @@ use crate::texts::Texts;
 use crate::transport::now_ms;
 
 /// UTF-8 byte order mark: Excel reads a CSV as UTF-8 only when it starts with one.
-const BOM: &str = "\u{feff}";
+pub(crate) const BOM: &str = "\u{feff}";
 
 /// The appendix columns, recognised by their folded header (Vietnamese or English).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -317,7 +317,12 @@ pub fn import(home: &Home, texts: Texts, actor: &Actor, file: &Path) -> Result<(
 }
 
 /// Writes an export to `out`, saying how many rows went where, or to standard output.
-fn deliver(texts: Texts, buffer: &[u8], rows: usize, out: Option<&Path>) -> Result<(), Failure> {
+pub(crate) fn deliver(
+    texts: Texts,
+    buffer: &[u8],
+    rows: usize,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
     match out {
         Some(path) => {
             std::fs::write(path, buffer)

@@ -179,6 +179,58 @@ fn the_secretary_logs_in_and_her_decisions_carry_her_signature() {
     assert!(row["signed_by"].is_string(), "{row}");
     let text = ok(nhip(&data, &sessions, &["audit", "history"]));
     assert!(text.contains("ký bởi Nguyễn Tiến Thịnh (khóa"), "{text}");
+    // The inspectors' register: the decision, her name, her key and the verdict, in a CSV
+    // that Excel opens in Vietnamese.
+    let register = root.path().join("quyet-dinh.csv");
+    ok(nhip(
+        &data,
+        &sessions,
+        &["audit", "decisions", "--out", register.to_str().unwrap()],
+    ));
+    let csv = std::fs::read_to_string(&register).unwrap();
+    let csv = csv.strip_prefix('\u{feff}').expect("a BOM for Excel");
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.starts_with("Thời điểm ghi,Đơn vị,Người quyết định"),
+        "{header}"
+    );
+    let line = csv
+        .lines()
+        .find(|line| line.contains("Họp chi bộ tháng 12"))
+        .expect("the task's creation is a decision");
+    let key = row["signed_by"].as_str().unwrap();
+    for expected in [
+        "Nguyễn Tiến Thịnh",
+        "nguyen-tien-thinh",
+        "chữ ký hợp lệ",
+        key,
+    ] {
+        assert!(line.contains(expected), "{expected} in {line}");
+    }
+    let json = ok(nhip(
+        &data,
+        &sessions,
+        &["audit", "decisions", "--json", "--from", "01/01/2020"],
+    ));
+    let lines: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(lines.as_array().unwrap().iter().any(|line| {
+        line["item"] == "Họp chi bộ tháng 12" && line["facts"]["signature"] == "valid"
+    }));
+    let none = ok(nhip(
+        &data,
+        &sessions,
+        &["audit", "decisions", "--json", "--to", "01/01/2020"],
+    ));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&none).unwrap(),
+        serde_json::json!([])
+    );
+    let said = refused(&nhip(
+        &data,
+        &sessions,
+        &["audit", "decisions", "--from", "31/02/2025"],
+    ));
+    assert!(said.contains("31/02/2025"), "{said}");
 
     // A clerk at the same PC claims to be her, without the passphrase: refused, nothing
     // written.

@@ -245,6 +245,96 @@ impl Texts {
         )
     }
 
+    /// A moment as people write it here, in Vietnam's time: `31/12/2025 14:20`.
+    pub fn date_time(&self, unix_ms: u64) -> String {
+        let date = nhip_engine::Date::from_unix_ms(unix_ms);
+        let local_ms = unix_ms.saturating_add(7 * 3_600_000);
+        let minutes = (local_ms / 60_000) % (24 * 60);
+        format!(
+            "{} {:02}:{:02}",
+            self.date(date),
+            minutes / 60,
+            minutes % 60
+        )
+    }
+
+    /// The verdict on a decision's personal signature, in the inspectors' register.
+    pub fn signature_verdict(&self, verdict: nhip_engine::decisions::SignatureVerdict) -> String {
+        use nhip_engine::decisions::SignatureVerdict;
+        match verdict {
+            SignatureVerdict::Valid => say_in!(self, "chữ ký hợp lệ", "signature valid"),
+            SignatureVerdict::NotRequired => say_in!(
+                self,
+                "không ký (người này chưa có tài khoản)",
+                "unsigned (the person had no account yet)"
+            ),
+            SignatureVerdict::Missing => say_in!(
+                self,
+                "THIẾU chữ ký — bị từ chối",
+                "signature MISSING — refused"
+            ),
+            SignatureVerdict::Invalid => say_in!(
+                self,
+                "chữ ký SAI — bị từ chối",
+                "signature INVALID — refused"
+            ),
+            SignatureVerdict::KeyNotCurrent => say_in!(
+                self,
+                "khóa KHÔNG CÒN hiệu lực — bị từ chối",
+                "key NOT CURRENT — refused"
+            ),
+        }
+    }
+
+    /// The column headers of the inspectors' register of decisions.
+    pub fn decisions_header(&self) -> [String; 14] {
+        let vi = [
+            "Thời điểm ghi",
+            "Đơn vị",
+            "Người quyết định",
+            "Mã cán bộ",
+            "Loại sự kiện",
+            "Việc",
+            "Mã việc",
+            "Nội dung",
+            "Khóa ký",
+            "Chữ ký",
+            "Kết quả",
+            "Nút ghi",
+            "Mã sự kiện",
+            "Mã băm sự kiện",
+        ];
+        let en = [
+            "Written",
+            "Unit",
+            "Decided by",
+            "Person code",
+            "Event kind",
+            "Item",
+            "Item id",
+            "What",
+            "Signing key",
+            "Signature",
+            "Outcome",
+            "Written at node",
+            "Event id",
+            "Event hash",
+        ];
+        match self.0 {
+            Lang::Vi => vi.map(str::to_owned),
+            Lang::En => en.map(str::to_owned),
+        }
+    }
+
+    /// An item's event whose item this log does not hold (it never applied here).
+    pub fn dangling(&self) -> String {
+        say_in!(
+            self,
+            "chưa áp dụng: sổ này không có việc đó",
+            "not applied: this log does not hold its item"
+        )
+    }
+
     /// An event no person signed.
     pub fn unsigned(&self) -> String {
         say_in!(self, "không có chữ ký cá nhân", "no personal signature")

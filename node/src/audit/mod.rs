@@ -16,6 +16,8 @@ use crate::config::LOG_FILE;
 use crate::home::{Home, RECEIPTS_FILE};
 use crate::texts::Texts;
 
+mod decisions;
+
 /// An audit command (`nhip audit …`).
 #[derive(clap::Subcommand)]
 pub enum Action {
@@ -53,6 +55,27 @@ pub enum Action {
         #[arg(long)]
         json: bool,
     },
+    /// Sổ các quyết định cho thanh tra (CSV): ai quyết định, khóa ký, chữ ký hợp lệ hay không,
+    /// kết quả — mọi chữ ký được xác minh lại.
+    Decisions {
+        /// Tệp sổ (một bản sao); mặc định: sổ của nút này.
+        file: Option<PathBuf>,
+        /// Chỉ các quyết định của đơn vị này và cấp dưới.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Từ ngày (theo giờ ghi), ví dụ 01/07/2025.
+        #[arg(long)]
+        from: Option<String>,
+        /// Đến hết ngày (theo giờ ghi).
+        #[arg(long)]
+        to: Option<String>,
+        /// Ghi ra tệp CSV này (mặc định: in ra màn hình).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// In dạng JSON thay cho CSV.
+        #[arg(long)]
+        json: bool,
+    },
     /// Biên nhận có chữ ký của nút cha mà nút này giữ.
     Receipts {
         /// In dạng JSON.
@@ -84,6 +107,14 @@ impl Action {
             Action::Verify {
                 file: Some(file), ..
             } => fix(file),
+            Action::Decisions { file, out, .. } => {
+                if let Some(file) = file {
+                    fix(file);
+                }
+                if let Some(out) = out {
+                    fix(out);
+                }
+            }
             Action::CheckReceipts {
                 receipts, against, ..
             } => {
@@ -132,6 +163,25 @@ fn open_read_only(path: &Path, texts: Texts) -> Result<(RedbLog, tempfile::TempD
     Ok((log, scratch))
 }
 
+/// A log an audit reads: the running node's own, or a private copy of a file.
+enum Named {
+    Running(Arc<Home>),
+    /// The copy's folder lives as long as the log read from it.
+    Copy {
+        log: RedbLog,
+        _folder: tempfile::TempDir,
+    },
+}
+
+impl Named {
+    fn log(&self) -> &RedbLog {
+        match self {
+            Named::Running(home) => &home.log,
+            Named::Copy { log, .. } => log,
+        }
+    }
+}
+
 /// Runs an audit command.
 ///
 /// `running` is the running node when the command runs inside it: its own log is then read
@@ -150,18 +200,41 @@ pub fn run(
                 .map_err(|error| fail(ExitCode::NoNode, error.to_string())),
         }
     };
+    // The log an inspector names (a copy, read as such), or this node's own.
+    let own = data.join(LOG_FILE);
+    let named = |file: Option<PathBuf>| -> Result<(PathBuf, Named), Failure> {
+        let path = file.unwrap_or_else(|| own.clone());
+        match running {
+            Some(home) if path == own => Ok((path, Named::Running(home.clone()))),
+            _ => {
+                let (log, folder) = open_read_only(&path, texts)?;
+                Ok((
+                    path,
+                    Named::Copy {
+                        log,
+                        _folder: folder,
+                    },
+                ))
+            }
+        }
+    };
     match action {
+        Action::Decisions {
+            file,
+            unit,
+            from,
+            to,
+            out,
+            json,
+        } => {
+            let filter =
+                decisions::Filter::parse(texts, unit.as_deref(), from.as_deref(), to.as_deref())?;
+            let (_, named) = named(file)?;
+            decisions::run(named.log(), texts, &filter, out.as_deref(), json)
+        }
         Action::Verify { file, json } => {
-            let own = data.join(LOG_FILE);
-            let path = file.unwrap_or_else(|| own.clone());
-            let copied;
-            let log: &RedbLog = match running {
-                Some(home) if path == own => &home.log,
-                _ => {
-                    copied = open_read_only(&path, texts)?;
-                    &copied.0
-                }
-            };
+            let (path, named) = named(file)?;
+            let log = named.log();
             let bar = crate::console::interactive().then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_message("xác minh / verifying");
