@@ -843,6 +843,34 @@ fn the_commune_resolves_a_conflict_types_a_task_by_keyboard_imports_and_reports_
         .await;
         screenshot(&page, "indicators").await;
 
+        // The quarterly report: its figures and weekly chart, both files, who below has
+        // reported (Nà Ri did, in the demo), and submitting it from the page.
+        click(&page, "#nav a[href='#/reports']").await;
+        wait(&page, "document.querySelector('#report-counts')", "the report's figures").await;
+        let heading = text(&page, "document.querySelector('#report-figures h2').textContent").await;
+        assert!(heading.contains("Bình Lư") && heading.contains("quý"), "{heading}");
+        wait(&page, "document.querySelector('#report-figures #progress-chart svg rect')", "the weekly chart").await;
+        let below = text(&page, "document.querySelector('#report-submissions').innerText").await;
+        assert!(below.contains("Nà Ri"), "the villages below and their reports: {below}");
+        for (link, magic) in [("#report-xlsx", "PK"), ("#report-docx", "PK")] {
+            let signature = text(
+                &page,
+                &format!("fetch(document.querySelector('{link}').href).then(r => r.ok ? r.arrayBuffer() : Promise.reject(r.status)).then(b => String.fromCharCode(...new Uint8Array(b).slice(0, 2)))"),
+            )
+            .await;
+            assert_eq!(signature, magic, "{link} downloads a package");
+        }
+        screenshot(&page, "report").await;
+        click(&page, "#report-submit").await;
+        wait(&page, "document.querySelector('#report-message .ok')", "the report submitted").await;
+        // A period that ends before it starts is refused in words, with no file.
+        let refused = text(
+            &page,
+            "fetch('/app/reports/file?period=2025-09-30..2025-07-01&format=docx').then(r => r.status + ' ' + r.headers.get('content-type'))",
+        )
+        .await;
+        assert!(refused.starts_with("400 application/json"), "{refused}");
+
         browser.close().await.unwrap();
         let _ = browser.wait().await;
         events.abort();

@@ -331,3 +331,25 @@ pub fn item_page(
         resolve: steps.resolve,
     }
 }
+
+/// One week of progress, dates as `YYYY-MM-DD`: what the page's chart draws (the overview's
+/// weeks and a report's alike).
+#[derive(Serialize)]
+pub struct WeekView {
+    start: String,
+    end: String,
+    done: u32,
+    overdue: u32,
+}
+
+impl WeekView {
+    /// The week starting on `start` (seven days).
+    pub fn of(start: Date, done: u32, overdue: u32) -> WeekView {
+        WeekView {
+            start: start.to_string(),
+            end: start.plus_days(6).to_string(),
+            done,
+            overdue,
+        }
+    }
+}

@@ -6,13 +6,12 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use nhip_engine::Date;
-use nhip_engine::report::{self, Period, PeriodError, ReportError};
+use nhip_engine::report::{self, Period};
 
 use super::args;
 use super::output::{ExitCode, Failure, Outcome, fail, home_failure, print_json, short};
 use crate::home::Home;
-use crate::report::docx::Layout;
-use crate::report::{Files, MakeError, vn};
+use crate::report::{Files, MakeError, request, vn};
 use crate::texts::Texts;
 use crate::transport::now_ms;
 
@@ -67,36 +66,15 @@ impl ReportAction {
 }
 
 fn period(texts: Texts, text: &str) -> Result<Period, Failure> {
-    Period::parse(text).map_err(|error| {
-        let message = match error {
-            PeriodError::Shape(_) => texts.bad_period(text),
-            PeriodError::EndsBeforeStart { start, end } => {
-                texts.period_ends_before_start(&vn::date(start), &vn::date(end))
-            }
-            PeriodError::TooLong => texts.period_too_long(),
-        };
-        fail(ExitCode::Refused, message)
-    })
+    request::period(texts, text).map_err(|message| fail(ExitCode::Refused, message))
 }
 
 fn make_failure(texts: Texts, error: MakeError) -> Failure {
-    match error {
-        MakeError::Report(error) => fail(
-            ExitCode::Refused,
-            match error {
-                ReportError::UnknownUnit(unit) => texts.report_unknown_unit(unit.as_str()),
-                ReportError::AsOfInFuture { as_of, today } => {
-                    texts.report_as_of_future(&vn::date(as_of), &vn::date(today))
-                }
-                ReportError::PeriodAfterAsOf { start, as_of } => {
-                    texts.report_period_after_as_of(&vn::date(start), &vn::date(as_of))
-                }
-                ReportError::NothingToReport(unit) => texts.report_nothing(unit.as_str()),
-            },
-        ),
-        MakeError::Store(error) => fail(ExitCode::Storage, error.to_string()),
-        MakeError::Render(detail) => fail(ExitCode::Refused, detail),
-    }
+    let code = match error {
+        MakeError::Store(_) => ExitCode::Storage,
+        MakeError::Report(_) | MakeError::Render(_) => ExitCode::Refused,
+    };
+    fail(code, request::failure(texts, &error))
 }
 
 /// Makes the files and writes them into `args.out`; returns them with their paths.
@@ -111,11 +89,8 @@ fn make(home: &Home, texts: Texts, args: &MakeArgs) -> Result<(Files, [PathBuf; 
         Some(text) => args::date(texts, text)?,
         None => today,
     };
-    let layout = match args.layout.as_str() {
-        "state" => Layout::State,
-        "party" => Layout::Party,
-        other => return Err(fail(ExitCode::Usage, texts.bad_layout(other))),
-    };
+    let layout =
+        request::layout(texts, &args.layout).map_err(|message| fail(ExitCode::Usage, message))?;
     let files = crate::report::make(&*home.log, &unit, &period, as_of, today, layout)
         .map_err(|error| make_failure(texts, error))?;
     let paths = crate::report::write_files(&files, &args.out).map_err(|(path, error)| {

@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod docx;
+pub mod request;
 pub mod xlsx;
 
 use std::collections::BTreeMap;

@@ -242,7 +242,7 @@ function drawHeader() {
   document.getElementById('where').textContent = me ? me.node_unit.name : '';
   if (!me) return;
   var here = location.hash.split('?')[0];
-  [['#/work', 'nav_work'], ['#/items', 'nav_items'], ['#/new', 'nav_new'], ['#/import', 'nav_import'], ['#/indicators', 'nav_indicators']]
+  [['#/work', 'nav_work'], ['#/items', 'nav_items'], ['#/new', 'nav_new'], ['#/import', 'nav_import'], ['#/indicators', 'nav_indicators'], ['#/reports', 'nav_reports']]
     .concat(me.hub ? [['#/hub', 'nav_hub']] : [])
     .forEach(function (entry) {
       nav.appendChild(el('a', { href: entry[0], class: here.indexOf(entry[0]) === 0 ? 'on' : null }, t(entry[1])));
@@ -587,6 +587,116 @@ function indicatorsPage() {
   }).catch(function (error) { if (error.message) show(errorBox(error)); });
 }
 
+// ---- the report upward --------------------------------------------------------------------------
+
+// The period codes a clerk chooses from, for one year: quarters, 9 months, the year, months.
+function periodChoices(year) {
+  var choices = [1, 2, 3, 4].map(function (n) { return ['Q' + n + '-' + year, fill('report_quarter', { n: n })]; });
+  choices.push(['9T-' + year, t('report_nine_months')], [String(year), t('report_year')]);
+  for (var m = 1; m <= 12; m++) choices.push([year + '-' + pad(m), fill('report_month', { n: m })]);
+  return choices;
+}
+
+function reportsPage() {
+  var now = new Date();
+  var wanted = params(location.hash);
+  var period = wanted.period || ('Q' + (Math.floor(now.getMonth() / 3) + 1) + '-' + now.getFullYear());
+  var year = el('input', { type: 'number', id: 'report-year', min: 2000, max: 2100, value: (period.match(/(\d{4})/) || [])[1] || now.getFullYear() });
+  var which = el('select', { id: 'report-period' });
+  function drawChoices() {
+    var current = which.value || period.replace(/\d{4}/, '{y}');
+    which.textContent = '';
+    periodChoices(year.value).forEach(function (choice) {
+      which.appendChild(el('option', { value: choice[0], selected: choice[0].replace(/\d{4}/, '{y}') === current }, choice[1]));
+    });
+  }
+  drawChoices();
+  year.addEventListener('change', drawChoices);
+  var asOf = el('input', { type: 'text', id: 'report-as-of', placeholder: 'dd/mm/yyyy', inputmode: 'numeric', value: wanted.as_of || '' });
+  var layout = el('select', { id: 'report-layout' },
+    el('option', { value: 'state', selected: wanted.layout !== 'party' }, t('report_layout_state')),
+    el('option', { value: 'party', selected: wanted.layout === 'party' }, t('report_layout_party')));
+  var unit = picker('units', 'report-unit', false, wanted.unit ? { path: wanted.unit, name: wanted.unit_name || wanted.unit } : (me ? { path: me.node_unit.path, name: me.node_unit.name } : null));
+  var asked = { period: period, unit: wanted.unit || '', as_of: wanted.as_of || '', layout: wanted.layout || 'state' };
+  var form = el('form.box.no-print', { id: 'report-form' },
+    el('p.muted.small', null, t('report_hint')),
+    el('div.row', null,
+      el('div', null, el('label', { for: 'report-period' }, t('report_period')), which),
+      el('div', null, el('label', { for: 'report-year' }, t('report_year_of')), year),
+      el('div', null, el('label', { for: 'report-as-of' }, t('report_as_of')), asOf)),
+    el('div.row', null,
+      el('div', null, el('label', { for: 'report-unit' }, t('col_unit')), unit.node),
+      el('div', null, el('label', { for: 'report-layout' }, t('report_layout')), layout)),
+    el('p', null, el('button.primary', { type: 'submit', id: 'report-show' }, t('report_show'))));
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var chosen = unit.values()[0] || '';
+    location.hash = '#/reports?' + queryOf({ period: which.value, unit: chosen, as_of: asOf.value, layout: layout.value });
+  });
+  var figures = el('div', { id: 'report-figures' });
+  var page = el('div', null, el('h1', null, t('reports_title')), form, figures);
+  api('/app/reports?' + queryOf(asked)).then(function (report) {
+    var query = queryOf({ period: report.period, unit: report.unit.path, as_of: report.as_of, layout: asked.layout });
+    var message = el('div', { id: 'report-message' });
+    var submit = el('button.primary', { type: 'button', id: 'report-submit', onclick: function () {
+      message.textContent = '';
+      submit.disabled = true;
+      api('/app/reports/submit', { period: report.period, unit: report.unit.path, as_of: report.as_of, layout: asked.layout })
+        .then(function (done) {
+          message.appendChild(el('div.ok', null, fill('report_submitted', { xlsx: done.xlsx_blake3.slice(0, 12), docx: done.docx_blake3.slice(0, 12) }), ' ', link(t('report_open_item'), '#/item/' + done.item)));
+        })
+        .catch(function (error) { submit.disabled = false; if (error.message) message.appendChild(errorBox(error)); });
+    } }, t('report_submit'));
+    var counts = report.counts;
+    figures.appendChild(el('h2', null, fill('report_of', { period: report.period_name, unit: report.unit.name })));
+    figures.appendChild(el('p.muted', null, t('report_as_of'), ' ', date(report.as_of), ' · ', fill('report_due', { date: date(report.due) })));
+    figures.appendChild(el('p.no-print', null,
+      el('a.button', { href: '/app/reports/file?' + query + '&format=xlsx', id: 'report-xlsx', download: '' }, t('report_xlsx')), ' ',
+      el('a.button', { href: '/app/reports/file?' + query + '&format=docx', id: 'report-docx', download: '' }, t('report_docx')), ' ',
+      submit));
+    figures.appendChild(message);
+    figures.appendChild(el('div.card-row', { id: 'report-counts' },
+      card(counts.tasks, 'report_tasks', '#/items'),
+      card(counts.done, 'report_done', '#/items?show=finished'),
+      card(counts.overdue, 'report_overdue', '#/items?show=overdue', true),
+      card(counts.extended, 'report_extended', '#/items'),
+      card(counts.waiting, 'report_waiting', '#/items?show=waiting'),
+      card(counts.adopted, 'report_adopted', '#/items?show=finished'),
+      card(counts.petitions_received, 'report_petitions', '#/items'),
+      card(counts.petitions_late + counts.petitions_open_late, 'report_petitions_late', '#/items', true)));
+    if (report.weeks.length) {
+      figures.appendChild(el('h2', null, t('chart_title')));
+      figures.appendChild(progressChart(report.weeks));
+    }
+    if (report.rollup.length > 1) {
+      figures.appendChild(el('h2', null, t('report_rollup')));
+      figures.appendChild(el('table', { id: 'report-rollup' },
+        el('thead', null, el('tr', null, el('th', null, t('col_unit')), el('th.num', null, t('report_tasks')), el('th.num', null, t('report_done')),
+          el('th.num', null, t('report_overdue')), el('th.num', null, t('report_waiting')), el('th.num', null, t('report_petitions')))),
+        el('tbody', null, report.rollup.map(function (row) {
+          return el('tr', null, el('td', null, row.name), el('td.num', null, number(row.tasks)), el('td.num', null, number(row.done)),
+            el('td.num', { class: row.overdue ? 'num late' : 'num' }, number(row.overdue)), el('td.num', null, number(row.waiting)), el('td.num', null, number(row.petitions)));
+        }))));
+    }
+    if (report.submissions.length) {
+      figures.appendChild(el('h2', null, t('report_submissions')));
+      figures.appendChild(el('table', { id: 'report-submissions' },
+        el('thead', null, el('tr', null, el('th', null, t('col_unit')), el('th', null, t('col_state')), el('th', null, t('report_submitted_on')), el('th', null, t('report_lag')))),
+        el('tbody', null, report.submissions.map(function (row) {
+          var status = el('span.tag', { class: 'tag ' + (row.status === 'submitted' ? 'done' : row.status === 'not_yet_due' ? '' : 'late') }, row.status_name);
+          return el('tr', { 'data-unit': row.unit.path }, el('td', null, row.item ? link(row.unit.name, '#/item/' + row.item) : row.unit.name),
+            el('td', null, status, row.state_name && row.state_name !== row.status_name ? [' ', el('span.muted.small', null, row.state_name)] : null),
+            el('td', null, date(row.submitted_on)), el('td', null, row.lag || ''));
+        }))));
+    }
+    show(page, report);
+  }).catch(function (error) {
+    if (!error.message) return;
+    figures.appendChild(errorBox(error));
+    show(page);
+  });
+}
+
 // ---- the hub's view --------------------------------------------------------------------------
 
 function card(n, label, hash, bad) {
@@ -698,6 +808,7 @@ function route() {
   if (path === '#/hub') return hubPage();
   if (path === '#/import') return importPage();
   if (path === '#/indicators') return indicatorsPage();
+  if (path === '#/reports') return reportsPage();
   return workPage();
 }
 

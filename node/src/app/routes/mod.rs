@@ -1,7 +1,8 @@
 //! The app's API (`/app/…`), one file per concern: `session` (words, who is logged in, login,
 //! logout), `work` (a person's work, the pickers, progress by week), `items` (the list, its
 //! workbook, creating an item, an item's page and its actions), `import` (the appendix),
-//! `indicators` (reporting a value) and `sync` (the link upward). Each handler parses, asks the
+//! `indicators` (reporting a value), `reports` (the report upward: its figures, its files,
+//! submitting it, who has reported) and `sync` (the link upward). Each handler parses, asks the
 //! engine or the node, and answers; the rules are the engine's (docs/API.md lists the routes).
 //! What they share is here.
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 mod import;
 mod indicators;
 mod items;
+mod reports;
 mod session;
 mod sync;
 mod work;
@@ -66,6 +68,9 @@ pub fn routes(home: Arc<Home>, gate: Arc<Gate>) -> Router {
         .route("/app/items/{id}", get(item).post(act))
         .route("/app/indicators/{code}", post(report_indicator))
         .route("/app/progress", get(progress))
+        .route("/app/reports", get(reports::summary))
+        .route("/app/reports/file", get(reports::file))
+        .route("/app/reports/submit", post(reports::submit))
         .route("/app/sync", get(sync).post(sync_now))
         .route(
             "/app/import",

@@ -133,15 +133,6 @@ pub(super) async fn workflows(Shared(app): Shared<App>) -> Answer<Vec<WorkflowCh
     .map(Json)
 }
 
-/// One week of progress, dates as `YYYY-MM-DD`.
-#[derive(Serialize)]
-pub(super) struct WeekView {
-    start: String,
-    end: String,
-    done: u32,
-    overdue: u32,
-}
-
 #[derive(Deserialize)]
 pub(super) struct ProgressQuery {
     unit: Option<String>,
@@ -154,7 +145,7 @@ pub(super) struct ProgressQuery {
 pub(super) async fn progress(
     Shared(app): Shared<App>,
     Query(query): Query<ProgressQuery>,
-) -> Answer<Vec<WeekView>> {
+) -> Answer<Vec<views::WeekView>> {
     let today = today(query.today.as_deref())?;
     let unit = match query.unit.as_deref().filter(|u| !u.is_empty()) {
         Some(text) => UnitId::new(text)
@@ -170,12 +161,7 @@ pub(super) async fn progress(
         });
         Ok(series
             .into_iter()
-            .map(|week| WeekView {
-                start: week.start.to_string(),
-                end: week.end.to_string(),
-                done: week.done,
-                overdue: week.overdue,
-            })
+            .map(|week| views::WeekView::of(week.start, week.done, week.overdue))
             .collect())
     })
     .await
