@@ -97,10 +97,10 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     })?;
     // Where a province's report spends its time.
     let started = Instant::now();
-    let (state, facts) = nhip_node::report::gather(log, &province, as_of)?;
+    let state = nhip_node::report::gather(log, &province, as_of)?;
     let gather_ms = started.elapsed().as_secs_f64() * 1000.0;
     let started = Instant::now();
-    let mut made = report::build(&state, &facts, &province, &quarter, as_of, today)?;
+    let mut made = report::build(&state, &province, &quarter, as_of, today)?;
     let build_ms = started.elapsed().as_secs_f64() * 1000.0;
     // The state hash the document cites (`make` computes it beside the build).
     let started = Instant::now();

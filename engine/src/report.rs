@@ -2,22 +2,18 @@
 //! days late, extensions, attainment, the roll-up per sub-unit and the weekly series — and the
 //! submission status of reports (submitted, late, missing) that the level above looks at.
 //!
-//! Pure: the state (folded from the events known at the as-of date), the [`Facts`] gathered
-//! from the same events, the unit, the period and the as-of date go in; a [`Report`] comes
-//! out. Rendering it (spreadsheet, document, chart) is the shell's business.
+//! Pure: the state (folded from the events known at the as-of date; each item's history holds
+//! its extensions, notes and votes), the unit, the period and the as-of date go in; a
+//! [`Report`] comes out. Rendering it (spreadsheet, document, chart) is the shell's business.
 
 use std::collections::BTreeMap;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use serde::Serialize;
 
-use crate::body::{Decoded, Known};
 use crate::date::Date;
-use crate::event::Event;
 use crate::ids::{EventId, UnitId};
 use crate::limits::{REPORT_DUE_DAYS, REPORT_PERIOD_DAYS_MAX, REPORT_WEEKS_MAX};
-use crate::state::{Item, Outcome, State};
+use crate::state::{Detail, Item, Outcome, State};
 
 /// Dates in a report's JSON read as `2025-12-31`, not as day numbers.
 mod as_text {
@@ -258,91 +254,51 @@ pub enum ReportError {
     NothingToReport(UnitId),
 }
 
-/// What the events say about items beyond what [`State`] keeps: extensions with their reasons,
-/// the last note, and votes, per item. Gathered in the same pass as the fold: each event is
-/// looked at right after [`State::apply`] folded it, and counts only if it took effect (its
-/// entry, just added to its item's history, says `Applied`; an entry's outcome never changes
-/// afterwards).
-#[derive(Clone, Default, Debug)]
-pub struct Facts {
-    unit: Option<UnitId>,
-    /// Looked up once per item and never iterated, so a hash map; its hasher has fixed keys
-    /// (the engine draws no random numbers).
-    items: HashMap<EventId, ItemFacts, BuildHasherDefault<DefaultHasher>>,
-}
-
-/// What the events say about one item.
-#[derive(Clone, Default, Debug)]
-struct ItemFacts {
-    extensions: Vec<Extension>,
-    last_note: Option<(Date, String)>,
-    votes: (u32, u32),
-}
-
-impl Facts {
-    /// Facts about items in line with `unit` (its subtree and the units above it).
-    pub fn for_unit(unit: &UnitId) -> Facts {
-        Facts {
-            unit: Some(unit.clone()),
-            items: HashMap::default(),
-        }
-    }
-
-    /// Looks at one event just folded into `state` (call it after each [`State::apply`], in
-    /// replay order).
-    pub fn observe(&mut self, event: &Event, state: &State) {
-        if !matches!(
-            event.body.kind.as_str(),
-            "item.extended" | "item.progressed" | "item.fired" | "item.voted" | "item.commented"
-        ) {
-            return;
-        }
-        if let Some(unit) = &self.unit
-            && !event.unit.is_in_line_with(unit)
-        {
-            return;
-        }
-        let Decoded::Known(known) = Known::from_body(&event.body) else {
-            return;
-        };
-        let Some(item) = known.item() else {
-            return;
-        };
-        let applied = state
-            .items
-            .get(&item)
-            .and_then(|held| held.history.last())
-            .is_some_and(|entry| entry.event == event.id && entry.outcome == Outcome::Applied);
-        if !applied {
-            return;
-        }
-        let on = Date::from_unix_ms(event.hlc.wall_ms);
-        let facts = self.items.entry(item).or_default();
-        let mut note = |text: String| {
+/// What an item's history says beyond its current fields: its extensions with their reasons,
+/// its last note and its votes — from the entries that took effect, in replay order.
+fn history_facts(item: &Item) -> (Vec<Extension>, Option<(Date, String)>, (u32, u32)) {
+    let mut extensions = Vec::new();
+    let mut last_note = None;
+    let mut votes = (0, 0);
+    for entry in item
+        .history
+        .iter()
+        .filter(|entry| entry.outcome == Outcome::Applied)
+    {
+        let on = Date::from_unix_ms(entry.written_ms);
+        let mut note = |text: &str| {
             if !text.trim().is_empty() {
-                facts.last_note = Some((on, text));
+                last_note = Some((on, text.to_owned()));
             }
         };
-        match known {
-            Known::ItemExtended(body) => facts.extensions.push(Extension {
+        match &entry.detail {
+            Detail::Extended { deadline, reason } => extensions.push(Extension {
                 on,
-                deadline: body.deadline,
-                reason: body.reason,
+                deadline: *deadline,
+                reason: reason.clone(),
             }),
-            Known::ItemProgressed(body) => note(body.note),
-            Known::ItemFired(body) => note(body.note),
-            Known::ItemCommented(body) => note(body.text),
-            Known::ItemVoted(body) => {
-                if body.approve {
-                    facts.votes.0 += 1;
+            Detail::Progressed { note: text, .. }
+            | Detail::Fired { note: text, .. }
+            | Detail::Commented { text } => note(text),
+            Detail::Voted {
+                approve,
+                note: text,
+                ..
+            } => {
+                if *approve {
+                    votes.0 += 1;
                 } else {
-                    facts.votes.1 += 1;
+                    votes.1 += 1;
                 }
-                note(body.note);
+                note(text);
             }
-            _ => {}
+            Detail::Created
+            | Detail::Assigned { .. }
+            | Detail::Linked { .. }
+            | Detail::Resolved { .. } => {}
         }
     }
+    (extensions, last_note, votes)
 }
 
 /// One extension of a deadline.
@@ -607,11 +563,10 @@ impl Report {
     }
 }
 
-/// Makes the report of `unit` for `period` from `state` and `facts` (both from the events
-/// known at the end of `as_of`); `today` is the caller's date.
+/// Makes the report of `unit` for `period` from `state` (folded from the events known at the
+/// end of `as_of`); `today` is the caller's date.
 pub fn build(
     state: &State,
-    facts: &Facts,
     unit: &UnitId,
     period: &Period,
     as_of: Date,
@@ -661,7 +616,7 @@ pub fn build(
             continue;
         }
         any = true;
-        let row = row(state, facts, &names, *id, item, reference);
+        let row = row(state, &names, *id, item, reference);
         let created_by_end = row.created <= period.end;
         let open_in_period = row.finished_on.is_none_or(|day| day >= period.start);
         let relevant = created_by_end && open_in_period;
@@ -728,26 +683,10 @@ impl Names<'_> {
     }
 }
 
-fn row(
-    state: &State,
-    facts: &Facts,
-    names: &Names<'_>,
-    id: EventId,
-    item: &Item,
-    reference: Date,
-) -> Row {
+fn row(state: &State, names: &Names<'_>, id: EventId, item: &Item, reference: Date) -> Row {
     let definition = state.definition_of(item);
     let finished = definition.is_some_and(|d| d.is_terminal(&item.state));
-    let (extensions, last_note, votes) = facts.items.get(&id).map_or_else(
-        || (Vec::new(), None, (0, 0)),
-        |known| {
-            (
-                known.extensions.clone(),
-                known.last_note.clone(),
-                known.votes,
-            )
-        },
-    );
+    let (extensions, last_note, votes) = history_facts(item);
     let finished_on = finished.then(|| Date::from_unix_ms(item.entered_ms));
     let days_late = item
         .deadline

@@ -6,7 +6,7 @@
 use ed25519_dalek::SigningKey;
 use nhip_engine::command::{Command, decide};
 use nhip_engine::report::{
-    self, Facts, Period, PetitionStatus, ReportError, SubmissionNote, SubmissionStatus,
+    self, Period, PetitionStatus, ReportError, SubmissionNote, SubmissionStatus,
 };
 use nhip_engine::{Date, EventId, EventLog, MemoryLog, NodeId, PersonId, State, UnitId, node_id};
 
@@ -98,20 +98,18 @@ impl Desk {
         );
     }
 
-    /// The state and facts of the events written by the end of `as_of`.
-    fn as_of(&self, as_of: &str) -> (State, Facts) {
+    /// The state of the events written by the end of `as_of`.
+    fn as_of(&self, as_of: &str) -> State {
         let until = noon(as_of) + 12 * 3_600_000;
         let mut state = State::default();
-        let mut facts = Facts::for_unit(&unit("xa"));
         self.log
             .scan(&mut |event, _, _| {
                 if event.hlc.wall_ms < until {
                     state.apply(event);
-                    facts.observe(event, &state);
                 }
             })
             .unwrap();
-        (state, facts)
+        state
     }
 }
 
@@ -299,11 +297,10 @@ fn story() -> Story {
 #[test]
 fn a_quarter_report_puts_each_item_in_its_section() {
     let story = story();
-    let (state, facts) = story.desk.as_of("2025-09-30");
+    let state = story.desk.as_of("2025-09-30");
     let quarter = Period::parse("Q3-2025").unwrap();
     let report = report::build(
         &state,
-        &facts,
         &unit("xa"),
         &quarter,
         day("2025-09-30"),
@@ -422,11 +419,10 @@ fn a_quarter_report_puts_each_item_in_its_section() {
 #[test]
 fn a_report_as_the_log_stood_earlier_knows_only_what_was_written_by_then() {
     let story = story();
-    let (state, facts) = story.desk.as_of("2025-07-31");
+    let state = story.desk.as_of("2025-07-31");
     let quarter = Period::parse("Q3-2025").unwrap();
     let report = report::build(
         &state,
-        &facts,
         &unit("xa"),
         &quarter,
         day("2025-07-31"),
@@ -446,11 +442,10 @@ fn a_report_as_the_log_stood_earlier_knows_only_what_was_written_by_then() {
     // The weeks stop at the as-of date.
     assert_eq!(report.weeks.len(), 5);
     // And the same events make the same report.
-    let (again, facts_again) = story.desk.as_of("2025-07-31");
+    let again = story.desk.as_of("2025-07-31");
     assert_eq!(
         report::build(
             &again,
-            &facts_again,
             &unit("xa"),
             &quarter,
             day("2025-07-31"),
@@ -463,17 +458,10 @@ fn a_report_as_the_log_stood_earlier_knows_only_what_was_written_by_then() {
 #[test]
 fn bad_input_is_refused_with_the_reason() {
     let story = story();
-    let (state, facts) = story.desk.as_of("2025-09-30");
+    let state = story.desk.as_of("2025-09-30");
     let quarter = Period::parse("Q3-2025").unwrap();
     let build = |at: &str, as_of: &str, period: &Period| {
-        report::build(
-            &state,
-            &facts,
-            &unit(at),
-            period,
-            day(as_of),
-            day("2025-10-03"),
-        )
+        report::build(&state, &unit(at), period, day(as_of), day("2025-10-03"))
     };
     assert_eq!(
         build("xa/khong-co", "2025-09-30", &quarter),
@@ -543,7 +531,7 @@ fn the_level_above_sees_who_submitted_in_time_late_or_not_at_all() {
         },
     );
     story.desk.fire("2025-10-09", item, "submit", "");
-    let (state, _) = story.desk.as_of("2025-10-10");
+    let state = story.desk.as_of("2025-10-10");
     let rows = report::submissions(&state, &unit("xa"), &quarter, day("2025-10-10"));
     let seen: Vec<(&str, SubmissionStatus, Option<i32>)> = rows
         .iter()
@@ -561,10 +549,9 @@ fn the_level_above_sees_who_submitted_in_time_late_or_not_at_all() {
     let early = report::submissions(&state, &unit("xa"), &quarter, day("2025-10-04"));
     assert_eq!(early[2].status, SubmissionStatus::NotYetDue);
     // Report items are not tasks of the report.
-    let (state, facts) = story.desk.as_of("2025-10-10");
+    let state = story.desk.as_of("2025-10-10");
     let made = report::build(
         &state,
-        &facts,
         &unit("xa"),
         &quarter,
         day("2025-10-10"),

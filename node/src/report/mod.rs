@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use nhip_engine::command::Command;
-use nhip_engine::report::{self, Facts, Period, PeriodKind, Report, ReportError, SubmissionNote};
+use nhip_engine::report::{self, Period, PeriodKind, Report, ReportError, SubmissionNote};
 use nhip_engine::{ChainId, Date, EventId, EventLog, Seq, State, StoreError, UnitId};
 
 use crate::home::{Home, HomeError};
@@ -48,21 +48,21 @@ pub fn end_of_day_ms(date: Date) -> u64 {
 }
 
 /// Folds the events this node knew at the end of `as_of` — written by then, and (for events
-/// from other nodes) arrived by then — and gathers the report's facts about `unit` on the way.
+/// from other nodes) arrived by then. The report reads everything else it needs (extensions,
+/// notes, votes) from the items' histories.
 ///
 /// Only the chains in line with `unit` (its own, those below it and those above it) are read:
 /// what a node of that unit would hold under the scope rule, so a commune's report at a
 /// province hub costs what it costs at the commune. They are folded in the one replay order.
-pub fn gather(
-    log: &dyn EventLog,
-    unit: &UnitId,
-    as_of: Date,
-) -> Result<(State, Facts), StoreError> {
+pub fn gather(log: &dyn EventLog, unit: &UnitId, as_of: Date) -> Result<State, StoreError> {
     let until = end_of_day_ms(as_of);
     let late = arrived_after(log, until)?;
     let known = |event: &nhip_engine::Event| {
         if event.hlc.wall_ms > until {
             return false;
+        }
+        if late.is_empty() {
+            return true;
         }
         let chain = ChainId {
             origin: event.origin,
@@ -75,16 +75,14 @@ pub fn gather(
         })
     };
     let mut state = State::default();
-    let mut facts = Facts::for_unit(unit);
     let heads = log.heads()?;
     if heads.keys().all(|chain| chain.unit.is_in_line_with(unit)) {
         log.scan(&mut |event, _, verdict| {
             if known(event) {
                 state.apply_stored(event, verdict);
-                facts.observe(event, &state);
             }
         })?;
-        return Ok((state, facts));
+        return Ok(state);
     }
     let mut events = Vec::new();
     for (chain, head) in heads
@@ -108,9 +106,8 @@ pub fn gather(
     events.sort_by_key(|event| event.order_key());
     for event in &events {
         state.apply(event);
-        facts.observe(event, &state);
     }
-    Ok((state, facts))
+    Ok(state)
 }
 
 /// The runs of events (per chain, first and last sequence number) that reached this node after
@@ -151,17 +148,16 @@ pub fn make(
     if as_of > today {
         return Err(ReportError::AsOfInFuture { as_of, today }.into());
     }
-    let (state, facts) = gather(log, unit, as_of)?;
+    let state = gather(log, unit, as_of)?;
     // The state's hash (cited by the document) and the report are computed side by side.
     let (report, hash) = std::thread::scope(|scope| {
         let hash = scope.spawn(|| state.hash().to_string());
-        let report = report::build(&state, &facts, unit, period, as_of, today);
+        let report = report::build(&state, unit, period, as_of, today);
         (report, hash.join())
     });
     let mut report = report?;
     // Invariant: hashing a state does not panic.
     report.state_hash = hash.expect("the state hash is computed");
-    drop(facts);
     let files = render(&state, report, layout);
     // Freeing a province's state takes a while; the answer need not wait for it.
     std::thread::spawn(move || drop(state));
@@ -464,16 +460,16 @@ mod tests {
         let xa = nhip_engine::UnitId::new("xa").unwrap();
         let day = |d| Date::from_ymd(2025, 10, d).unwrap();
         // Written on the 1st, so known at the office from then on.
-        let (state, _) = super::gather(&office, &xa, day(3)).unwrap();
+        let state = super::gather(&office, &xa, day(3)).unwrap();
         assert_eq!(state.items.len(), 2);
         // At the hub they arrived on the 5th: a report as of the 3rd does not know them, so a
         // report re-issued later as of the 3rd is still the same report.
-        let (state, _) = super::gather(&hub, &xa, day(3)).unwrap();
+        let state = super::gather(&hub, &xa, day(3)).unwrap();
         assert_eq!((state.events, state.items.len()), (0, 0));
-        let (state, _) = super::gather(&hub, &xa, day(5)).unwrap();
+        let state = super::gather(&hub, &xa, day(5)).unwrap();
         assert_eq!(state.items.len(), 2);
         // Nothing was known on the 30th of September anywhere.
-        let (state, _) = super::gather(&office, &xa, Date::from_ymd(2025, 9, 30).unwrap()).unwrap();
+        let state = super::gather(&office, &xa, Date::from_ymd(2025, 9, 30).unwrap()).unwrap();
         assert_eq!(state.events, 0);
     }
 
@@ -481,7 +477,7 @@ mod tests {
     fn a_sub_units_report_reads_only_the_chains_in_line_with_it() {
         let (_, hub) = office_and_hub();
         let ban_a = nhip_engine::UnitId::new("xa/ban-a").unwrap();
-        let (state, _) = super::gather(&hub, &ban_a, Date::from_ymd(2025, 10, 6).unwrap()).unwrap();
+        let state = super::gather(&hub, &ban_a, Date::from_ymd(2025, 10, 6).unwrap()).unwrap();
         // Its own item, and the registry from the commune's chain above it; not its sibling's.
         let titles: Vec<&str> = state
             .items

@@ -182,17 +182,10 @@ pub(super) async fn summary(
             });
             return Err(refused(texts, &error));
         }
-        let (state, facts) = crate::report::gather(&*home.log, &asked.unit, asked.as_of)
+        let state = crate::report::gather(&*home.log, &asked.unit, asked.as_of)
             .map_err(|error| refused(texts, &MakeError::Store(error)))?;
-        let report = report::build(
-            &state,
-            &facts,
-            &asked.unit,
-            &asked.period,
-            asked.as_of,
-            asked.today,
-        )
-        .map_err(|error| refused(texts, &MakeError::Report(error)))?;
+        let report = report::build(&state, &asked.unit, &asked.period, asked.as_of, asked.today)
+            .map_err(|error| refused(texts, &MakeError::Report(error)))?;
         // Who has reported is read from what the node holds now.
         let now = state_of(&home)?;
         Ok(Json(view(&home, texts, &now, &report, asked.today)))
