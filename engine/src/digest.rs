@@ -43,8 +43,28 @@ struct Digest<'a> {
     signed: u64,
     registry: &'a Registry,
     workflows: &'a BTreeMap<(String, u16), Definition>,
-    items: BTreeMap<&'a EventId, ItemDigest<'a>>,
+    items: Items<'a>,
     indicators: &'a BTreeMap<String, Indicator>,
+}
+
+/// The items, each digested as it is written: encoded exactly as the map of digests would be,
+/// without building it first.
+struct Items<'a>(&'a BTreeMap<EventId, Item>);
+
+impl Serialize for Items<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(id, found)| (id, item(found))))
+    }
+}
+
+/// An item's history or conflicts, digested as they are written (encoded as the list of
+/// digests would be).
+struct Each<'a, T, D>(&'a [T], fn(&'a T) -> D);
+
+impl<'a, T, D: Serialize> Serialize for Each<'a, T, D> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(self.1))
+    }
 }
 
 #[derive(Serialize)]
@@ -69,8 +89,8 @@ struct ItemDigest<'a> {
     deadline_event: &'a EventId,
     assignee_event: &'a EventId,
     votes: &'a BTreeMap<String, BTreeMap<PersonId, bool>>,
-    history: Vec<EntryDigest<'a>>,
-    conflicts: Vec<ConflictDigest<'a>>,
+    history: Each<'a, Entry, EntryDigest<'a>>,
+    conflicts: Each<'a, Conflict, ConflictDigest<'a>>,
 }
 
 /// An event in an item's history: which, by whom, and what became of it (its content is the
@@ -161,8 +181,8 @@ fn item(item: &Item) -> ItemDigest<'_> {
         deadline_event: &item.deadline_event,
         assignee_event: &item.assignee_event,
         votes: &item.votes,
-        history: item.history.iter().map(entry).collect(),
-        conflicts: item.conflicts.iter().map(conflict).collect(),
+        history: Each(&item.history, entry),
+        conflicts: Each(&item.conflicts, conflict),
     }
 }
 
@@ -195,15 +215,19 @@ pub fn hash_under(state: &State, rules: u32) -> Hash {
         signed: state.signed,
         registry: &state.registry,
         workflows: &state.workflows,
-        items: state
-            .items
-            .iter()
-            .map(|(id, found)| (id, item(found)))
-            .collect(),
+        items: Items(&state.items),
         indicators: &state.indicators,
     };
-    // Invariant: the digest holds only maps, strings, numbers and ids, which always encode.
-    Hash::of(&rmp_serde::to_vec(&digest).expect("a state digest always encodes"))
+    // Written straight into the hasher: a province's digest is hundreds of megabytes.
+    let mut hasher = blake3::Hasher::new();
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut hasher);
+        // Invariant: the digest holds only maps, strings, numbers and ids, which always encode,
+        // and writing into a hasher never fails.
+        rmp_serde::encode::write(&mut out, &digest).expect("a state digest always encodes");
+        std::io::Write::flush(&mut out).expect("a hasher takes every byte");
+    }
+    Hash(*hasher.finalize().as_bytes())
 }
 
 #[cfg(test)]

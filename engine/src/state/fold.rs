@@ -378,20 +378,26 @@ impl State {
         known: Known,
         signed_by: Result<Option<PersonKey>, Refusal>,
     ) {
-        let Some(mut item) = self.items.remove(&id) else {
+        // The item is changed in place. The outcome rules read the registry and the
+        // definitions, never another item, so the map is set aside while they run (moving a
+        // map moves three words); taking the item out and putting it back instead cost two
+        // tree walks per event, a tenth of a replay.
+        let mut items = std::mem::take(&mut self.items);
+        let Some(item) = items.get_mut(&id) else {
+            self.items = items;
             self.dangling += 1;
             return;
         };
         let detail = detail(&known);
         let (signed_by, outcome) = match signed_by {
-            Ok(signed_by) => (signed_by, self.item_outcome(event, &mut item, known)),
+            Ok(signed_by) => (signed_by, self.item_outcome(event, item, known)),
             Err(refusal) => (None, Outcome::Refused(refusal)),
         };
         if let Outcome::Refused(refusal) = &outcome {
             self.refused.insert(event.id, refusal.clone());
         }
         item.history.push(entry(event, detail, signed_by, outcome));
-        self.items.insert(id, item);
+        self.items = items;
     }
 
     /// Decides what an event does to an item, and does it.
