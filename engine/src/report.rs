@@ -254,12 +254,24 @@ pub enum ReportError {
     NothingToReport(UnitId),
 }
 
-/// What an item's history says beyond its current fields: its extensions with their reasons,
-/// its last note and its votes — from the entries that took effect, in replay order.
-fn history_facts(item: &Item) -> (Vec<Extension>, Option<(Date, String)>, (u32, u32)) {
-    let mut extensions = Vec::new();
-    let mut last_note = None;
-    let mut votes = (0, 0);
+/// What an item's history says beyond its current fields.
+#[derive(Default)]
+struct HistoryFacts {
+    /// Its extensions with their reasons.
+    extensions: Vec<Extension>,
+    /// Its last note, and the day it was written.
+    last_note: Option<(Date, String)>,
+    /// Yes and no votes.
+    votes: (u32, u32),
+}
+
+/// The [`HistoryFacts`] of `item`, from the entries that took effect, in replay order.
+fn history_facts(item: &Item) -> HistoryFacts {
+    let HistoryFacts {
+        mut extensions,
+        mut last_note,
+        mut votes,
+    } = HistoryFacts::default();
     for entry in item
         .history
         .iter()
@@ -298,7 +310,11 @@ fn history_facts(item: &Item) -> (Vec<Extension>, Option<(Date, String)>, (u32, 
             | Detail::Resolved { .. } => {}
         }
     }
-    (extensions, last_note, votes)
+    HistoryFacts {
+        extensions,
+        last_note,
+        votes,
+    }
 }
 
 /// One extension of a deadline.
@@ -686,7 +702,11 @@ impl Names<'_> {
 fn row(state: &State, names: &Names<'_>, id: EventId, item: &Item, reference: Date) -> Row {
     let definition = state.definition_of(item);
     let finished = definition.is_some_and(|d| d.is_terminal(&item.state));
-    let (extensions, last_note, votes) = history_facts(item);
+    let HistoryFacts {
+        extensions,
+        last_note,
+        votes,
+    } = history_facts(item);
     let finished_on = finished.then(|| Date::from_unix_ms(item.entered_ms));
     let days_late = item
         .deadline

@@ -488,6 +488,7 @@ async fn story(dir: &Path, texts: Texts, exit: bool, reports: &Path) -> Result<(
     for (home, who) in [(&*commune.home, "ta-thi-dung"), (&na_ri, "lo-van-pao")] {
         let files = crate::report::make(
             &*home.log,
+            &|| home.state().ok(),
             &home.config.unit,
             &quarter,
             today,

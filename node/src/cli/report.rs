@@ -91,7 +91,8 @@ fn make(home: &Home, texts: Texts, args: &MakeArgs) -> Result<(Files, [PathBuf; 
     };
     let layout =
         request::layout(texts, &args.layout).map_err(|message| fail(ExitCode::Usage, message))?;
-    let files = crate::report::make(&*home.log, &unit, &period, as_of, today, layout)
+    let current = || home.state().ok();
+    let files = crate::report::make(&*home.log, &current, &unit, &period, as_of, today, layout)
         .map_err(|error| make_failure(texts, error))?;
     let paths = crate::report::write_files(&files, &args.out).map_err(|(path, error)| {
         fail(

@@ -10,10 +10,11 @@ pub mod xlsx;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use nhip_engine::command::Command;
 use nhip_engine::report::{self, Period, PeriodKind, Report, ReportError, SubmissionNote};
-use nhip_engine::{ChainId, Date, EventId, EventLog, Seq, State, StoreError, UnitId};
+use nhip_engine::{Date, EventId, EventLog, NodeId, Seq, State, StoreError, UnitId};
 
 use crate::home::{Home, HomeError};
 
@@ -61,18 +62,15 @@ pub fn gather(log: &dyn EventLog, unit: &UnitId, as_of: Date) -> Result<State, S
         if event.hlc.wall_ms > until {
             return false;
         }
-        if late.is_empty() {
-            return true;
-        }
-        let chain = ChainId {
-            origin: event.origin,
-            unit: event.unit.clone(),
-        };
-        !late.get(&chain).is_some_and(|ranges| {
-            ranges
-                .iter()
-                .any(|(first, last)| *first <= event.seq.0 && event.seq.0 <= *last)
-        })
+        // Looked up by borrowed keys: nothing is allocated per event.
+        !late
+            .get(&event.origin)
+            .and_then(|units| units.get(&event.unit))
+            .is_some_and(|ranges| {
+                ranges
+                    .iter()
+                    .any(|(first, last)| *first <= event.seq.0 && event.seq.0 <= *last)
+            })
     };
     let mut state = State::default();
     let heads = log.heads()?;
@@ -110,13 +108,13 @@ pub fn gather(log: &dyn EventLog, unit: &UnitId, as_of: Date) -> Result<State, S
     Ok(state)
 }
 
-/// The runs of events (per chain, first and last sequence number) that reached this node after
-/// `until_ms`. Arrivals are listed in order, so only the tail past `until_ms` is read.
-fn arrived_after(
-    log: &dyn EventLog,
-    until_ms: u64,
-) -> Result<BTreeMap<ChainId, Vec<(u64, u64)>>, StoreError> {
-    let mut late: BTreeMap<ChainId, Vec<(u64, u64)>> = BTreeMap::new();
+/// The runs of events that reached this node after `until_ms`: per origin, per unit (a chain),
+/// the first and last sequence number of each run.
+type Late = BTreeMap<NodeId, BTreeMap<UnitId, Vec<(u64, u64)>>>;
+
+/// The runs of events that reached this node after `until_ms` ([`Late`]).
+fn arrived_after(log: &dyn EventLog, until_ms: u64) -> Result<Late, StoreError> {
+    let mut late = Late::new();
     let mut position = 0;
     loop {
         let arrivals = log.arrivals_after(position, crate::limits::REPORT_ARRIVALS_PAGE)?;
@@ -126,7 +124,9 @@ fn arrived_after(
         position = last.position;
         for arrival in arrivals.iter().filter(|a| a.received_ms > until_ms) {
             for range in &arrival.ranges {
-                late.entry(range.chain.clone())
+                late.entry(range.chain.origin)
+                    .or_default()
+                    .entry(range.chain.unit.clone())
                     .or_default()
                     .push((range.first.0, range.last.0));
             }
@@ -135,9 +135,49 @@ fn arrived_after(
     Ok(late)
 }
 
-/// Makes both files of `unit`'s report for `period` as the log stood at the end of `as_of`.
+/// The node's own state, folded from everything its log holds (a running node keeps it).
+pub type Current<'a> = &'a dyn Fn() -> Option<Arc<State>>;
+
+/// The state `unit`'s report as of `as_of` is made from. When the node's own state
+/// (`current`) is exactly what [`gather`] would fold — every chain held is in line with `unit`,
+/// and nothing was written or received after the end of `as_of` (the usual case: a report made
+/// today, at the unit's own node, or at a hub for its whole tree) — it is used as it is, and the
+/// same files come out without a replay. Otherwise the log is folded as of that day.
+pub fn state_for(
+    log: &dyn EventLog,
+    current: Current<'_>,
+    unit: &UnitId,
+    as_of: Date,
+) -> Result<Arc<State>, StoreError> {
+    let until = end_of_day_ms(as_of);
+    let heads = log.heads()?;
+    let whole = heads
+        .iter()
+        .all(|(chain, head)| chain.unit.is_in_line_with(unit) && head.hlc.wall_ms <= until);
+    if whole
+        && arrived_after(log, until)?.is_empty()
+        && let Some(state) = current()
+    {
+        // The heads were read first: an event stored since is in the state and not in the
+        // heads, and then their counts differ.
+        let held: u64 = heads.values().map(|head| head.seq.0).sum();
+        if held == state.events {
+            return Ok(state);
+        }
+    }
+    gather(log, unit, as_of).map(Arc::new)
+}
+
+/// For a caller that holds no state of the node: always fold.
+pub fn no_current() -> Option<Arc<State>> {
+    None
+}
+
+/// Makes both files of `unit`'s report for `period` as the log stood at the end of `as_of`;
+/// `current` is the running node's state, if there is one ([`state_for`]).
 pub fn make(
     log: &dyn EventLog,
+    current: Current<'_>,
     unit: &UnitId,
     period: &Period,
     as_of: Date,
@@ -148,7 +188,7 @@ pub fn make(
     if as_of > today {
         return Err(ReportError::AsOfInFuture { as_of, today }.into());
     }
-    let state = gather(log, unit, as_of)?;
+    let state = state_for(log, current, unit, as_of)?;
     // The state's hash (cited by the document) and the report are computed side by side.
     let (report, hash) = std::thread::scope(|scope| {
         let hash = scope.spawn(|| state.hash().to_string());
@@ -471,6 +511,48 @@ mod tests {
         // Nothing was known on the 30th of September anywhere.
         let state = super::gather(&office, &xa, Date::from_ymd(2025, 9, 30).unwrap()).unwrap();
         assert_eq!(state.events, 0);
+    }
+
+    #[test]
+    fn the_nodes_own_state_is_used_only_where_it_is_what_the_report_folds() {
+        use std::sync::Arc;
+        let (_, hub) = office_and_hub();
+        let xa = nhip_engine::UnitId::new("xa").unwrap();
+        let ban_a = nhip_engine::UnitId::new("xa/ban-a").unwrap();
+        let day = |d| Date::from_ymd(2025, 10, d).unwrap();
+        let held = Arc::new(nhip_engine::replay(&hub).unwrap());
+        let current = || Some(held.clone());
+        let used = |unit: &nhip_engine::UnitId, as_of: Date| {
+            Arc::ptr_eq(
+                &super::state_for(&hub, &current, unit, as_of).unwrap(),
+                &held,
+            )
+        };
+        // As of the day everything had arrived, for the whole tree: the state as it is.
+        assert!(used(&xa, day(5)));
+        // Before the events arrived, or for one village only: folded from the log.
+        assert!(!used(&xa, day(3)));
+        assert!(!used(&ban_a, day(5)));
+        // A state that is not the log's (events stored since it was read): folded.
+        let stale = Arc::new(nhip_engine::State::default());
+        let state = super::state_for(&hub, &|| Some(stale.clone()), &xa, day(5)).unwrap();
+        assert!(!Arc::ptr_eq(&state, &stale));
+        assert_eq!(state.events, held.events);
+        // Either way, the same files.
+        let period = nhip_engine::report::Period::parse("Q4-2025").unwrap();
+        let layout = super::docx::Layout::State;
+        let folded = super::make(
+            &hub,
+            &super::no_current,
+            &xa,
+            &period,
+            day(5),
+            day(6),
+            layout,
+        )
+        .unwrap();
+        let kept = super::make(&hub, &current, &xa, &period, day(5), day(6), layout).unwrap();
+        assert!(folded.xlsx == kept.xlsx && folded.docx == kept.docx);
     }
 
     #[test]

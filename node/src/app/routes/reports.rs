@@ -182,8 +182,9 @@ pub(super) async fn summary(
             });
             return Err(refused(texts, &error));
         }
-        let state = crate::report::gather(&*home.log, &asked.unit, asked.as_of)
-            .map_err(|error| refused(texts, &MakeError::Store(error)))?;
+        let state =
+            crate::report::state_for(&*home.log, &|| home.state().ok(), &asked.unit, asked.as_of)
+                .map_err(|error| refused(texts, &MakeError::Store(error)))?;
         let report = report::build(&state, &asked.unit, &asked.period, asked.as_of, asked.today)
             .map_err(|error| refused(texts, &MakeError::Report(error)))?;
         // Who has reported is read from what the node holds now.
@@ -196,6 +197,7 @@ pub(super) async fn summary(
 fn make(home: &Home, texts: Texts, asked: &Asked) -> Result<Files, Said> {
     crate::report::make(
         &*home.log,
+        &|| home.state().ok(),
         &asked.unit,
         &asked.period,
         asked.as_of,
