@@ -143,20 +143,7 @@ pub(super) async fn items_xlsx(
     })
     .await;
     match made {
-        Ok(bytes) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"nhip-nhiem-vu.xlsx\"",
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => attachment(XLSX, "nhip-nhiem-vu.xlsx", bytes),
         Err(said) => said.into_response(),
     }
 }

@@ -159,6 +159,26 @@ fn decide(home: &Home, actor: &Actor, command: Command, texts: Texts) -> Result<
     }
 }
 
+/// A file the browser saves under `name` (a name in ASCII: the codes of units and periods).
+fn attachment(content_type: &'static str, name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The media type of an Excel workbook.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/// The media type of a Word document.
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
 fn item_id(text: &str) -> Result<EventId, Said> {
     uuid::Uuid::parse_str(text)
         .map(EventId)

@@ -237,22 +237,7 @@ pub(super) async fn file(
     .await;
     match made {
         Ok((format, name, bytes)) => {
-            let kind = if format == "xlsx" {
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            } else {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            };
-            (
-                [
-                    (header::CONTENT_TYPE, kind.to_owned()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response()
+            attachment(if format == "xlsx" { XLSX } else { DOCX }, &name, bytes)
         }
         Err(said) => said.into_response(),
     }
