@@ -51,9 +51,10 @@ use crate::signature::Verdict;
 /// are refused.
 ///
 /// - 1: the first.
-/// - 2: a record's tag may carry [`RECORD_PERSON_VERIFIED`]. Every schema-1 record is a valid
-///   schema-2 record, so the migration only writes the new number (a schema-1 reader would
-///   take a record with the new flag for damage, hence the number).
+/// - 2: a record's tag may carry the flag that its personal signature verified on arrival
+///   ([`Verdict::Verified`]). Every schema-1 record is a valid schema-2 record, so the
+///   migration only writes the new number (a schema-1 reader would take a record with the new
+///   flag for damage, hence the number).
 pub const SCHEMA_VERSION: u32 = 2;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
