@@ -58,17 +58,23 @@ var liveFrom = null;    // `edits` when a redraw for a change at the node began
 view.addEventListener('input', function () { edited = true; edits += 1; });
 
 var drawn = null;       // what the page shows: its address and the data it was drawn from
+var drawnHash = null;   // the address of what the page shows
+var drawnEdits = 0;     // `edits` when it was drawn, or when a write of the person's used them
 
 // Puts `node` in the page; `data` is what it was drawn from (if given, a redraw for a change
 // at the node that would draw the same thing is skipped: nothing moves under the pointer).
 function show(node, data) {
   var key = data === undefined ? null : location.hash + '|' + JSON.stringify(data);
   var live = liveFrom !== null;
-  // A redraw for a change at the node gives way to what the person typed meanwhile.
-  var stale = live && edits !== liveFrom;
+  // A redraw gives way to what the person typed: since a redraw for a change at the node
+  // began, or into this very page since it was drawn (two redraws may race, one for a change
+  // and one for a navigation) — until a write of theirs has used what they typed.
+  var typed = (live && edits !== liveFrom) || (location.hash === drawnHash && edits !== drawnEdits);
   liveFrom = null;
-  if (stale || (live && key !== null && key === drawn)) return;
+  if (typed || (live && key !== null && key === drawn)) return;
   drawn = key;
+  drawnHash = location.hash;
+  drawnEdits = edits;
   view.textContent = '';
   view.appendChild(node);
   edited = false;
@@ -114,6 +120,8 @@ function api(path, body) {
       try { data = text ? JSON.parse(text) : null; } catch (e) { data = { error: text }; }
       if (response.status === 401 && path !== '/app/login') { me = null; loginPage(); throw new Error(''); }
       if (!response.ok) throw new Error((data && data.error) || text || response.statusText);
+      // A write went through: what the person typed is used, and the page may be drawn anew.
+      if (body !== undefined) drawnEdits = edits;
       return data;
     });
   });
@@ -127,6 +135,7 @@ function upload(path, file) {
   }).then(function (response) {
     return response.json().then(function (data) {
       if (!response.ok) throw new Error(data.error || response.statusText);
+      drawnEdits = edits;
       return data;
     });
   });
