@@ -18,6 +18,9 @@
 //!   refusals and conflicts are kinds with fields). The log file is unchanged and folds to the
 //!   very state it folded to before — its digest under rules version 2 is the earlier hash,
 //!   checked below — so its state hash changed only by the rules version it states.
+//! - Rules version 4 (membership in the log: `node.revoked`, a new kind of event, now changes
+//!   the registry): the fixture holds no such event and folds to the very state it folded to
+//!   under rules version 3 — checked below — so its state hash changed only by the version.
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +29,10 @@ use nhip::engine::{EventLog, RedbLog, node_id, replay};
 use nhip::sample::offline_story;
 
 /// The state hash of `tests/fixtures/log-v1.redb`, as written by schema 1.
-const FIXTURE_STATE_HASH: &str = "0bd9cc9359e9bbc09d1086007c4a800312cf86a7d643d9840d6899056ef21050";
+const FIXTURE_STATE_HASH: &str = "1c14bef685fcba04b5eb30362bb6c36d8be5335feca038d2bbcd1dc37a08c0ac";
+/// Its state hash under rules version 3, before revocations were events.
+const FIXTURE_STATE_HASH_RULES_3: &str =
+    "0bd9cc9359e9bbc09d1086007c4a800312cf86a7d643d9840d6899056ef21050";
 /// Its state hash under rules version 2, before accounts: the same state, digested with the
 /// rules version it had.
 const FIXTURE_STATE_HASH_RULES_2: &str =
@@ -61,7 +67,12 @@ fn the_fixture_log_still_opens_and_replays_to_the_same_state() {
     let state = replay(&log).unwrap();
     assert_eq!(state.events, FIXTURE_EVENTS);
     assert_eq!(state.hash().to_hex(), FIXTURE_STATE_HASH);
-    // A log from before accounts folds to the state it folded to then.
+    // A log from before accounts, and from before revocations, folds to the state it folded
+    // to then.
+    assert_eq!(
+        nhip::engine::digest::hash_under(&state, 3).to_hex(),
+        FIXTURE_STATE_HASH_RULES_3
+    );
     assert_eq!(
         nhip::engine::digest::hash_under(&state, 2).to_hex(),
         FIXTURE_STATE_HASH_RULES_2

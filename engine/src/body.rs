@@ -99,6 +99,15 @@ pub struct NodeEnrolled {
     pub unit: UnitId,
 }
 
+/// A node is revoked: its parent no longer admits it, and every node that holds this event
+/// knows it was turned away (a stolen office PC, an office closed). What it wrote before stays
+/// its unit's work.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct NodeRevoked {
+    /// The node's key.
+    pub node: NodeId,
+}
+
 /// An administrator issues a person a one-time setup code. The log holds the public half of
 /// the key the code stands for ([`crate::signature::setup_key`]), never the code.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -375,6 +384,7 @@ known_kinds! {
     RoleAssigned(RoleChange) = "role.assigned",
     RoleRemoved(RoleChange) = "role.removed",
     NodeEnrolled(NodeEnrolled) = "node.enrolled",
+    NodeRevoked(NodeRevoked) = "node.revoked",
     SetupIssued(SetupIssued) = "person.setup_issued",
     KeyAdded(KeyAdded) = "person.key_added",
     KeyRevoked(KeyRevoked) = "person.key_revoked",

@@ -72,6 +72,7 @@ pub fn is_decision(known: &Known) -> bool {
         | Known::RoleAssigned(_)
         | Known::RoleRemoved(_)
         | Known::NodeEnrolled(_)
+        | Known::NodeRevoked(_)
         | Known::SetupIssued(_)
         | Known::KeyAdded(_)
         | Known::KeyRevoked(_)

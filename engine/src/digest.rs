@@ -25,7 +25,7 @@ use crate::workflow::Definition;
 /// authorization rule, the conflict rule, a field's meaning) raises it: nodes of different
 /// rules versions may then compute different states from the same events, and say so by their
 /// hashes. A release that changes only words keeps it, and keeps every hash.
-pub const RULES_VERSION: u32 = 3;
+pub const RULES_VERSION: u32 = 4;
 
 #[derive(Serialize)]
 struct Digest<'a> {

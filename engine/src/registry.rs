@@ -40,7 +40,8 @@ pub struct Registry {
     pub people: BTreeMap<PersonId, Person>,
     /// Who holds which roles where: (unit, role) → people.
     pub roles: BTreeMap<(UnitId, RoleCode), BTreeSet<PersonId>>,
-    /// Which unit each enrolled node belongs to.
+    /// Which unit each enrolled node belongs to (revoked nodes too: what they wrote stays their
+    /// unit's).
     pub nodes: BTreeMap<NodeId, UnitId>,
     /// People's accounts: their current signing key. Once a person has one, every event
     /// written as them must carry their signature (the fold refuses it otherwise). Left out of
@@ -50,6 +51,10 @@ pub struct Registry {
     /// Setup codes issued, by the public half of the code's key.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub setups: BTreeMap<PersonKey, Setup>,
+    /// Nodes revoked, with the `node.revoked` event that did it. Left out of the digest while
+    /// empty, so a log without revocations keeps its digest but for the rules version.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub revoked: BTreeMap<NodeId, EventId>,
 }
 
 /// A person's account: their current key, and the private key sealed under their passphrase.

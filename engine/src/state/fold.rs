@@ -162,7 +162,16 @@ impl State {
             }
             Known::NodeEnrolled(body) => {
                 administer(&self.registry, &body.unit)?;
+                // A node enrolled again after it was revoked is admitted again.
+                self.registry.revoked.remove(&body.node);
                 self.registry.nodes.insert(body.node, body.unit);
+            }
+            Known::NodeRevoked(body) => {
+                administer(&self.registry, &event.unit)?;
+                if self.registry.nodes.get(&body.node) != Some(&event.unit) {
+                    return Err(Refusal::UnknownNode { node: body.node });
+                }
+                self.registry.revoked.insert(body.node, event.id);
             }
             Known::SetupIssued(body) => {
                 administer(&self.registry, &event.unit)?;

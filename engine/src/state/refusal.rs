@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::ids::{PersonId, UnitId};
+use crate::ids::{NodeId, PersonId, UnitId};
 
 /// Why an event was not allowed at its position in the replay. It stays in the log, is
 /// counted, shows in its item's history, and changes nothing.
@@ -148,5 +148,10 @@ pub enum Refusal {
     UnknownPerson {
         /// The person.
         person: PersonId,
+    },
+    /// No node with this key is enrolled for the unit.
+    UnknownNode {
+        /// The node.
+        node: NodeId,
     },
 }
