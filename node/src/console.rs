@@ -1,5 +1,6 @@
 //! Where a command's words go: the terminal, or — when the running node executes a command for
-//! a caller of its socket — a buffer sent back to the caller, so both print the same text.
+//! a caller of its socket — back to the caller, so both print the same text: collected and sent
+//! at the end, or sent on as they are said (a long import's progress).
 //!
 //! Writes never panic: a closed pipe (`nhip … | head`) or a terminal that went away is ignored,
 //! as `println!` would not.
@@ -17,33 +18,78 @@ pub struct Captured {
     pub err: Vec<u8>,
 }
 
+/// Which stream words were said on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Said {
+    /// Standard output.
+    Out,
+    /// Standard error.
+    Err,
+}
+
+/// What hands on a captured command's words as they are said.
+type Pass = Box<dyn FnMut(Said, &[u8])>;
+
+/// Where a captured command's words go.
+enum Sink {
+    /// Kept until the command ends.
+    Collect(Captured),
+    /// Handed on as they are said.
+    Pass(Pass),
+}
+
+impl Sink {
+    fn take(&mut self, said: Said, bytes: &[u8]) {
+        match self {
+            Sink::Collect(captured) => match said {
+                Said::Out => captured.out.extend_from_slice(bytes),
+                Said::Err => captured.err.extend_from_slice(bytes),
+            },
+            Sink::Pass(pass) => pass(said, bytes),
+        }
+    }
+}
+
 thread_local! {
-    static CAPTURE: RefCell<Option<Captured>> = const { RefCell::new(None) };
+    static CAPTURE: RefCell<Option<Sink>> = const { RefCell::new(None) };
 }
 
 /// Runs `work`, collecting what it says on this thread instead of printing it.
 pub fn capture<T>(work: impl FnOnce() -> T) -> (T, Captured) {
-    CAPTURE.with(|capture| *capture.borrow_mut() = Some(Captured::default()));
+    CAPTURE.with(|capture| *capture.borrow_mut() = Some(Sink::Collect(Captured::default())));
     let value = work();
-    let captured = CAPTURE.with(|capture| capture.borrow_mut().take().unwrap_or_default());
+    let captured = CAPTURE.with(|capture| match capture.borrow_mut().take() {
+        Some(Sink::Collect(captured)) => captured,
+        _ => Captured::default(),
+    });
     (value, captured)
 }
 
-fn write(to_err: bool, args: fmt::Arguments<'_>) {
-    let captured = CAPTURE.with(|capture| match capture.borrow_mut().as_mut() {
-        Some(captured) => {
-            let buffer = if to_err {
-                &mut captured.err
-            } else {
-                &mut captured.out
-            };
-            let _ = buffer.write_fmt(args);
-            let _ = buffer.write_all(b"\n");
+/// Runs `work`, handing what it says on this thread to `pass` as it is said, instead of
+/// printing it.
+pub fn pass_on<T>(pass: impl FnMut(Said, &[u8]) + 'static, work: impl FnOnce() -> T) -> T {
+    CAPTURE.with(|capture| *capture.borrow_mut() = Some(Sink::Pass(Box::new(pass))));
+    let value = work();
+    CAPTURE.with(|capture| capture.borrow_mut().take());
+    value
+}
+
+/// Hands `bytes` to this thread's capture, if there is one; whether there was.
+fn captured(said: Said, bytes: &[u8]) -> bool {
+    CAPTURE.with(|capture| match capture.borrow_mut().as_mut() {
+        Some(sink) => {
+            sink.take(said, bytes);
             true
         }
         None => false,
-    });
-    if captured {
+    })
+}
+
+fn write(to_err: bool, args: fmt::Arguments<'_>) {
+    let mut line = Vec::new();
+    let _ = line.write_fmt(args);
+    line.push(b'\n');
+    if captured(if to_err { Said::Err } else { Said::Out }, &line) {
         return;
     }
     if to_err {
@@ -55,14 +101,7 @@ fn write(to_err: bool, args: fmt::Arguments<'_>) {
 
 /// Raw bytes to standard output (an export written to the screen), captured like lines are.
 pub fn out_bytes(bytes: &[u8]) -> std::io::Result<()> {
-    let captured = CAPTURE.with(|capture| match capture.borrow_mut().as_mut() {
-        Some(captured) => {
-            captured.out.extend_from_slice(bytes);
-            true
-        }
-        None => false,
-    });
-    if captured {
+    if captured(Said::Out, bytes) {
         return Ok(());
     }
     std::io::stdout().write_all(bytes)
@@ -98,6 +137,27 @@ pub fn err(args: fmt::Arguments<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passed_on_words_arrive_as_they_are_said() {
+        let heard = std::rc::Rc::new(RefCell::new(Vec::new()));
+        let ear = heard.clone();
+        pass_on(
+            move |said, bytes| ear.borrow_mut().push((said, bytes.to_vec())),
+            || {
+                out(format_args!("một"));
+                err(format_args!("hai"));
+            },
+        );
+        assert_eq!(
+            *heard.borrow(),
+            [
+                (Said::Out, b"m\xe1\xbb\x99t\n".to_vec()),
+                (Said::Err, b"hai\n".to_vec())
+            ]
+        );
+        CAPTURE.with(|capture| assert!(capture.borrow().is_none()));
+    }
 
     #[test]
     fn captured_words_are_kept_apart_and_nothing_leaks_after() {

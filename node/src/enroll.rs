@@ -16,7 +16,7 @@ use nhip_protocol::message::{Enroll, Enrolled, Message};
 use quinn::Connection;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Child, Invite, ParentConfig};
+use crate::config::{Invite, ParentConfig};
 use crate::home::{Home, HomeError};
 use crate::limits::{ENROLL_FRAME_BYTES_MAX, ENROLL_LINGER_MS, ENROLL_WITHIN_MS};
 use crate::transport::{self, TransportError, now_ms};
@@ -296,21 +296,14 @@ fn redeem(home: &Home, peer: NodeId, enroll: &Enroll) -> Enrolled {
             ));
         }
     };
+    // The invitation is spent first: a crash after this and before the append leaves it
+    // spent and the child not admitted (it is told to ask for a new one), never a second use.
     invite.used = true;
     if home.save_invites(&invites).is_err() {
         return refused("the parent cannot record the invitation as used");
     }
-    let Ok(mut children) = home.children() else {
-        return refused("the parent cannot read its children");
-    };
-    children.children.push(Child {
-        node: peer.to_hex(),
-        unit: enroll.unit.clone(),
-        revoked: false,
-    });
-    if home.save_children(&children).is_err() {
-        return refused("the parent cannot record the child");
-    }
+    // The one step that admits the child: the enrollment event, in the log, where admission,
+    // the directory, the auditors and the nodes above all read membership from.
     if let Err(error) = home.append(now, vec![draft]) {
         tracing::error!(%error, "an admitted child's enrollment was not recorded");
         return refused("the parent cannot write its log");

@@ -514,6 +514,7 @@ fn body_json(known: &nhip_engine::body::Known) -> serde_json::Value {
         Known::PersonRegistered(body) => serde_json::to_value(body),
         Known::RoleAssigned(body) | Known::RoleRemoved(body) => serde_json::to_value(body),
         Known::NodeEnrolled(body) => serde_json::to_value(body),
+        Known::NodeRevoked(body) => serde_json::to_value(body),
         Known::SetupIssued(body) => serde_json::to_value(body),
         // The sealed private key stays out of exports: its size says it is there.
         Known::KeyAdded(body) => Ok(serde_json::json!({

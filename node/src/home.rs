@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::sync::watch;
 
@@ -14,7 +14,7 @@ use nhip_engine::state::State;
 
 use crate::account::Actor;
 use nhip_engine::{
-    EventId, EventLog, NodeId, OpenError, PersonId, RedbLog, StoreError, UnitId, node_id, replay,
+    EventId, EventLog, NodeId, OpenError, PersonId, RedbLog, StoreError, UnitId, node_id,
 };
 use nhip_protocol::Directory;
 
@@ -25,6 +25,7 @@ use crate::config::{
 use crate::identity::{self, KeyError};
 use crate::tls::Admission;
 use crate::transport::now_ms;
+use crate::turns::{Scope, Turn};
 
 /// The parent's receipts this node keeps: one JSON line per receipt, hex body and signature.
 pub const RECEIPTS_FILE: &str = "receipts.jsonl";
@@ -170,13 +171,15 @@ pub struct Home {
     /// The commit feed: bumped after every commit of this node's log — its own appends here,
     /// and events stored by its links — so live links push at once and pages update.
     pub changes: Arc<watch::Sender<u64>>,
-    /// The state, kept up to date as the log grows (see [`crate::live`]).
-    live: crate::live::LiveState,
+    /// The state, kept up to date as the log grows (see [`crate::live`]); shared with the
+    /// admission and the directory, which read membership from it.
+    live: Arc<crate::live::LiveState>,
     /// How this process's links with each peer stand (empty unless the node runs).
     pub links: Arc<crate::links::StatusBoard>,
-    /// Held from reading the state to the durable append of what was decided on it: this
-    /// node's writes take turns, so each decision sees every earlier one (see [`Home::writing`]).
-    writing: Mutex<()>,
+    /// Held from reading the state to the durable append of what was decided on it: writes
+    /// that could clash take turns, so each decision sees every earlier one it could clash with
+    /// (see [`crate::turns`]).
+    turns: crate::turns::Turns,
     /// The people logged in at this node (this process's memory only).
     pub sessions: Arc<crate::account::Sessions>,
     /// Wakes the live link to the parent out of its backoff ("sync now" in the app).
@@ -216,9 +219,9 @@ impl Home {
             key,
             log: Arc::new(log),
             changes: Arc::new(watch::channel(0).0),
-            live: crate::live::LiveState::default(),
+            live: Arc::default(),
             links: Arc::default(),
-            writing: Mutex::new(()),
+            turns: crate::turns::Turns::default(),
             sessions: Arc::default(),
             wake_uplink: Arc::default(),
         })
@@ -248,9 +251,9 @@ impl Home {
             key,
             log: Arc::new(log),
             changes: Arc::new(watch::channel(0).0),
-            live: crate::live::LiveState::default(),
+            live: Arc::default(),
             links: Arc::default(),
-            writing: Mutex::new(()),
+            turns: crate::turns::Turns::default(),
             sessions: Arc::default(),
             wake_uplink: Arc::default(),
         })
@@ -269,41 +272,49 @@ impl Home {
 
     /// The state of the log as it is now: replayed on first use, then kept up to date.
     pub fn state(&self) -> Result<Arc<State>, HomeError> {
-        let generation = *self.changes.borrow();
-        Ok(self.live.state_at(self.log.as_ref(), generation)?)
+        Ok(self.source().state()?)
     }
 
-    /// `actor` runs `command`; the event is appended durably, signed by the actor when they
-    /// proved who they are. Returns its id.
+    /// Where the state is read from, for the parts that outlive a borrow of the home.
+    fn source(&self) -> StateSource {
+        StateSource {
+            log: self.log.clone(),
+            live: self.live.clone(),
+            changes: self.changes.clone(),
+        }
+    }
+
+    /// `actor` runs `command`, in its turn (see [`crate::turns`]); the event is appended
+    /// durably, signed by the actor when they proved who they are. Returns its id.
     pub fn act(&self, actor: &Actor, command: Command) -> Result<EventId, HomeError> {
-        let _turn = self.writing();
-        let state = self.state()?;
-        self.act_on(&state, actor, command)
+        let _turn = self.turn(Scope::of(&command));
+        let now = now_ms();
+        let id = EventId(uuid::Uuid::now_v7());
+        // The state is let go before the durable append, so a commit meanwhile (another item's
+        // write) folds it forward in place instead of copying it for this reader.
+        let draft = {
+            let state = self.state()?;
+            command::decide_signed(&state, &actor.person, actor.signer(), id, now, command)?
+        };
+        self.append(now, vec![draft])?;
+        Ok(id)
     }
 
-    /// This node's turn to write: hold it from reading the state ([`Home::state`]) to the end
-    /// of the append ([`Home::act_on`], [`Home::append`]) of what was decided on it. Writes at
-    /// one node then never decide on a state another write has already made stale, and the
-    /// state is folded forward in place (no reader of an older one holds it).
-    pub fn writing(&self) -> std::sync::MutexGuard<'_, ()> {
-        // Guards no data: a panic while holding it leaves nothing inconsistent.
-        self.writing
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The node's turn to write: every other write of this node waits until it is dropped.
+    /// Hold it from reading the state ([`Home::state`]) to the end of the append
+    /// ([`Home::append`]) of what was decided on it.
+    pub fn writing(&self) -> Turn<'_> {
+        self.turn(Scope::Node)
     }
 
-    /// Like [`Home::act`], against a state the caller already holds.
-    pub fn act_on(
-        &self,
-        state: &State,
-        actor: &Actor,
-        command: Command,
-    ) -> Result<EventId, HomeError> {
-        self.act_at(state, actor, command, now_ms())
+    /// The turn to write what `scope` touches (see [`crate::turns`]).
+    pub fn turn(&self, scope: Scope) -> Turn<'_> {
+        self.turns.take(scope)
     }
 
-    /// Like [`Home::act_on`], as if the node's clock read `now` (the demo uses it to show a
-    /// village that has been silent for days).
+    /// Decides `command` on `state`, which the caller holds in the right turn, as if the node's
+    /// clock read `now`, and appends it (the benchmarks write histories at fixed times this
+    /// way).
     pub fn act_at(
         &self,
         state: &State,
@@ -331,14 +342,30 @@ impl Home {
         outcome.map(drop)
     }
 
-    /// The children file.
+    /// This node's children: every node the log enrolled for a unit directly below this
+    /// node's (`node.enrolled`), revoked if the log says so since (`node.revoked`), and any the
+    /// children file names (where nodes of earlier versions kept them).
     pub fn children(&self) -> Result<Children, HomeError> {
-        Ok(config::read_or_default(&self.dir.join(CHILDREN_FILE))?)
+        let state = self.state()?;
+        Ok(children_of(
+            &self.config.unit,
+            &state.registry,
+            config::read_or_default(&self.dir.join(CHILDREN_FILE))?,
+        ))
     }
 
-    /// Writes the children file.
-    pub fn save_children(&self, children: &Children) -> Result<(), HomeError> {
-        Ok(config::write(&self.dir.join(CHILDREN_FILE), children)?)
+    /// Marks `node` revoked in the children file: for a child that only the file knows (one
+    /// enrolled by an earlier version, before enrollments were events).
+    pub fn revoke_in_file(&self, node: &NodeId) -> Result<bool, HomeError> {
+        let path = self.dir.join(CHILDREN_FILE);
+        let mut children: Children = config::read_or_default(&path)?;
+        let hex = node.to_hex();
+        let Some(child) = children.children.iter_mut().find(|child| child.node == hex) else {
+            return Ok(false);
+        };
+        child.revoked = true;
+        config::write(&path, &children)?;
+        Ok(true)
     }
 
     /// Appends the parent's receipts to [`RECEIPTS_FILE`], durably.
@@ -426,19 +453,20 @@ impl Home {
     pub fn admission(&self) -> Arc<HomeAdmission> {
         Arc::new(HomeAdmission {
             dir: self.dir.clone(),
+            unit: self.config.unit.clone(),
+            source: self.source(),
         })
     }
 
-    /// Which unit each node belongs to, refreshed from the log when asked about a stranger.
+    /// Which unit each node belongs to: this node and its parent from the configuration, every
+    /// other from the log's enrollments (the live state, so a child enrolled a moment ago is
+    /// known at once and nothing is replayed to learn it).
     pub fn directory(&self) -> Arc<LiveDirectory> {
-        let directory = Arc::new(LiveDirectory {
-            log: self.log.clone(),
+        Arc::new(LiveDirectory {
             dir: self.dir.clone(),
             fixed: self.fixed_units(),
-            known: Mutex::new((BTreeMap::new(), None)),
-        });
-        directory.refresh();
-        directory
+            source: self.source(),
+        })
     }
 
     fn fixed_units(&self) -> BTreeMap<NodeId, UnitId> {
@@ -448,28 +476,95 @@ impl Home {
                 fixed.insert(node, parent.unit.clone());
             }
         }
-        if let Ok(children) = self.children() {
-            for child in children.children {
-                if let Some(node) = NodeId::from_hex(&child.node) {
-                    fixed.insert(node, child.unit);
-                }
-            }
-        }
         fixed
     }
 }
 
-/// The TLS admission of a node, read from its data folder at every handshake, so `nhip revoke`
-/// and `nhip invite` take effect on a running `nhip serve`.
+/// The log, the live state folded from it and the commit feed that says when to fold again.
+#[derive(Clone)]
+struct StateSource {
+    log: Arc<RedbLog>,
+    live: Arc<crate::live::LiveState>,
+    changes: Arc<watch::Sender<u64>>,
+}
+
+impl StateSource {
+    /// The state as of the commit feed's last word (rechecked at least every second).
+    fn state(&self) -> Result<Arc<State>, StoreError> {
+        let generation = *self.changes.borrow();
+        self.live.state_at(self.log.as_ref(), generation)
+    }
+
+    /// The state of the log as it is this instant: what a link stored a moment ago, before the
+    /// commit feed was told, is folded too (it reads the chain heads; it replays nothing).
+    fn fresh(&self) -> Result<Arc<State>, StoreError> {
+        self.live.state(self.log.as_ref())
+    }
+
+    /// The unit `node` was enrolled for, looking again at the log itself if the state at hand
+    /// does not know it (an enrollment that arrived in the same sync as the enrolled node's
+    /// own events).
+    fn enrolled(&self, node: &NodeId) -> Option<(UnitId, bool)> {
+        let known = |state: Arc<State>| {
+            state
+                .registry
+                .nodes
+                .get(node)
+                .map(|unit| (unit.clone(), state.registry.revoked.contains_key(node)))
+        };
+        self.state()
+            .ok()
+            .and_then(known)
+            .or_else(|| self.fresh().ok().and_then(known))
+    }
+}
+
+/// The children of the node of `unit`, from its registry and its children file.
+fn children_of(
+    unit: &UnitId,
+    registry: &nhip_engine::registry::Registry,
+    file: Children,
+) -> Children {
+    let mut children: Vec<config::Child> = registry
+        .nodes
+        .iter()
+        .filter(|(_, at)| at.parent().as_ref() == Some(unit))
+        .map(|(node, at)| config::Child {
+            node: node.to_hex(),
+            unit: at.clone(),
+            revoked: registry.revoked.contains_key(node),
+        })
+        .collect();
+    for child in file.children {
+        match children.iter_mut().find(|known| known.node == child.node) {
+            // Revoked in the file by an earlier version: it stays revoked.
+            Some(known) => known.revoked |= child.revoked,
+            None => children.push(child),
+        }
+    }
+    Children { children }
+}
+
+/// The TLS admission of a node, read at every handshake, so `nhip revoke` and `nhip invite`
+/// take effect on a running `nhip serve`.
 pub struct HomeAdmission {
     dir: PathBuf,
+    unit: UnitId,
+    source: StateSource,
 }
 
 impl HomeAdmission {
     /// Whether `node` is an enrolled, unrevoked child.
     pub fn is_child(&self, node: &NodeId) -> bool {
-        config::read_or_default::<Children>(&self.dir.join(CHILDREN_FILE))
-            .is_ok_and(|children| children.admitted(node).is_some())
+        let file =
+            config::read_or_default::<Children>(&self.dir.join(CHILDREN_FILE)).unwrap_or_default();
+        let admitted = |state: Arc<State>| {
+            children_of(&self.unit, &state.registry, file.clone())
+                .admitted(node)
+                .is_some()
+        };
+        // The state at hand, else the log as it is this instant (an enrollment just stored).
+        self.source.state().is_ok_and(admitted) || self.source.fresh().is_ok_and(admitted)
     }
 
     fn invitation_open(&self) -> bool {
@@ -489,36 +584,12 @@ impl Admission for HomeAdmission {
     }
 }
 
-/// Node units from the configuration, the children file and `node.enrolled` events.
+/// Node units from the configuration and the log's enrollments (and the children file of an
+/// earlier version).
 pub struct LiveDirectory {
-    log: Arc<RedbLog>,
     dir: PathBuf,
     fixed: BTreeMap<NodeId, UnitId>,
-    /// Nodes from `node.enrolled` events, and the arrival position they were read at.
-    known: Mutex<(BTreeMap<NodeId, UnitId>, Option<u64>)>,
-}
-
-impl LiveDirectory {
-    /// The latest arrival position of the log (foreign events bring enrollments).
-    fn arrival_position(&self) -> u64 {
-        let mut position = 0;
-        while let Ok(next) = self.log.arrivals_after(position, 1024) {
-            match next.last() {
-                Some(last) => position = last.position,
-                None => break,
-            }
-        }
-        position
-    }
-
-    fn refresh(&self) {
-        let position = self.arrival_position();
-        let nodes = replay(self.log.as_ref())
-            .map(|state| state.registry.nodes)
-            .unwrap_or_default();
-        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-        *known = (nodes, Some(position));
-    }
+    source: StateSource,
 }
 
 impl Directory for LiveDirectory {
@@ -526,32 +597,11 @@ impl Directory for LiveDirectory {
         if let Some(unit) = self.fixed.get(node) {
             return Some(unit.clone());
         }
-        // A child enrolled since the directory was made: the children file says.
-        if let Ok(children) = config::read_or_default::<Children>(&self.dir.join(CHILDREN_FILE)) {
-            if let Some(child) = children.admitted(node) {
-                return Some(child.unit.clone());
-            }
+        if let Some((unit, _)) = self.source.enrolled(node) {
+            return Some(unit);
         }
-        {
-            let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(unit) = known.0.get(node) {
-                return Some(unit.clone());
-            }
-            // Replay only when events arrived since the last look: an unknown origin with
-            // nothing new to learn from costs one lookup, not a replay.
-            let seen = known.1;
-            drop(known);
-            let arrived = seen.is_none_or(|position| {
-                self.log
-                    .arrivals_after(position, 1)
-                    .is_ok_and(|next| !next.is_empty())
-            });
-            if !arrived {
-                return None;
-            }
-        }
-        self.refresh();
-        let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-        known.0.get(node).cloned()
+        config::read_or_default::<Children>(&self.dir.join(CHILDREN_FILE))
+            .ok()
+            .and_then(|children| children.admitted(node).map(|child| child.unit.clone()))
     }
 }

@@ -35,16 +35,19 @@ pub mod enroll;
 pub mod exchange;
 pub mod exit;
 pub mod home;
+pub mod http;
 pub mod identity;
 pub mod limits;
 pub mod links;
 pub mod live;
 pub mod report;
+pub mod running;
 pub mod setup;
 pub mod text_search;
 pub mod texts;
 pub mod tls;
 pub mod transport;
+pub mod turns;
 
 /// The QUIC implementation, re-exported for callers that hold connections and endpoints.
 pub use quinn;

@@ -59,6 +59,15 @@ pub const API_ANSWER_BYTES_MAX: usize = 256 * 1024 * 1024;
 /// Commands the running node executes at once for socket callers; others wait their turn.
 pub const API_COMMANDS_CONCURRENT_MAX: usize = 64;
 
+/// How long a client of the socket or the app may take to send a request's headers: a client
+/// that sends them a byte at a time (slowloris), or opens a connection and says nothing, is cut
+/// off after this, and its connection freed.
+pub const HTTP_HEADERS_WITHIN_MS: u64 = 10_000;
+
+/// How long a stopping node waits for the answers in flight on its socket and its app before it
+/// closes their connections (a change stream never ends by itself).
+pub const HTTP_STOP_GRACE_MS: u64 = 5_000;
+
 /// How long a socket caller waits for the running node to answer a command before giving up.
 pub const API_ANSWER_WITHIN_MS: u64 = 30 * 60 * 1000;
 

@@ -78,6 +78,31 @@ fn live_pair(root: &Path) -> (PathBuf, PathBuf, Running, Running) {
     (hub, commune, hub_running, commune_running)
 }
 
+/// Bản Nà Ri joins the running `commune` with an invitation; its data folder.
+fn join_village(root: &Path, commune: &Path) -> PathBuf {
+    let invite = root.join("moi-ban.toml");
+    ok(
+        commune,
+        &[
+            "invite",
+            "--unit",
+            "lai-chau/binh-lu/ban-na-ri",
+            "--admin",
+            "lo-van-pao",
+            "--addr",
+            &commune_listen(commune),
+            "--out",
+            invite.to_str().unwrap(),
+        ],
+    );
+    let village = root.join("ban-na-ri");
+    ok(
+        &village,
+        &["join", invite.to_str().unwrap(), "--as", "lo-van-pao"],
+    );
+    village
+}
+
 /// Waits (polling the hub's running node) until `wanted` titles are all at the hub.
 fn until_at_hub(hub: &Path, wanted: usize, within: Duration) -> (Vec<String>, Duration) {
     let started = Instant::now();
@@ -151,35 +176,71 @@ fn a_task_created_on_a_live_linked_commune_reaches_the_running_hub_at_once() {
 }
 
 #[test]
+fn a_revocation_is_one_event_that_the_hub_and_the_auditors_see_and_the_child_is_turned_away() {
+    let root = tempfile::tempdir().unwrap();
+    let (hub, commune, _hub_running, _commune_running) = live_pair(root.path());
+    let village = join_village(root.path(), &commune);
+    // Membership is the log's: the commune knows its child from the enrollment event alone.
+    assert!(!commune.join("children.toml").exists());
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&commune, &["status", "--json"])).unwrap();
+    assert_eq!(status["children"][0]["unit"], "lai-chau/binh-lu/ban-na-ri");
+    assert_eq!(status["children"][0]["revoked"], false);
+    ok(&village, &["sync"]);
+
+    // The commune's administrator revokes the village (a stolen PC): one event.
+    let said = ok(&commune, &["revoke", "lai-chau/binh-lu/ban-na-ri"]);
+    assert!(said.contains("ban-na-ri"), "{said}");
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&commune, &["status", "--json"])).unwrap();
+    assert_eq!(status["children"][0]["revoked"], true, "{status}");
+    // It goes up the live link: the hub's auditors see who revoked which node, and when.
+    let started = Instant::now();
+    let revocation = loop {
+        let register: serde_json::Value =
+            serde_json::from_str(&ok(&hub, &["audit", "decisions", "--json"])).unwrap();
+        let found = register
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|decision| decision["kind"] == "node.revoked")
+            .cloned();
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the revocation never reached the hub: {register}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(revocation["person"], "ta-thi-dung", "{revocation}");
+    assert_eq!(
+        revocation["unit"], "lai-chau/binh-lu/ban-na-ri",
+        "{revocation}"
+    );
+    // The village is turned away, and told so.
+    let refused = nhip(&village, &["sync"]);
+    assert_eq!(refused.status.code(), Some(5));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("not an enrolled child"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // A second revocation of the same child finds nothing to revoke.
+    let again = nhip(&commune, &["revoke", "lai-chau/binh-lu/ban-na-ri"]);
+    assert!(!again.status.success());
+    for data in [&hub, &commune] {
+        ok(data, &["audit", "verify"]);
+    }
+}
+
+#[test]
 fn twenty_writers_at_once_while_a_village_uploads_lose_and_double_nothing() {
     let root = tempfile::tempdir().unwrap();
     let (hub, commune, _hub_running, _commune_running) = live_pair(root.path());
     // A village with a backlog of its own, written while it was offline.
-    let village_invite = root.path().join("moi-ban.toml");
-    ok(
-        &commune,
-        &[
-            "invite",
-            "--unit",
-            "lai-chau/binh-lu/ban-na-ri",
-            "--admin",
-            "lo-van-pao",
-            "--addr",
-            &commune_listen(&commune),
-            "--out",
-            village_invite.to_str().unwrap(),
-        ],
-    );
-    let village = root.path().join("ban-na-ri");
-    ok(
-        &village,
-        &[
-            "join",
-            village_invite.to_str().unwrap(),
-            "--as",
-            "lo-van-pao",
-        ],
-    );
+    let village = join_village(root.path(), &commune);
     let appendix = root.path().join("phu-luc.csv");
     let mut csv =
         String::from("Công việc,Người thực hiện,Đơn vị chủ trì,Đơn vị phối hợp,Thời hạn\n");
@@ -225,6 +286,19 @@ fn twenty_writers_at_once_while_a_village_uploads_lose_and_double_nothing() {
     for writer in writers {
         writer.join().unwrap();
     }
+    // Writes to different items took their turns side by side and shared fsyncs: the hundred
+    // tasks took fewer durable commits than a hundred.
+    let health = raw(
+        &commune.join("nhip.sock"),
+        b"GET /v1/health HTTP/1.1\r\nHost: nhip\r\nConnection: close\r\n\r\n",
+    );
+    let body = &health[health.find('{').expect("a JSON body")..];
+    let health: serde_json::Value = serde_json::from_str(body.trim()).unwrap();
+    let commits = health["append_commits"].as_u64().unwrap();
+    assert!(
+        commits < 100,
+        "group commit used: {commits} durable commits for 100 concurrent writes"
+    );
     let uploaded = uploading.join().unwrap();
     assert!(
         uploaded.status.success(),
@@ -303,6 +377,20 @@ fn the_local_api_answers_bad_input_with_errors_and_serves_on() {
         let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "the socket is its owner's alone");
     }
+    // A slowloris client: the start of a request's headers, then nothing. The node cuts it off
+    // (after limits::HTTP_HEADERS_WITHIN_MS) instead of holding its connection forever.
+    let slow = {
+        let socket = socket.clone();
+        std::thread::spawn(move || {
+            let mut stream = UnixStream::connect(&socket).unwrap();
+            stream.write_all(b"POST /v1/run HTTP/1.1\r\nHo").unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(60)))
+                .unwrap();
+            let mut answer = Vec::new();
+            stream.read_to_end(&mut answer).map(|_| answer)
+        })
+    };
     let post = |body: &str| {
         format!(
             "POST /v1/run HTTP/1.1\r\nHost: nhip\r\nContent-Type: application/json\r\n\
@@ -335,6 +423,37 @@ fn the_local_api_answers_bad_input_with_errors_and_serves_on() {
     let crowd: Vec<UnixStream> = (0..500)
         .filter_map(|_| UnixStream::connect(&socket).ok())
         .collect();
+    // The streamed answer: a line per thing said, the end last.
+    let streamed = raw(
+        &socket,
+        format!(
+            "POST /v1/run HTTP/1.1\r\nHost: nhip\r\nContent-Type: application/json\r\n\
+             Accept: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+            "{\"args\": [\"nhip\", \"status\"], \"cwd\": \"/\"}".len(),
+            "{\"args\": [\"nhip\", \"status\"], \"cwd\": \"/\"}"
+        )
+        .as_bytes(),
+    );
+    assert!(streamed.starts_with("HTTP/1.1 200"), "{streamed}");
+    assert!(streamed.contains("application/x-ndjson"), "{streamed}");
+    let frames: Vec<serde_json::Value> = streamed
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(frames.len() >= 2, "{streamed}");
+    assert!(
+        frames[..frames.len() - 1]
+            .iter()
+            .all(|frame| frame.get("out").is_some())
+    );
+    assert!(
+        frames.iter().any(|frame| frame["out"]
+            .as_str()
+            .is_some_and(|out| out.contains("binh-lu"))),
+        "{streamed}"
+    );
+    assert_eq!(frames.last().unwrap()["end"]["code"], 0, "{streamed}");
     // A command line of a real shape, with an unknown command: clap's usage error, code 2.
     let answer = raw(
         &socket,
@@ -343,6 +462,11 @@ fn the_local_api_answers_bad_input_with_errors_and_serves_on() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"code\":2"), "{answer}");
     drop(crowd);
+    let cut_off = slow.join().unwrap();
+    assert!(
+        cut_off.is_ok(),
+        "the slow client was cut off by the node, not left hanging: {cut_off:?}"
+    );
     // Through it all the node served and wrote nothing.
     let status: serde_json::Value =
         serde_json::from_str(&ok(&office, &["status", "--json"])).unwrap();
@@ -373,11 +497,10 @@ fn a_stale_socket_left_by_a_killed_node_blocks_nothing() {
     ok(&office, &["status"]);
 }
 
-#[test]
-fn sigterm_finishes_cleanly_and_removes_the_socket() {
-    let root = tempfile::tempdir().unwrap();
-    let office = lone_office(root.path());
-    let mut running = Running::start(&office, &["--dashboard", "off"]);
+/// A lone office running, with one task written through it before it is stopped.
+fn running_office_with_a_task(root: &Path) -> (PathBuf, Running) {
+    let office = lone_office(root);
+    let running = Running::start(&office, &["--dashboard", "off"]);
     ok(
         &office,
         &[
@@ -389,6 +512,11 @@ fn sigterm_finishes_cleanly_and_removes_the_socket() {
             "31/12/2099",
         ],
     );
+    (office, running)
+}
+
+/// Sends SIGTERM to the running node.
+fn terminate(running: &Running) {
     let pid = running.0.id().to_string();
     assert!(
         Command::new("kill")
@@ -397,9 +525,42 @@ fn sigterm_finishes_cleanly_and_removes_the_socket() {
             .unwrap()
             .success()
     );
+}
+
+#[test]
+fn sigterm_finishes_cleanly_and_removes_the_socket() {
+    let root = tempfile::tempdir().unwrap();
+    let (office, mut running) = running_office_with_a_task(root.path());
+    terminate(&running);
     let status = running.0.wait().unwrap();
     assert!(status.success(), "exit {status:?}");
     assert!(!office.join("nhip.sock").exists());
+    assert_eq!(task_titles(&office, "binh-lu"), ["Ghi trước khi dừng"]);
+}
+
+#[test]
+fn a_second_signal_while_stopping_exits_at_once_and_loses_nothing_recorded() {
+    let root = tempfile::tempdir().unwrap();
+    let (office, mut running) = running_office_with_a_task(root.path());
+    // A page listening to the change stream: a clean stop waits (a while) for it to end.
+    let mut listening = UnixStream::connect(office.join("nhip.sock")).unwrap();
+    listening
+        .write_all(b"GET /v1/changes HTTP/1.1\r\nHost: nhip\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    listening.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    terminate(&running);
+    std::thread::sleep(Duration::from_millis(300));
+    terminate(&running);
+    let status = running.0.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "the second signal ended it: {status:?}"
+    );
+    drop(listening);
+    // What was recorded before is there.
     assert_eq!(task_titles(&office, "binh-lu"), ["Ghi trước khi dừng"]);
 }
 

@@ -45,4 +45,27 @@ pub struct RunAnswer {
     pub session: Option<SessionChange>,
 }
 
+/// The media type of a streamed answer to `POST /v1/run`: asked for with `Accept`, it is one
+/// JSON [`RunFrame`] per line, each sent as the command says it.
+pub const STREAMED: &str = "application/x-ndjson";
+
+/// One line of a streamed answer to `POST /v1/run`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunFrame {
+    /// Words on standard output, as the command said them.
+    Out(String),
+    /// Words on standard error.
+    Err(String),
+    /// The command ended: its exit code, and what became of the caller's session. Always the
+    /// last line.
+    End {
+        /// The exit code (see [`crate::exit::ExitCode`]).
+        code: u8,
+        /// A new session (`nhip login`), or the end of one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<SessionChange>,
+    },
+}
+
 pub use crate::account::SessionChange;

@@ -4,13 +4,17 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::{RunAnswer, RunRequest, SOCKET_FILE};
+use crate::console::Said;
+
+use super::{RunAnswer, RunFrame, RunRequest, SOCKET_FILE, STREAMED};
 use crate::daemon::Node;
 use crate::exit::ExitCode;
 use crate::home::Home;
@@ -72,12 +76,7 @@ pub async fn serve_socket(
         .map_err(|error| format!("{}: {error}", path.display()))?;
     let app = router(home, node, execute);
     Ok(tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(%error, "the local API stopped");
-        }
+        crate::http::serve(listener, app, shutdown).await;
         let _ = std::fs::remove_file(&path);
     }))
 }
@@ -94,11 +93,23 @@ pub async fn serve_socket(
     Ok(tokio::spawn(shutdown))
 }
 
-/// `POST /v1/run`: executes the command line on a blocking thread, its words captured.
-async fn run(State(shared): State<Shared>, Json(request): Json<RunRequest>) -> Response {
-    let Ok(_permit) = shared.commands.clone().acquire_owned().await else {
+/// `POST /v1/run`: executes the command line on a blocking thread, its words captured — sent
+/// back at the end, or line by line as they are said when the caller asks for [`STREAMED`].
+async fn run(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Json(request): Json<RunRequest>,
+) -> Response {
+    let Ok(permit) = shared.commands.clone().acquire_owned().await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
+    let streamed = headers
+        .get(ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains(STREAMED));
+    if streamed {
+        return run_streamed(shared, request, permit);
+    }
     let home = shared.home.clone();
     let execute = shared.execute;
     let done = tokio::task::spawn_blocking(move || {
@@ -111,6 +122,7 @@ async fn run(State(shared): State<Shared>, Json(request): Json<RunRequest>) -> R
         (code, said, credentials.change())
     })
     .await;
+    drop(permit);
     match done {
         Ok((code, said, session)) => Json(RunAnswer {
             code: code as u8,
@@ -133,6 +145,70 @@ async fn run(State(shared): State<Shared>, Json(request): Json<RunRequest>) -> R
     }
 }
 
+/// The streamed form of [`run`]: each thing the command says becomes a [`RunFrame`] line as it
+/// is said; the last line is its end. A caller that hangs up hears nothing more, and the
+/// command still runs to its end (what it writes is never cut in half). The queue is not
+/// bounded — a command may say things from inside the runtime's `block_on`, where it must not
+/// wait — but it holds no more than the collected answer would: what one command says.
+fn run_streamed(shared: Shared, request: RunRequest, permit: OwnedSemaphorePermit) -> Response {
+    let (frames, heard) = tokio::sync::mpsc::unbounded_channel::<RunFrame>();
+    let home = shared.home.clone();
+    let execute = shared.execute;
+    let said = frames.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let credentials = crate::account::Credentials::new(
+            request.session,
+            request.passphrase.map(zeroize::Zeroizing::new),
+        );
+        let pass = move |stream: Said, bytes: &[u8]| {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let frame = match stream {
+                Said::Out => RunFrame::Out(text),
+                Said::Err => RunFrame::Err(text),
+            };
+            let _ = said.send(frame);
+        };
+        let code = crate::console::pass_on(pass, || {
+            execute(&home, &request.args, &request.cwd, &credentials)
+        });
+        (code, credentials.change())
+    });
+    tokio::spawn(async move {
+        let _permit = permit;
+        let end = match done.await {
+            Ok((code, session)) => RunFrame::End {
+                code: code as u8,
+                session,
+            },
+            // A panic in a command is a bug; the caller hears of it, the node serves on.
+            Err(error) => {
+                tracing::error!(%error, "a command failed inside the node");
+                let _ = frames.send(RunFrame::Err(format!("internal error: {error}\n")));
+                RunFrame::End {
+                    code: ExitCode::Refused as u8,
+                    session: None,
+                }
+            }
+        };
+        let _ = frames.send(end);
+    });
+    let lines = futures_util::stream::unfold(heard, |mut heard| async move {
+        let frame = heard.recv().await?;
+        // Invariant: a frame of strings and numbers always encodes.
+        let mut line = serde_json::to_vec(&frame).expect("a frame encodes");
+        line.push(b'\n');
+        Some((
+            Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(line)),
+            heard,
+        ))
+    });
+    (
+        [(CONTENT_TYPE, STREAMED)],
+        axum::body::Body::from_stream(lines),
+    )
+        .into_response()
+}
+
 /// `GET /v1/changes`: the change stream — see [`change_stream`].
 async fn changes(State(shared): State<Shared>) -> impl IntoResponse {
     crate::changes::stream(shared.node.changes.subscribe())
@@ -144,5 +220,6 @@ async fn health(State(shared): State<Shared>) -> impl IntoResponse {
         "node": shared.home.node().to_hex(),
         "unit": shared.home.config.unit,
         "generation": *shared.node.changes.borrow(),
+        "append_commits": shared.home.log.append_commits(),
     }))
 }

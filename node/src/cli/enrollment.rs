@@ -12,6 +12,7 @@ use crate::home::{Home, HomeError};
 use crate::text_search::normalize;
 use crate::texts::Texts;
 use crate::transport;
+use nhip_engine::command::Command;
 
 #[derive(Args)]
 pub(crate) struct InviteArgs {
@@ -169,23 +170,44 @@ fn join_failure(texts: Texts, error: enroll::EnrollError) -> super::output::Fail
     }
 }
 
-/// `nhip revoke CHILD`: the child (by node key prefix or unit) may no longer connect.
-pub(super) fn revoke(home: &Home, texts: Texts, child: &str) -> Outcome {
-    let mut children = home
+/// `nhip revoke CHILD`: the child (by node key prefix or unit) may no longer connect. The
+/// revocation is an event (`node.revoked`), decided by the acting administrator: one atomic
+/// step, which the nodes above and the auditors see.
+pub(super) fn revoke(home: &Home, texts: Texts, actor: &Actor, child: &str) -> Outcome {
+    let children = home
         .children()
         .map_err(|error| home_failure(texts, error))?;
     let wanted = child.trim().to_lowercase();
     let Some(found) = children
         .children
-        .iter_mut()
+        .iter()
         .find(|c| !c.revoked && (c.node.starts_with(&wanted) || c.unit.as_str() == wanted))
     else {
         return Err(fail(ExitCode::Refused, texts.no_such_child(child)));
     };
-    found.revoked = true;
-    let (node, unit) = (found.node.clone(), found.unit.to_string());
-    home.save_children(&children)
-        .map_err(|error| home_failure(texts, error))?;
-    say!("{}", texts.revoked(&node[..8.min(node.len())], &unit));
+    let node = nhip_engine::NodeId::from_hex(&found.node)
+        .ok_or_else(|| fail(ExitCode::NoNode, format!("children.toml: {}", found.node)))?;
+    let enrolled_in_log = home
+        .state()
+        .map_err(|error| home_failure(texts, error))?
+        .registry
+        .nodes
+        .get(&node)
+        == Some(&found.unit);
+    if enrolled_in_log {
+        let command = Command::RevokeNode {
+            node,
+            unit: found.unit.clone(),
+        };
+        home.act(actor, command)
+            .map_err(|error| home_failure(texts, error))?;
+    } else {
+        home.revoke_in_file(&node)
+            .map_err(|error| home_failure(texts, error))?;
+    }
+    say!(
+        "{}",
+        texts.revoked(&found.node[..8.min(found.node.len())], found.unit.as_str())
+    );
     Ok(())
 }

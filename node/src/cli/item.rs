@@ -189,13 +189,12 @@ pub(super) fn exec(
     workflow: &str,
     action: ItemAction,
 ) -> Outcome {
-    // Lists and pages only read; every other action decides on the state and appends.
-    let reads = matches!(action, ItemAction::List { .. } | ItemAction::Show { .. });
-    let _turn = (!reads).then(|| home.writing());
+    // The state here finds what was named; each action decides in its turn, on the state as
+    // it is then (`Home::act`).
     let state = home.state().map_err(|error| home_failure(texts, error))?;
     let act = |command: Command, what: &str| -> Outcome {
         let id = home
-            .act_on(&state, actor, command)
+            .act(actor, command)
             .map_err(|error| home_failure(texts, error))?;
         say!("{}", texts.recorded(what, &short(&id)));
         Ok(())
@@ -227,6 +226,9 @@ pub(super) fn exec(
                 .transpose()?;
             let deadline = deadline.map(|date| args::date(texts, &date)).transpose()?;
             let parent = parent.map(|parent| item(&parent)).transpose()?;
+            // Let go of the state before the write: a commit meanwhile then folds it forward in
+            // place instead of copying it for this reader.
+            drop(state);
             act(
                 Command::CreateItem {
                     workflow: workflow.to_owned(),

@@ -1,35 +1,11 @@
-//! What the commands that run a node's links share: this node as its links see it, where its
-//! parent is, the signal that stops it, and what a link's end leaves behind.
-
-use std::sync::Arc;
+//! What the commands that run a node's links share: where its parent is, and the signal that
+//! stops it.
 
 use super::output::{ExitCode, Failure, fail};
-use crate::daemon::{self, Parent};
+use crate::daemon::Parent;
 use crate::enroll;
 use crate::home::Home;
 use crate::texts::Texts;
-use crate::transport;
-
-/// The daemon's view of this node: key, unit, log, directory and its commit feed.
-pub(super) fn node_for(home: &Home) -> daemon::Node {
-    let dir = home.dir.clone();
-    daemon::Node {
-        changes: home.changes.clone(),
-        status: home.links.clone(),
-        wake_uplink: home.wake_uplink.clone(),
-        keep_receipt: Some(Arc::new(move |receipt| {
-            if let Err(error) = crate::home::append_receipts(&dir, std::slice::from_ref(receipt)) {
-                tracing::error!(%error, "a receipt of the parent was not kept");
-            }
-        })),
-        ..daemon::Node::new(
-            home.key.clone(),
-            home.config.unit.clone(),
-            home.log.clone(),
-            home.directory(),
-        )
-    }
-}
 
 /// Where the parent is, from the configuration.
 pub(super) fn parent_of(home: &Home, texts: Texts) -> Result<Parent, Failure> {
@@ -45,33 +21,66 @@ pub(super) fn parent_of(home: &Home, texts: Texts) -> Result<Parent, Failure> {
     Ok(Parent { addr, node })
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub(super) async fn shutdown_signal() {
+/// Ctrl-C and SIGTERM, listened for from the moment this is made — so one that comes while a
+/// large node is still starting is not lost, and stops it cleanly once it is up.
+pub(super) struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
 }
 
-/// Keeps how a link to the parent ended, for `nhip status` (its receipts were kept as they
-/// arrived, by [`node_for`]'s keeper).
-pub(super) fn keep_outcome(
-    home: &Home,
-    outcome: &Result<transport::LinkReport, transport::TransportError>,
-    next_attempt_ms: u64,
-) {
-    if let Err(error) = outcome {
-        tracing::warn!(%error, next_attempt_ms, "the link to the parent failed");
+impl StopSignals {
+    /// Starts listening (inside a runtime).
+    pub(super) fn listen() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            StopSignals {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        StopSignals {}
     }
-    if let Err(error) = home.record_sync(outcome, Some(next_attempt_ms)) {
-        tracing::warn!(%error, "sync record not kept");
+
+    /// Completes on the next Ctrl-C or SIGTERM.
+    pub(super) async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn on(signal: &mut Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            if self.interrupt.is_some() || self.terminate.is_some() {
+                tokio::select! {
+                    () = on(&mut self.interrupt) => {}
+                    () = on(&mut self.terminate) => {}
+                }
+                return;
+            }
+        }
+        let _ = tokio::signal::ctrl_c().await;
     }
+
+    /// After the first signal: a second one ends the process at once. Nothing acknowledged is
+    /// lost by that — every commit was durable before it was acknowledged — but what was in
+    /// flight is answered by nobody.
+    pub(super) fn second_exits_at_once(mut self, texts: Texts) {
+        tokio::spawn(async move {
+            self.next().await;
+            warn!("{}", texts.stopped_at_once());
+            std::process::exit(130);
+        });
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub(super) async fn shutdown_signal() {
+    StopSignals::listen().next().await;
 }

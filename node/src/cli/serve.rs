@@ -3,13 +3,11 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use super::node::{keep_outcome, node_for, parent_of, shutdown_signal};
+use super::node::{StopSignals, parent_of};
 use super::output::{ExitCode, Outcome, fail};
-use crate::daemon;
-use crate::enroll;
 use crate::home::Home;
+use crate::running::{AppAt, Options, Running};
 use crate::texts::Texts;
-use crate::transport;
 
 /// Where a node's office app listens unless told otherwise.
 const DEFAULT_DASHBOARD: &str = "127.0.0.1:7412";
@@ -26,102 +24,43 @@ pub(super) fn exec(
     let addr: SocketAddr = listen
         .parse()
         .map_err(|_| fail(ExitCode::Refused, format!("{listen:?}: host:port")))?;
+    // Every node serves its office app. A default address that cannot be bound (another node
+    // on this machine has it) is a warning, not a stop.
+    let app = match dashboard.as_deref() {
+        Some("off") => AppAt::Off,
+        Some(asked) => AppAt::Required(asked.parse().map_err(|_| {
+            fail(
+                ExitCode::Refused,
+                format!("--app {asked:?}: host:port or off"),
+            )
+        })?),
+        // Invariant: the default is a valid address.
+        None => AppAt::Default(DEFAULT_DASHBOARD.parse().expect("a valid default")),
+    };
+    let options = Options {
+        listen: addr,
+        app,
+        parent: parent_of(&home, texts).ok(),
+        execute: super::run_for_caller,
+    };
     super::block_on(async {
-        let endpoint =
-            transport::server_endpoint(addr, &home.key, home.admission()).map_err(|error| {
-                fail(
-                    ExitCode::Refused,
-                    texts.cannot_listen(&listen, &error.to_string()),
-                )
-            })?;
-        let node = node_for(&home);
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let when_stopped = move || {
-            let mut stopped = stopped.clone();
-            async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            }
-        };
-        let socket = crate::api::server::serve_socket(
-            home.clone(),
-            node.clone(),
-            super::run_for_caller,
-            when_stopped(),
-        )
-        .await
-        .map_err(|error| fail(ExitCode::Refused, texts.cannot_listen("nhip.sock", &error)))?;
-        // Every node serves its office app. A default address that cannot be bound (another
-        // node on this machine has it) is a warning, not a stop.
-        let parent = parent_of(&home, texts).ok();
-        let explicit = dashboard.is_some();
-        let dashboard = dashboard.unwrap_or_else(|| DEFAULT_DASHBOARD.to_owned());
-        let mut board = None;
-        if dashboard != "off" {
-            let board_addr: SocketAddr = dashboard.parse().map_err(|_| {
-                fail(
-                    ExitCode::Refused,
-                    format!("--app {dashboard:?}: host:port or off"),
-                )
-            })?;
-            match crate::app::serve(
-                board_addr,
-                home.clone(),
-                node.status.clone(),
-                node.changes.subscribe(),
-                when_stopped(),
+        let mut signals = StopSignals::listen();
+        let running = Running::start(home, options).await.map_err(|error| {
+            fail(
+                ExitCode::Refused,
+                texts.cannot_listen(&error.what, &error.error),
             )
-            .await
-            {
-                Ok(local) => board = Some(local),
-                Err(error) if explicit => {
-                    return Err(fail(
-                        ExitCode::Refused,
-                        texts.cannot_listen(&dashboard, &error),
-                    ));
-                }
-                Err(error) => warn!("{}", texts.dashboard_unavailable(&error)),
-            }
+        })?;
+        if let Some(error) = &running.app_unavailable {
+            warn!("{}", texts.dashboard_unavailable(error));
         }
-        // A node with a parent keeps its own uplink live, and keeps every receipt it brings.
-        let uplink = parent.map(|parent| {
-            let node = node.clone();
-            let home = home.clone();
-            let stopped = when_stopped();
-            tokio::spawn(async move {
-                match transport::client_endpoint(
-                    enroll::unspecified_for(&parent.addr),
-                    &home.key,
-                    parent.node,
-                ) {
-                    Ok(endpoint) => {
-                        daemon::sync_watch(&endpoint, &node, &parent, stopped, |outcome, next| {
-                            keep_outcome(&home, outcome, next)
-                        })
-                        .await;
-                        endpoint.close(quinn::VarInt::from_u32(0), b"shutting down");
-                    }
-                    Err(error) => tracing::error!(%error, "no uplink"),
-                }
-            })
-        });
-        say!(
-            "{}",
-            texts.serving(
-                &endpoint
-                    .local_addr()
-                    .map(|a| a.to_string())
-                    .unwrap_or(listen)
-            )
-        );
-        if let Some(local) = board {
+        say!("{}", texts.serving(&running.addr.to_string()));
+        if let Some(local) = running.app {
             say!("{}", texts.dashboard_at(&format!("http://{local}/")));
         }
-        daemon::serve(endpoint, node, Some(home.clone()), shutdown_signal()).await;
-        let _ = stop.send(true);
-        if let Some(uplink) = uplink {
-            let _ = uplink.await;
-        }
-        let _ = socket.await;
+        signals.next().await;
+        signals.second_exits_at_once(texts);
+        running.stop().await;
         say!("{}", texts.stopped());
         Ok(())
     })?

@@ -1,10 +1,11 @@
 //! `nhip sync`: one sync with the parent, or a live one with `--watch`.
 
-use super::node::{keep_outcome, node_for, parent_of, shutdown_signal};
+use super::node::{parent_of, shutdown_signal};
 use super::output::{ExitCode, Outcome, fail, home_failure, progress_spinner};
 use crate::daemon;
 use crate::enroll;
 use crate::home::Home;
+use crate::running::{keep_outcome, node_for};
 use crate::texts::Texts;
 use crate::transport::{self, Mode, now_ms};
 

@@ -136,6 +136,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("new_create", "Giao việc", "Create"),
     ("item_creator", "Người giao", "Created by"),
     ("item_parent", "Thuộc chương trình", "Part of"),
+    (
+        "search_item",
+        "Gõ tên chương trình, nghị quyết…",
+        "Type a program's or resolution's name…",
+    ),
     ("item_indicator", "Chỉ tiêu", "Indicator"),
     ("step_note", "Ý kiến, ghi chú", "Comment or note"),
     (

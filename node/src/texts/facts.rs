@@ -158,6 +158,12 @@ impl Texts {
                 "khóa của {person} được công bố không kèm mã thiết lập hợp lệ (chưa dùng, còn hạn)",
                 "{person}'s key was published without a valid setup code (unused, unexpired)"
             ),
+            Refusal::UnknownNode { node } => say_in!(
+                self,
+                "không có nút {} nào ghi danh cho đơn vị này",
+                "no node {} is enrolled for this unit",
+                &node.to_hex()[..8]
+            ),
             Refusal::UnknownPerson { person } => say_in!(
                 self,
                 "chưa đăng ký người {person}",

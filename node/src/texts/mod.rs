@@ -171,6 +171,10 @@ impl Texts {
         "The running node stopped answering ({error}). The command may or may not have been recorded: check with nhip status or a list.");
     text!(/// Stopped cleanly.
         stopped() => "Đã dừng.", "Stopped.");
+    text!(/// A second Ctrl-C or SIGTERM while stopping.
+        stopped_at_once() =>
+        "Dừng ngay (lần thứ hai). Mọi việc đã ghi đều an toàn; lệnh đang chạy dở không được trả lời.",
+        "Stopping at once (second signal). Everything recorded is safe; commands in flight get no answer.");
     text!(/// An event was recorded.
         recorded(what: &str, id: &str) => "Đã ghi: {what} ({id})", "Recorded: {what} ({id})");
     text!(/// An id matched nothing.
