@@ -10,20 +10,18 @@
 //! Needs Debian's `chromium` (installed by `.ci/run`). Without it the test fails and says so;
 //! set `NHIP_BROWSER_TEST=skip` to skip it knowingly.
 
+mod browser;
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
-use chromiumoxide::browser::{Browser, BrowserConfig};
+use browser::{ONE_BROWSER, click, launch, screenshot, text, wait};
 use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
-use chromiumoxide::page::{Page, ScreenshotParams};
+use chromiumoxide::page::Page;
 use common::{NHIP, Running};
-use futures_util::StreamExt;
 
 const PASSPHRASE: &str = "lúa chín vàng trên nương";
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn nhip(data: &Path, args: &[&str]) -> Output {
     Command::new(NHIP)
@@ -205,56 +203,6 @@ impl Tree {
     }
 }
 
-/// Waits until `condition` (a JavaScript expression) holds on `page`; fails with `what`.
-async fn wait(page: &Page, condition: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let holds = page
-            .evaluate(format!("!!({condition})"))
-            .await
-            .ok()
-            .and_then(|result| result.into_value::<bool>().ok())
-            .unwrap_or(false);
-        if holds {
-            return;
-        }
-        if Instant::now() > deadline {
-            let text = text(page, "document.body.innerText").await;
-            panic!("waited 30 s for {what} ({condition}); the page says:\n{text}");
-        }
-        // Polls the page's state; the interval only paces the polling.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn text(page: &Page, expression: &str) -> String {
-    page.evaluate(expression)
-        .await
-        .ok()
-        .and_then(|result| result.into_value::<String>().ok())
-        .unwrap_or_default()
-}
-
-/// Clicks the element `selector` finds. A page that redrew between finding and clicking (a
-/// change arrived from the node) is clicked again, as a person would.
-async fn click(page: &Page, selector: &str) {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let clicked = match page.find_element(selector).await {
-            Ok(element) => element.click().await.map(|_| ()),
-            Err(error) => Err(error),
-        };
-        match clicked {
-            Ok(()) => return,
-            Err(error) if tries < 3 && error.to_string().contains("node") => {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(error) => panic!("click {selector}: {error}"),
-        }
-    }
-}
-
 /// Types `words` into the field: as a keyboard with a Vietnamese input method does, the text
 /// arrives as input events (`Input.insertText`).
 async fn type_in(page: &Page, selector: &str, words: &str) {
@@ -267,15 +215,6 @@ async fn type_in(page: &Page, selector: &str, words: &str) {
     page.execute(InsertTextParams::new(words))
         .await
         .unwrap_or_else(|error| panic!("type in {selector}: {error}"));
-}
-
-async fn screenshot(page: &Page, name: &str) {
-    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("app-screenshots");
-    std::fs::create_dir_all(&folder).unwrap();
-    let path = folder.join(format!("{name}.png"));
-    page.save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path)
-        .await
-        .unwrap_or_else(|error| panic!("screenshot {name}: {error}"));
 }
 
 /// Opens the new-item form and creates an item of `workflow` titled `title`, with its
@@ -320,44 +259,6 @@ async fn first_login(page: &Page, person: &str, code: &str) {
     type_in(page, "#login-setup", code).await;
     click(page, "#login-submit").await;
     wait(page, "document.querySelector('#logout')", "being logged in").await;
-}
-
-/// One browser at a time: two headless Chromiums starting at once on a small machine make
-/// each other time out.
-static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-async fn launch() -> Option<(Browser, tokio::task::JoinHandle<()>, tempfile::TempDir)> {
-    if std::env::var("NHIP_BROWSER_TEST").as_deref() == Ok("skip") {
-        eprintln!("NHIP_BROWSER_TEST=skip: the browser test was skipped on purpose");
-        return None;
-    }
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "the browser test needs Debian's chromium (apt-get install chromium), \
-         or NHIP_BROWSER_TEST=skip to skip it knowingly"
-    );
-    let profile = tempfile::tempdir().unwrap();
-    let config = BrowserConfig::builder()
-        .chrome_executable(CHROMIUM)
-        .no_sandbox()
-        .user_data_dir(profile.path())
-        .window_size(1366, 768)
-        .viewport(None)
-        .launch_timeout(Duration::from_secs(90))
-        .request_timeout(Duration::from_secs(60))
-        .args([
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .build()
-        .expect("a browser configuration");
-    let (browser, mut handler) = Browser::launch(config).await.expect("chromium starts");
-    let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
-    Some((browser, events, profile))
 }
 
 #[test]
@@ -549,7 +450,7 @@ fn a_task_goes_from_the_commune_to_the_village_and_back_in_the_app() {
         click(&commune, "#follow-up").await;
         wait(
             &commune,
-            "(document.querySelector('#new-parent')||{}).textContent === 'Kiểm tra chi bộ bản Nà Ri'",
+            "Array.from(document.querySelectorAll('#new-form .chip')).some(c => c.textContent.includes('Kiểm tra chi bộ bản Nà Ri'))",
             "the follow-up form, under the inspection",
         )
         .await;
@@ -827,6 +728,29 @@ fn the_commune_resolves_a_conflict_types_a_task_by_keyboard_imports_and_reports_
         )
         .await;
         assert_eq!(signature, "PK", "the list downloads as an xlsx package");
+
+        // A task under the action program, found by typing its name without diacritics, and
+        // linked to the commune's indicator.
+        click(&page, "#nav a[href='#/new']").await;
+        wait(&page, "document.querySelector('#new-indicator option[value=\"ty-le-thu-gom-rac\"]')", "the form, with the indicators").await;
+        type_in(&page, "#new-title", "Vận động hộ dân phân loại rác").await;
+        type_in(&page, "#new-deadline", "31/12/2099").await;
+        type_in(&page, "#new-parent", "hoan thien chuong trinh").await;
+        wait(&page, "document.querySelector('#new-form .choices button')", "the program found").await;
+        click(&page, "#new-form .choices button").await;
+        page.evaluate("document.querySelector('#new-indicator').value = 'ty-le-thu-gom-rac'")
+            .await
+            .unwrap();
+        screenshot(&page, "new-task-parent").await;
+        click(&page, "#new-submit").await;
+        wait(
+            &page,
+            "(document.querySelector('#item-title')||{}).textContent === 'Vận động hộ dân phân loại rác' \
+             && document.querySelector('dl.facts').innerText.includes('Hoàn thiện Chương trình hành động') \
+             && document.querySelector('dl.facts').innerText.includes('Tỷ lệ hộ được thu gom rác thải')",
+            "the task, part of the program, counting toward the indicator",
+        )
+        .await;
 
         // An indicator's value, written as people write numbers here.
         click(&page, "#nav a[href='#/indicators']").await;

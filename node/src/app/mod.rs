@@ -29,7 +29,7 @@ pub mod access;
 mod assets;
 mod export;
 mod routes;
-mod views;
+pub(crate) mod views;
 
 pub use access::{Token, Tokens};
 
@@ -51,10 +51,6 @@ pub async fn serve(
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
     let local = listener.local_addr().map_err(|error| error.to_string())?;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
-    });
+    tokio::spawn(crate::http::serve(listener, app, shutdown));
     Ok(local)
 }

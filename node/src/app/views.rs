@@ -226,7 +226,7 @@ pub struct ItemPage {
 }
 
 /// `detail` with the name a page shows for a transition's code.
-fn named(state: &State, item: &Item, detail: &Detail) -> Detail {
+pub(crate) fn named(state: &State, item: &Item, detail: &Detail) -> Detail {
     let mut detail = detail.clone();
     match &mut detail {
         Detail::Fired { transition, .. } | Detail::Voted { transition, .. } => {

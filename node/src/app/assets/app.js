@@ -61,8 +61,9 @@ var drawn = null;       // what the page shows: its address and the data it was 
 var drawnHash = null;   // the address of what the page shows
 var drawnEdits = 0;     // `edits` when it was drawn, or when a write of the person's used them
 
-// Puts `node` in the page; `data` is what it was drawn from (if given, a redraw for a change
-// at the node that would draw the same thing is skipped: nothing moves under the pointer).
+// Puts `node` in the page; `data` is what it was drawn from (if given, a redraw that would draw
+// the same thing at the same address is skipped — for a change at the node, or a navigation
+// racing one: nothing moves under the pointer, and a field being clicked into stays the one).
 function show(node, data) {
   var key = data === undefined ? null : location.hash + '|' + JSON.stringify(data);
   var live = liveFrom !== null;
@@ -71,7 +72,7 @@ function show(node, data) {
   // and one for a navigation) — until a write of theirs has used what they typed.
   var typed = (live && edits !== liveFrom) || (location.hash === drawnHash && edits !== drawnEdits);
   liveFrom = null;
-  if (typed || (live && key !== null && key === drawn)) return;
+  if (typed || (key !== null && key === drawn)) return;
   drawn = key;
   drawnHash = location.hash;
   drawnEdits = edits;
@@ -154,21 +155,25 @@ function deadlineTag(row) {
 
 // ---- pickers: search by name, with or without diacritics --------------------------------
 
-// A picker of people or units. `kind` is 'people' or 'units'; `multi` keeps several.
+// A picker of people, units or items (a parent program). `kind` is 'people', 'units' or
+// 'items'; `multi` keeps several.
+var PICKER_HINT = { people: 'search_person', units: 'search_unit', items: 'search_item' };
 function picker(kind, id, multi, initial) {
   var chosen = initial ? [initial] : [];
-  var input = el('input', { type: 'text', id: id, autocomplete: 'off', placeholder: t(kind === 'people' ? 'search_person' : 'search_unit'), 'aria-autocomplete': 'list' });
+  var input = el('input', { type: 'text', id: id, autocomplete: 'off', placeholder: t(PICKER_HINT[kind]), 'aria-autocomplete': 'list' });
   var list = el('div.choices', { role: 'listbox' });
   var chips = el('div.chips');
   var box = el('div.picker', null, input, list, chips);
   var pending = 0;
-  function label(choice) { return kind === 'people' ? choice.person.name : choice.name; }
-  function code(choice) { return kind === 'people' ? choice.person.code : choice.path; }
+  function label(choice) { return kind === 'people' ? choice.person.name : kind === 'items' ? choice.title : choice.name; }
+  function code(choice) { return kind === 'people' ? choice.person.code : kind === 'items' ? choice.id : choice.path; }
+  // What tells two choices of the same name apart: a person's units, a unit's path, an item's unit.
+  function detail(choice) { return kind === 'people' ? choice.units.join(', ') : kind === 'items' ? choice.unit.name : choice.path; }
   function drawChips() {
     chips.textContent = '';
     chosen.forEach(function (choice, index) {
       chips.appendChild(el('span.chip', { 'data-code': code(choice) }, label(choice), ' ',
-        el('span.muted.small', null, code(choice)),
+        el('span.muted.small', null, kind === 'items' ? detail(choice) : code(choice)),
         el('button', { type: 'button', 'aria-label': t('remove'), onclick: function () { chosen.splice(index, 1); drawChips(); } }, '×')));
     });
   }
@@ -184,13 +189,13 @@ function picker(kind, id, multi, initial) {
     var query = input.value.trim();
     var mine = ++pending;
     if (!query) { list.textContent = ''; return; }
-    api('/app/' + kind + '?q=' + encodeURIComponent(query)).then(function (choices) {
+    api('/app/' + kind + '?q=' + encodeURIComponent(query)).then(function (found) {
       if (mine !== pending) return;
+      var choices = kind === 'items' ? found.rows : found;
       list.textContent = '';
       choices.forEach(function (choice) {
-        var detail = kind === 'people' ? choice.units.join(', ') : choice.path;
         list.appendChild(el('button', { type: 'button', role: 'option', 'data-code': code(choice), onclick: function () { choose(choice); } },
-          label(choice), ' ', el('span.muted.small', null, detail)));
+          label(choice), ' ', el('span.muted.small', null, detail(choice))));
       });
       if (!choices.length) list.appendChild(el('div.muted.small', null, t('no_match')));
     }).catch(function () {});
@@ -395,7 +400,8 @@ function exportCsv(rows) {
 // ---- a new item -----------------------------------------------------------------------------
 
 function newPage() {
-  api('/app/workflows').then(function (workflows) {
+  Promise.all([api('/app/workflows'), api('/api/indicators')]).then(function (all) {
+    var workflows = all[0], indicators = all[1];
     var workflow = el('select', { id: 'new-workflow' }, workflows.map(function (w) { return el('option', { value: w.id, selected: w.id === 'task' }, w.name); }));
     var title = el('input', { type: 'text', id: 'new-title', required: true });
     var description = el('textarea', { id: 'new-description' });
@@ -404,14 +410,17 @@ function newPage() {
     var coordinating = picker('units', 'new-coordinating', true, null);
     var assignee = picker('people', 'new-assignee', false, null);
     var deadline = el('input', { type: 'text', id: 'new-deadline', placeholder: 'dd/mm/yyyy', inputmode: 'numeric' });
-    var parent = params(location.hash).parent || null;
-    var parentTitle = el('strong', { id: 'new-parent' });
-    if (parent) api('/app/items/' + parent).then(function (page) { parentTitle.textContent = page.row.title; }).catch(function () {});
+    // The program it belongs to: given by the item page's "add a sub-task", or searched for.
+    var parent = picker('items', 'new-parent', false, null);
+    var given = params(location.hash).parent;
+    if (given) api('/app/items/' + given).then(function (page) { parent = picker('items', 'new-parent', false, page.row); parentBox.replaceChild(parent.node, parentBox.lastChild); }).catch(function () {});
+    var parentBox = el('div', null, el('label', { for: 'new-parent' }, t('item_parent')), parent.node);
+    var indicator = el('select', { id: 'new-indicator' }, el('option', { value: '' }, '—'),
+      indicators.map(function (i) { return el('option', { value: i.id }, i.name + ' (' + i.period + ')'); }));
     var message = el('div');
     var form = el('form.box', { id: 'new-form' },
       el('h1', null, t('new_title')),
       el('p.muted.small', null, t('new_hint')),
-      parent ? el('p', null, t('item_parent'), ': ', parentTitle) : null,
       el('label', { for: 'new-workflow' }, t('new_workflow')), workflow,
       el('label', { for: 'new-title' }, t('col_work')), title,
       el('label', { for: 'new-description' }, t('new_description')), description,
@@ -422,6 +431,8 @@ function newPage() {
         el('div', null, el('label', { for: 'new-unit' }, t('col_unit')), unit.node),
         el('div', null, el('label', { for: 'new-lead' }, t('col_lead')), lead.node)),
       el('label', { for: 'new-coordinating' }, t('col_coordinating')), coordinating.node,
+      el('div.row', null, parentBox,
+        el('div', null, el('label', { for: 'new-indicator' }, t('item_indicator')), indicator)),
       message,
       el('p', null, el('button.primary', { type: 'submit', id: 'new-submit' }, t('new_create'))));
     form.addEventListener('submit', function (event) {
@@ -431,11 +442,12 @@ function newPage() {
         workflow: workflow.value, title: title.value, description: description.value,
         unit: unit.values()[0] || '', lead_unit: lead.values()[0] || null,
         coordinating: coordinating.values(), assignee: assignee.values()[0] || null,
-        deadline: deadline.value || null, parent: parent
+        deadline: deadline.value || null, parent: parent.values()[0] || null,
+        indicator: indicator.value || null
       }).then(function (made) { location.hash = '#/item/' + made.id; })
         .catch(function (error) { if (error.message) message.appendChild(errorBox(error)); });
     });
-    show(form);
+    show(form, all);
     workflow.focus();
   }).catch(function (error) { if (error.message) show(errorBox(error)); });
 }

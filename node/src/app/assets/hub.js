@@ -5,39 +5,42 @@
 const TEXTS = {
   vi: { overview:"Tổng quan", units:"Đơn vị", items:"Việc", overdue:"Quá hạn", dueSoon:"Sắp đến hạn", waiting:"Chờ duyệt",
         conflicts:"Xung đột", incidents:"Sự cố", lastContact:"Liên lạc gần nhất", progress:"Tiến độ", unknown:"chưa rõ",
-        stale:"lâu không liên lạc", never:"chưa bao giờ", daysAgo:"ngày trước", hoursAgo:"giờ trước", minutesAgo:"phút trước",
+        stale:"lâu không liên lạc", never:"chưa bao giờ", daysAgo:"ngày trước", hoursAgo:"giờ trước", minutesAgo:"phút trước", justNow:"vừa xong",
         indicators:"Chỉ tiêu", target:"mục tiêu", title:"Công việc", state:"Trạng thái", deadline:"Thời hạn", assignee:"Người thực hiện",
         back:"← Quay lại", history:"Lịch sử", written:"ghi lúc", received:"nhận lúc", by:"bởi", stands:"Giữ", lost:"Thua",
         updated:"cập nhật", other:"English", attainment:"đạt", none:"Không có",
         reports:"Báo cáo", period:"Kỳ báo cáo", due:"hạn nộp", submitted:"Đã nộp", late:"Nộp muộn", missing:"Chưa nộp",
-        not_yet_due:"Chưa đến hạn", submittedOn:"Ngày nộp", lag:"Sau kỳ (ngày)", reportState:"Cấp trên" },
+        not_yet_due:"Chưa đến hạn", submittedOn:"Ngày nộp", lag:"Sau kỳ (ngày)", beforeEnd:"trước khi hết kỳ {n} ngày", reportState:"Cấp trên" },
   en: { overview:"Overview", units:"Units", items:"Items", overdue:"Overdue", dueSoon:"Due soon", waiting:"Waiting for approval",
         conflicts:"Conflicts", incidents:"Incidents", lastContact:"Last contact", progress:"Progress", unknown:"unknown",
-        stale:"silent too long", never:"never", daysAgo:"days ago", hoursAgo:"hours ago", minutesAgo:"minutes ago",
+        stale:"silent too long", never:"never", daysAgo:"days ago", hoursAgo:"hours ago", minutesAgo:"minutes ago", justNow:"just now",
         indicators:"Indicators", target:"target", title:"Work", state:"State", deadline:"Deadline", assignee:"Assignee",
         back:"← Back", history:"History", written:"written", received:"received", by:"by", stands:"Stands", lost:"Lost",
         updated:"updated", other:"Tiếng Việt", attainment:"attained", none:"None",
         reports:"Reports", period:"Reporting period", due:"due", submitted:"Submitted", late:"Late", missing:"Not submitted",
-        not_yet_due:"Not yet due", submittedOn:"Submitted on", lag:"Days after period", reportState:"Level above" },
+        not_yet_due:"Not yet due", submittedOn:"Submitted on", lag:"Days after period", beforeEnd:"{n} days before the end", reportState:"Level above" },
 };
 let lang = localStorage.getItem("nhip-lang") || "vi";
 const t = (key) => TEXTS[lang][key] || key;
 const token = new URLSearchParams(location.search).get("token");
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;","'":"&#39;"}[c]));
+const withToken = (path) => path + (token ? (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : "");
 async function api(path) {
-  const url = path + (token ? (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : "");
-  const response = await fetch(url);
+  const response = await fetch(withToken(path));
   if (!response.ok) throw new Error(response.status + " " + await response.text());
   return response.json();
 }
 function ago(ms) {
   if (!ms) return t("never");
   const minutes = Math.max(0, Math.round((Date.now() - ms) / 60000));
+  if (minutes < 1) return t("justNow");
   if (minutes < 60) return minutes + " " + t("minutesAgo");
   if (minutes < 60 * 48) return Math.round(minutes / 60) + " " + t("hoursAgo");
   return Math.round(minutes / 1440) + " " + t("daysAgo");
 }
 const day = (ms) => new Date(ms).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB");
+// Days from the period's end to the submission: a report handed in before the end says so.
+const lagWords = (days) => days == null ? "" : days >= 0 ? String(days) : t("beforeEnd").replace("{n}", -days);
 function count(value, stale, bad) {
   if (stale) return `<span class="unknown">${t("unknown")}</span>`;
   return `<span class="${bad && value > 0 ? "bad" : ""}">${value}</span>`;
@@ -63,7 +66,7 @@ function reportTable(data) {
   const options = data.periods.map((code) => `<option ${code === data.period ? "selected" : ""}>${esc(code)}</option>`).join("");
   const rows = data.units.map((row) => `<tr class="report-row" data-status="${row.status}">
       <td>${esc(row.name)}</td><td><span class="tag report-${row.status}">${t(row.status)}</span></td>
-      <td>${vnDate(row.submitted_on)}</td><td class="num">${row.lag_days ?? ""}</td><td class="hide-small">${esc(row.state_name || "")}</td></tr>`).join("");
+      <td>${vnDate(row.submitted_on)}</td><td class="num">${lagWords(row.lag_days)}</td><td class="hide-small">${esc(row.state_name || "")}</td></tr>`).join("");
   return `<p><label for="report-period">${t("period")}</label> <select id="report-period">${options}</select>
       <span class="meta">${vnDate(data.start)} – ${vnDate(data.end)}, ${t("due")} ${vnDate(data.due)}</span> ${counts}</p>
     ${data.units.length ? `<table id="reports"><thead><tr><th>${t("units")}</th><th>${t("reports")}</th><th>${t("submittedOn")}</th><th class="num">${t("lag")}</th><th class="hide-small">${t("reportState")}</th></tr></thead><tbody>${rows}</tbody></table>` : `<p class="meta">${t("none")}</p>`}`;
@@ -71,8 +74,8 @@ function reportTable(data) {
 async function showOverview() {
   const [overview, indicators, conflicts, reports] = await Promise.all([api("/api/overview"), api("/api/indicators"), api("/api/conflicts"),
     api("/api/reports" + (reportPeriod ? "?period=" + encodeURIComponent(reportPeriod) : ""))]);
-  document.getElementById("where").textContent = overview.unit;
-  document.getElementById("fresh").textContent = t("updated") + " " + new Date(overview.generated_ms).toLocaleTimeString();
+  document.getElementById("where").textContent = overview.unit_name || overview.unit;
+  document.getElementById("fresh").textContent = t("updated") + " " + new Date(overview.generated_ms).toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit" });
   const totals = overview.totals;
   const cards = [["items", totals.items], ["overdue", totals.overdue], ["dueSoon", totals.due_soon], ["waiting", totals.waiting_approval], ["conflicts", totals.open_conflicts], ["incidents", overview.incidents]]
     .map(([key, value]) => `<div class="card" data-card="${key}"><div class="n">${value}</div><div class="l">${t(key)}</div></div>`).join("");
@@ -90,8 +93,8 @@ async function showOverview() {
       <td class="hide-small">${ago(row.last_seen_ms)}</td></tr>`;
   }).join("");
   const conflictList = conflicts.map((c) => `<tr class="clickable conflict-row" data-item="${c.item}">
-      <td><span class="tag conflict">${t("conflicts")}</span> ${esc(c.title)}</td><td>${esc(c.unit)}</td>
-      <td>${t("stands")}: ${esc(c.stands?.actor)} — ${esc(c.stands?.summary)}<br>${t("lost")}: ${esc(c.lost?.actor)} — ${esc(c.lost?.summary)}</td></tr>`).join("");
+      <td><span class="tag conflict">${t("conflicts")}</span> ${esc(c.title)}</td><td>${esc(c.unit_name || c.unit)}</td>
+      <td>${t("stands")}: ${esc(c.stands?.actor_name || c.stands?.actor)} — ${esc(c.stands?.summary)}<br>${t("lost")}: ${esc(c.lost?.actor_name || c.lost?.actor)} — ${esc(c.lost?.summary)}</td></tr>`).join("");
   document.getElementById("view").innerHTML = `<div class="cards">${cards}</div>
     <h2>${t("units")}</h2>
     <table id="units"><thead><tr><th>${t("units")}</th><th class="num">${t("items")}</th><th class="hide-small">${t("progress")}</th>
@@ -140,10 +143,14 @@ async function render() {
 }
 document.getElementById("lang").onclick = () => { lang = lang === "vi" ? "en" : "vi"; localStorage.setItem("nhip-lang", lang); render(); };
 window.addEventListener("hashchange", render);
-let generation = null;
-// Live: look for new data every few seconds; redraw the overview when a sync brought some.
-setInterval(async () => {
-  if (location.hash.replace(/^#\/?/, "")) return;
-  try { const o = await api("/api/overview"); if (generation !== null && o.generation !== generation) render(); generation = o.generation; } catch (_) {}
-}, 3000);
+// Live: the node tells when its log committed (the change stream); the page shown is drawn
+// again then — a burst of commits (a village's backlog arriving) is one redraw.
+let redraw = null;
+if (window.EventSource) {
+  const source = new EventSource(withToken("/api/changes"));
+  source.addEventListener("changed", () => {
+    clearTimeout(redraw);
+    redraw = setTimeout(render, 300);
+  });
+}
 render();
