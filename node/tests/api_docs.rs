@@ -25,7 +25,7 @@ fn routes(source: &str) -> Vec<(String, String)> {
 fn every_route_is_in_the_api_document() {
     let sources = [
         include_str!("../src/api/server.rs"),
-        include_str!("../src/dashboard.rs"),
+        include_str!("../src/dashboard/mod.rs"),
         include_str!("../src/app/routes/mod.rs"),
     ];
     let all: Vec<(String, String)> = sources.iter().flat_map(|source| routes(source)).collect();

@@ -186,7 +186,16 @@ fn the_api_tells_the_demos_story() {
             .iter()
             .all(|entry| entry["received_ms"].as_u64() >= entry["written_ms"].as_u64())
     );
-    assert!(history.iter().any(|entry| entry["outcome"] == "Conflict"));
+    // The API's own words and codes, not the hashed state's types.
+    let lost = history
+        .iter()
+        .find(|entry| entry["outcome"] == "conflict")
+        .expect("the losing event is in the history");
+    assert!(!lost["outcome_text"].as_str().unwrap().is_empty(), "{lost}");
+    assert!(lost.get("detail").is_none(), "{lost}");
+    let conflicts = item["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts[0]["aspect"], "state");
+    assert!(conflicts[0]["reason"].is_string(), "{}", conflicts[0]);
 
     let indicators = json(&demo, "/api/indicators");
     assert_eq!(indicators[0]["attainment"], 0.82);

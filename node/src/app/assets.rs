@@ -95,6 +95,36 @@ mod tests {
         }
     }
 
+    /// Every word the overview's script asks for is in the table too, in both languages.
+    #[test]
+    fn every_word_of_the_overview_exists() {
+        let words_vi = crate::texts::app_words(crate::texts::Lang::Vi);
+        let words_en = crate::texts::app_words(crate::texts::Lang::En);
+        let asked: Vec<&str> = HUB_SCRIPT
+            .match_indices("t(\"")
+            // `t(` itself, not the end of `get(`.
+            .filter(|(at, _)| {
+                let before = HUB_SCRIPT[..*at].chars().next_back().unwrap_or(' ');
+                !(before.is_alphanumeric() || before == '_' || before == '.')
+            })
+            .filter_map(|(at, opener)| HUB_SCRIPT[at + opener.len()..].split_once('"'))
+            .map(|(key, _)| key)
+            .collect();
+        assert!(asked.len() > 30, "the script's words were found: {asked:?}");
+        let missing: Vec<_> = asked
+            .iter()
+            .map(|key| format!("board_{key}"))
+            .filter(|key| {
+                !words_vi.contains_key(key.as_str()) || !words_en.contains_key(key.as_str())
+            })
+            .collect();
+        assert!(missing.is_empty(), "words missing: {missing:?}");
+        assert!(
+            !HUB_SCRIPT.contains("TEXTS"),
+            "the overview keeps no words of its own"
+        );
+    }
+
     /// No inline script, no address outside this node.
     #[test]
     fn the_page_loads_nothing_from_elsewhere() {

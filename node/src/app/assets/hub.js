@@ -1,27 +1,14 @@
 // The overview of every unit (the hub's first page, kept beside the office app): charts,
 // reports, conflicts. Read-only; loaded by hub.html (no inline script).
 "use strict";
-// Every text of the page, in Vietnamese and English: the page's one place for words.
-const TEXTS = {
-  vi: { overview:"Tổng quan", units:"Đơn vị", items:"Việc", overdue:"Quá hạn", dueSoon:"Sắp đến hạn", waiting:"Chờ duyệt",
-        conflicts:"Xung đột", incidents:"Sự cố", lastContact:"Liên lạc gần nhất", progress:"Tiến độ", unknown:"chưa rõ",
-        stale:"lâu không liên lạc", never:"chưa bao giờ", daysAgo:"ngày trước", hoursAgo:"giờ trước", minutesAgo:"phút trước", justNow:"vừa xong",
-        indicators:"Chỉ tiêu", target:"mục tiêu", title:"Công việc", state:"Trạng thái", deadline:"Thời hạn", assignee:"Người thực hiện",
-        back:"← Quay lại", history:"Lịch sử", written:"ghi lúc", received:"nhận lúc", by:"bởi", stands:"Giữ", lost:"Thua",
-        updated:"cập nhật", other:"English", attainment:"đạt", none:"Không có",
-        reports:"Báo cáo", period:"Kỳ báo cáo", due:"hạn nộp", submitted:"Đã nộp", late:"Nộp muộn", missing:"Chưa nộp",
-        not_yet_due:"Chưa đến hạn", submittedOn:"Ngày nộp", lag:"Sau kỳ (ngày)", beforeEnd:"trước khi hết kỳ {n} ngày", reportState:"Cấp trên" },
-  en: { overview:"Overview", units:"Units", items:"Items", overdue:"Overdue", dueSoon:"Due soon", waiting:"Waiting for approval",
-        conflicts:"Conflicts", incidents:"Incidents", lastContact:"Last contact", progress:"Progress", unknown:"unknown",
-        stale:"silent too long", never:"never", daysAgo:"days ago", hoursAgo:"hours ago", minutesAgo:"minutes ago", justNow:"just now",
-        indicators:"Indicators", target:"target", title:"Work", state:"State", deadline:"Deadline", assignee:"Assignee",
-        back:"← Back", history:"History", written:"written", received:"received", by:"by", stands:"Stands", lost:"Lost",
-        updated:"updated", other:"Tiếng Việt", attainment:"attained", none:"None",
-        reports:"Reports", period:"Reporting period", due:"due", submitted:"Submitted", late:"Late", missing:"Not submitted",
-        not_yet_due:"Not yet due", submittedOn:"Submitted on", lag:"Days after period", beforeEnd:"{n} days before the end", reportState:"Level above" },
-};
 let lang = localStorage.getItem("nhip-lang") || "vi";
-const t = (key) => TEXTS[lang][key] || key;
+// The page's words come from the node (/app/words: the one place texts live), in one language.
+let words = {};
+const t = (key) => words["board_" + key] || key;
+async function loadWords() {
+  const response = await fetch(withToken("/app/words?lang=" + lang));
+  if (response.ok) words = await response.json();
+}
 const token = new URLSearchParams(location.search).get("token");
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;","'":"&#39;"}[c]));
 const withToken = (path) => path + (token ? (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : "");
@@ -130,6 +117,7 @@ async function showItem(id) {
     <h2>${t("history")}</h2><ul class="timeline" id="history">${entries}</ul>`;
 }
 async function render() {
+  if (!Object.keys(words).length) await loadWords();
   document.getElementById("lang").textContent = t("other");
   document.documentElement.lang = lang;
   const hash = location.hash.replace(/^#\/?/, "");
@@ -141,7 +129,12 @@ async function render() {
     document.getElementById("view").innerHTML = `<p class="bad">${esc(error.message)}</p>`;
   }
 }
-document.getElementById("lang").onclick = () => { lang = lang === "vi" ? "en" : "vi"; localStorage.setItem("nhip-lang", lang); render(); };
+document.getElementById("lang").onclick = async () => {
+  lang = lang === "vi" ? "en" : "vi";
+  localStorage.setItem("nhip-lang", lang);
+  await loadWords();
+  render();
+};
 window.addEventListener("hashchange", render);
 // Live: the node tells when its log committed (the change stream); the page shown is drawn
 // again then — a burst of commits (a village's backlog arriving) is one redraw.
