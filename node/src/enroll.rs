@@ -11,14 +11,14 @@ use std::time::Duration;
 
 use nhip_engine::command::Command;
 use nhip_engine::{NodeId, UnitId};
-use nhip_protocol::frame;
-use nhip_protocol::message::{Enroll, Enrolled, Message};
+use nhip_protocol::message::{Enroll, Enrolled};
+use nhip_protocol::{EnrollEvent, Enrollment};
 use quinn::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Invite, ParentConfig};
 use crate::home::{Home, HomeError};
-use crate::limits::{ENROLL_FRAME_BYTES_MAX, ENROLL_LINGER_MS, ENROLL_WITHIN_MS};
+use crate::limits::ENROLL_LINGER_MS;
 use crate::transport::{self, TransportError, now_ms};
 
 /// The invitation file handed to a child.
@@ -182,33 +182,37 @@ pub fn check(invite: &InviteFile) -> Result<(NodeId, [u8; 32], SocketAddr), Enro
 pub async fn join(home: &mut Home, invite: &InviteFile) -> Result<(), EnrollError> {
     let (parent, secret, addr) = check(invite)?;
     let endpoint = transport::client_endpoint(unspecified_for(&addr), &home.key, parent)?;
+    let mut machine = Enrollment::child(
+        now_ms(),
+        Enroll {
+            secret,
+            unit: invite.unit.clone(),
+        },
+    );
+    let within = time_left(&machine);
     let exchange = async {
         let connection = transport::connect(&endpoint, addr).await?;
         let (mut send, mut recv) = connection
             .open_bi()
             .await
             .map_err(|error| transport::classify(&error))?;
-        let request = frame::encode(&Message::Enroll(Enroll {
-            secret,
-            unit: invite.unit.clone(),
-        }));
-        send.write_all(&request)
-            .await
-            .map_err(|error| match error {
+        while let Some(bytes) = machine.poll_transmit() {
+            send.write_all(&bytes).await.map_err(|error| match error {
                 quinn::WriteError::ConnectionLost(error) => transport::classify(&error),
                 other => TransportError::Link(other.to_string()),
             })?;
+        }
         let _ = send.finish();
-        let answer = read_frame(&mut recv).await?;
+        let event = next_event(&mut machine, &mut recv).await?;
         connection.close(quinn::VarInt::from_u32(0), b"enrolled");
-        Ok::<_, TransportError>(answer)
+        Ok::<_, TransportError>(event)
     };
-    let answer = tokio::time::timeout(Duration::from_millis(ENROLL_WITHIN_MS), exchange)
+    let event = tokio::time::timeout(within, exchange)
         .await
         .map_err(|_| TransportError::Link("the parent did not answer in time".into()))??;
     endpoint.wait_idle().await;
-    match answer {
-        Message::Enrolled(Enrolled { accepted: true, .. }) => {
+    match event {
+        EnrollEvent::Answered(Enrolled { accepted: true, .. }) => {
             home.config.parent = Some(ParentConfig {
                 addr: invite.parent_addr.clone(),
                 node: invite.parent_node.clone(),
@@ -217,8 +221,10 @@ pub async fn join(home: &mut Home, invite: &InviteFile) -> Result<(), EnrollErro
             home.save_config()?;
             Ok(())
         }
-        Message::Enrolled(Enrolled { reason, .. }) => Err(EnrollError::Refused(reason)),
-        _ => Err(EnrollError::Refused(
+        EnrollEvent::Answered(Enrolled { reason, .. }) | EnrollEvent::Failed(reason) => {
+            Err(EnrollError::Refused(reason))
+        }
+        EnrollEvent::Asked(_) => Err(EnrollError::Refused(
             "the parent answered something else".into(),
         )),
     }
@@ -226,27 +232,27 @@ pub async fn join(home: &mut Home, invite: &InviteFile) -> Result<(), EnrollErro
 
 /// The parent's side, for a connection from a key that is not an enrolled child.
 pub async fn serve_enrollment(home: &Home, connection: Connection, peer: NodeId) {
+    let mut machine = Enrollment::parent(now_ms());
+    let within = time_left(&machine);
     let outcome = async {
         let (mut send, mut recv) = connection
             .accept_bi()
             .await
             .map_err(|error| TransportError::Link(error.to_string()))?;
-        let request = read_frame(&mut recv).await?;
-        let answer = match request {
-            Message::Enroll(enroll) => redeem(home, peer, &enroll),
-            _ => Enrolled {
-                accepted: false,
-                reason: "this node is not enrolled here; only an invitation may be redeemed".into(),
-            },
-        };
-        send.write_all(&frame::encode(&Message::Enrolled(answer)))
-            .await
-            .map_err(|error| TransportError::Link(error.to_string()))?;
+        if let EnrollEvent::Asked(request) = next_event(&mut machine, &mut recv).await? {
+            machine.answer(redeem(home, peer, &request));
+        }
+        // The answer, or the refusal the machine queued for a stranger's other message.
+        while let Some(bytes) = machine.poll_transmit() {
+            send.write_all(&bytes)
+                .await
+                .map_err(|error| TransportError::Link(error.to_string()))?;
+        }
         let _ = send.finish();
         let _ = tokio::time::timeout(Duration::from_millis(ENROLL_LINGER_MS), send.stopped()).await;
         Ok::<_, TransportError>(())
     };
-    let _ = tokio::time::timeout(Duration::from_millis(ENROLL_WITHIN_MS), outcome).await;
+    let _ = tokio::time::timeout(within, outcome).await;
     connection.close(quinn::VarInt::from_u32(0), b"");
 }
 
@@ -314,25 +320,29 @@ fn redeem(home: &Home, peer: NodeId, enroll: &Enroll) -> Enrolled {
     }
 }
 
-async fn read_frame(recv: &mut quinn::RecvStream) -> Result<Message, TransportError> {
-    let mut buffer = Vec::new();
+/// How long the machine gives the exchange from now: its deadline, as the runtime's timeout.
+fn time_left(machine: &Enrollment) -> Duration {
+    let deadline = machine.poll_timeout().unwrap_or_default();
+    Duration::from_millis(deadline.saturating_sub(now_ms()))
+}
+
+/// Reads from `recv` into the machine until it has something to say.
+async fn next_event(
+    machine: &mut Enrollment,
+    recv: &mut quinn::RecvStream,
+) -> Result<EnrollEvent, TransportError> {
     let mut chunk = [0u8; 4096];
     loop {
-        match frame::decode(&buffer) {
-            Ok((message, _)) => return Ok(message),
-            Err(nhip_protocol::FrameError::Incomplete { .. }) => {}
-            Err(error) => return Err(TransportError::Link(error.to_string())),
+        if let Some(event) = machine.poll_event() {
+            return Ok(event);
         }
         match recv.read(&mut chunk).await {
-            Ok(Some(len)) => buffer.extend_from_slice(&chunk[..len]),
+            Ok(Some(len)) => machine.handle_input(chunk.get(..len).unwrap_or_default()),
             Ok(None) => return Err(TransportError::Link("the stream ended early".into())),
             Err(quinn::ReadError::ConnectionLost(error)) => {
                 return Err(transport::classify(&error));
             }
             Err(error) => return Err(TransportError::Link(error.to_string())),
-        }
-        if buffer.len() > ENROLL_FRAME_BYTES_MAX {
-            return Err(TransportError::Link("enrollment frame too large".into()));
         }
     }
 }

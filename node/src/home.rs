@@ -230,6 +230,10 @@ impl Home {
     /// Opens the node in `dir`.
     pub fn open(dir: &Path) -> Result<Home, HomeError> {
         if !dir.join(CONFIG_FILE).exists() {
+            // A whole node whose moving in a crash interrupted is moved in now.
+            crate::making::recover(dir)?;
+        }
+        if !dir.join(CONFIG_FILE).exists() {
             return Err(HomeError::NoNode(dir.display().to_string()));
         }
         let config: Config = config::read(&dir.join(CONFIG_FILE))?;

@@ -40,6 +40,7 @@ pub mod identity;
 pub mod limits;
 pub mod links;
 pub mod live;
+pub mod making;
 pub mod report;
 pub mod running;
 pub mod setup;

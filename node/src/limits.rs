@@ -85,14 +85,8 @@ pub const STATE_TTL_MS: u64 = 1500;
 /// unit by unit (the events are held in memory either way, as one catch-up's worth).
 pub const TALLY_EVENTS_MAX: usize = 65_536;
 
-/// How long an enrollment exchange may take.
-pub const ENROLL_WITHIN_MS: u64 = 20_000;
-
 /// How long the parent waits for the child to read its answer to an enrollment.
 pub const ENROLL_LINGER_MS: u64 = 2_000;
-
-/// The largest enrollment message (an `Enroll` is a secret and a unit code: far smaller).
-pub const ENROLL_FRAME_BYTES_MAX: usize = 64 * 1024;
 
 /// A running node's state is taken as current while its commit feed has not moved — but the
 /// log's heads are read again at least this often, in case something wrote without telling.

@@ -278,3 +278,132 @@ fn a_sync_killed_on_either_side_loses_and_doubles_nothing() {
     assert_eq!(task_count(&hub), PER_STEP * loops());
     verifies(&hub);
 }
+
+/// The files that make a folder a node.
+const NODE_FILES: [&str; 3] = ["config.toml", "log.redb", "node.key"];
+
+/// After a kill, a folder holds a whole node (it opens, verifies, and is what was asked) or
+/// none of a node's files at all.
+fn whole_or_nothing(data: &Path, unit: &str) -> bool {
+    let out = nhip(data, &["status", "--json"]);
+    if !out.status.success() {
+        for file in NODE_FILES {
+            assert!(
+                !data.join(file).exists(),
+                "a half-made node: {file} without a node"
+            );
+        }
+        return false;
+    }
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["unit"], unit, "{status}");
+    verifies(data);
+    true
+}
+
+#[test]
+fn an_init_killed_at_any_moment_leaves_no_node_or_a_whole_one() {
+    let root = tempfile::tempdir().unwrap();
+    let init = ["init", "--hub", "--unit", "lai-chau", "--as", "admin-tinh"];
+    for step in 0..loops() {
+        let data = root.path().join(format!("hub-{step}"));
+        let mut child = Command::new(NHIP)
+            .arg("--data")
+            .arg(&data)
+            .args(init)
+            .env_remove("NHIP_DATA")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay(step, 80));
+        let _ = child.kill();
+        let _ = child.wait();
+        if !whole_or_nothing(&data, "lai-chau") {
+            // Nothing was made: the next init starts afresh and makes it.
+            let again = nhip(&data, &init);
+            assert!(
+                again.status.success(),
+                "step {step}: {}",
+                String::from_utf8_lossy(&again.stderr)
+            );
+            assert!(whole_or_nothing(&data, "lai-chau"));
+        }
+        // A whole hub has its administrator: their first registry change is accepted.
+        let added = nhip(
+            &data,
+            &["unit", "add", "lai-chau/binh-lu", "--name", "Xã Bình Lư"],
+        );
+        assert!(
+            added.status.success(),
+            "step {step}: {}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_join_killed_at_any_moment_leaves_no_node_or_a_whole_one() {
+    let root = tempfile::tempdir().unwrap();
+    let hub = root.path().join("hub");
+    let listen = {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.local_addr().unwrap().to_string()
+    };
+    assert!(nhip(&hub, &strs(&hub_init(&listen))).status.success());
+    let _serving = common::Running::start(&hub, &[]);
+    let invite = |unit: &str| {
+        let file = root.path().join(format!("{}.toml", unit.replace('/', "-")));
+        let out = nhip(
+            &hub,
+            &[
+                "invite",
+                "--unit",
+                unit,
+                "--name",
+                unit,
+                "--out",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        file
+    };
+    for step in 0..loops() {
+        let unit = format!("lai-chau/xa-{step}");
+        let file = invite(&unit);
+        let data = root.path().join(format!("xa-{step}"));
+        let mut child = Command::new(NHIP)
+            .arg("--data")
+            .arg(&data)
+            .args(["join", file.to_str().unwrap(), "--as", "can-bo"])
+            .env_remove("NHIP_DATA")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay(step, 300));
+        let _ = child.kill();
+        let _ = child.wait();
+        if whole_or_nothing(&data, &unit) {
+            let status = status(&data);
+            assert!(status["parent"]["addr"].is_string(), "{status}");
+        } else {
+            // Nothing was made here (the parent may have spent the invitation): a join with a
+            // new one into the same folder starts afresh.
+            let unit = format!("{unit}-b");
+            let file = invite(&unit);
+            let joined = nhip(&data, &["join", file.to_str().unwrap(), "--as", "can-bo"]);
+            assert!(
+                joined.status.success(),
+                "step {step}: {}",
+                String::from_utf8_lossy(&joined.stderr)
+            );
+            assert!(whole_or_nothing(&data, &unit));
+        }
+    }
+}

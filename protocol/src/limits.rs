@@ -47,3 +47,9 @@ const _: () = assert!(FRAME_BYTES_MAX <= u32::MAX as usize);
 /// (code 8, Timeout): a silent peer holds no connection slot. Generous enough for a lossy 2G
 /// link, where a frame may take a few retransmissions.
 pub const HELLO_WITHIN_MS: u64 = 15_000;
+
+/// How long an enrollment exchange may take, from the connection to the answer.
+pub const ENROLL_WITHIN_MS: u64 = 20_000;
+
+/// The largest enrollment frame (an `Enroll` is a secret and a unit code: far smaller).
+pub const ENROLL_FRAME_BYTES_MAX: usize = 64 * 1024;

@@ -300,7 +300,9 @@ impl Sync {
         self.inbox.extend_from_slice(bytes);
         let mut used = 0;
         while self.phase != Phase::Closed {
-            match frame::decode(&self.inbox[used..]) {
+            // Invariant: `used` counts bytes of whole frames decoded from `inbox`.
+            let rest = self.inbox.get(used..).unwrap_or_default();
+            match frame::decode(rest) {
                 Ok((message, len)) => {
                     used += len;
                     if let Err(fatal) = self.handle_message(now_ms, message, log) {

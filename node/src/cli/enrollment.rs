@@ -9,6 +9,7 @@ use super::output::{ExitCode, Outcome, fail, home_failure};
 use crate::account::Actor;
 use crate::enroll;
 use crate::home::{Home, HomeError};
+use crate::making::Making;
 use crate::text_search::normalize;
 use crate::texts::Texts;
 use crate::transport;
@@ -114,37 +115,40 @@ pub(super) fn join(data: &Path, texts: Texts, args: JoinArgs, actor: Option<&str
         .map_err(|error| fail(ExitCode::Refused, error.to_string()))?;
     // A bad file makes nothing: no folder, no key.
     enroll::check(&invite).map_err(|error| fail(ExitCode::Refused, error.to_string()))?;
-    let (mut home, made_here) = match Home::open(data) {
-        Ok(home) => (home, false),
+    let (mut home, making) = match Home::open(data) {
+        Ok(home) => (home, None),
         Err(HomeError::NoNode(_)) => {
             let Some(actor) = actor else {
                 return Err(fail(ExitCode::Usage, "nhip join FILE --as PERSON"));
             };
             let person = args::person(texts, actor)?;
-            let home = Home::create(data, invite.unit.clone(), person)
-                .map_err(|error| home_failure(texts, error))?;
-            (home, true)
+            // Made beside the data folder and moved in once enrolled: a join that fails or is
+            // killed leaves nothing behind, and the next attempt starts afresh.
+            let making = Making::start(data).map_err(|error| home_failure(texts, error))?;
+            match Home::create(making.folder(), invite.unit.clone(), person) {
+                Ok(home) => (home, Some(making)),
+                Err(error) => {
+                    making.abandon();
+                    return Err(home_failure(texts, error));
+                }
+            }
         }
         Err(error) => return Err(home_failure(texts, error)),
     };
     let joined = super::block_on(enroll::join(&mut home, &invite))?;
-    if joined.is_err() && made_here {
-        // A join that failed leaves nothing behind: the next attempt starts afresh. Only what
-        // this join made goes (the folder too if it is then empty: it may hold other files).
-        drop(home);
-        for file in [
-            crate::config::CONFIG_FILE,
-            crate::config::LOG_FILE,
-            crate::config::KEY_FILE,
-        ] {
-            if let Err(error) = std::fs::remove_file(data.join(file)) {
-                tracing::warn!(%error, file, "a file of the half-made node stays");
-            }
+    if let Err(error) = joined {
+        if let Some(making) = making {
+            drop(home);
+            making.abandon();
         }
-        let _ = std::fs::remove_dir(data);
-        return joined.map_err(|error| join_failure(texts, error));
+        return Err(join_failure(texts, error));
     }
-    joined.map_err(|error| join_failure(texts, error))?;
+    let home = match making {
+        Some(making) => making
+            .finish(home)
+            .map_err(|error| home_failure(texts, error))?,
+        None => home,
+    };
     say!(
         "{}",
         texts.joined(&invite.parent_addr, invite.unit.as_str())

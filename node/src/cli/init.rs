@@ -7,7 +7,10 @@ use nhip_engine::command::Command;
 
 use super::args;
 use super::output::{ExitCode, Outcome, fail, home_failure};
-use crate::home::Home;
+use nhip_engine::{PersonId, UnitId};
+
+use crate::home::{Home, HomeError};
+use crate::making::Making;
 use crate::text_search::normalize;
 use crate::texts::Texts;
 
@@ -36,12 +39,36 @@ pub(super) fn exec(data: &Path, texts: Texts, args: InitArgs, actor: Option<&str
         return Err(fail(ExitCode::Usage, "nhip init --unit UNIT --as PERSON"));
     };
     let person = args::person(texts, actor)?;
-    let mut home = Home::create(data, unit.clone(), person.clone())
-        .map_err(|error| home_failure(texts, error))?;
+    // Made beside the data folder and moved in whole: a crash leaves no half-made node.
+    let making = Making::start(data).map_err(|error| home_failure(texts, error))?;
+    let made = make(making.folder(), unit.clone(), person.clone(), args);
+    let home = match made {
+        Ok(home) => making
+            .finish(home)
+            .map_err(|error| home_failure(texts, error))?,
+        Err(error) => {
+            making.abandon();
+            return Err(home_failure(texts, error));
+        }
+    };
+    say!(
+        "{}",
+        texts.node_created(
+            &data.display().to_string(),
+            unit.as_str(),
+            &home.node().to_hex()
+        )
+    );
+    Ok(())
+}
+
+/// The node's files in `folder`: its key, its log and configuration, and for the hub its
+/// administrator and root unit.
+fn make(folder: &Path, unit: UnitId, person: PersonId, args: InitArgs) -> Result<Home, HomeError> {
+    let mut home = Home::create(folder, unit.clone(), person.clone())?;
     if let Some(listen) = args.listen {
         home.config.listen = listen;
-        home.save_config()
-            .map_err(|error| home_failure(texts, error))?;
+        home.save_config()?;
     }
     if args.hub {
         // The hub's administrator appoints themself: the root of the tree.
@@ -72,17 +99,8 @@ pub(super) fn exec(data: &Path, texts: Texts, args: InitArgs, actor: Option<&str
                 unit: unit.clone(),
             },
         ] {
-            home.act(&crate::account::Actor::unsigned(person.clone()), command)
-                .map_err(|error| home_failure(texts, error))?;
+            home.act(&crate::account::Actor::unsigned(person.clone()), command)?;
         }
     }
-    say!(
-        "{}",
-        texts.node_created(
-            &data.display().to_string(),
-            unit.as_str(),
-            &home.node().to_hex()
-        )
-    );
-    Ok(())
+    Ok(home)
 }
