@@ -600,17 +600,33 @@ async fn tab_to(page: &Page, target: &str) -> Vec<String> {
     panic!("Tab never reached #{target}; the focus went through {visited:?}");
 }
 
+/// Chooses `file` in the file input at `selector`, again if a redraw replaced the input between
+/// finding it and choosing (as `click` does).
 async fn choose_file(page: &Page, selector: &str, file: &Path) {
-    let input = page.find_element(selector).await.unwrap();
-    page.execute(
-        chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams::builder()
-            .files(vec![file.display().to_string()])
-            .backend_node_id(input.backend_node_id)
-            .build()
-            .unwrap(),
-    )
-    .await
-    .unwrap_or_else(|error| panic!("choose {}: {error}", file.display()));
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let chosen = match page.find_element(selector).await {
+            Ok(input) => page
+                .execute(
+                    chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams::builder()
+                        .files(vec![file.display().to_string()])
+                        .backend_node_id(input.backend_node_id)
+                        .build()
+                        .unwrap(),
+                )
+                .await
+                .map(|_| ()),
+            Err(error) => Err(error),
+        };
+        match chosen {
+            Ok(()) => return,
+            Err(error) if tries < 10 && error.to_string().contains("node") => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(error) => panic!("choose {}: {error}", file.display()),
+        }
+    }
 }
 
 #[test]

@@ -225,6 +225,16 @@ pub struct ItemPage {
     pub resolve: bool,
 }
 
+/// What became of an event, as a code of the API: `applied`, `conflict`, `late` or `refused`.
+pub(crate) fn outcome_code(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Applied => "applied",
+        Outcome::Conflict => "conflict",
+        Outcome::Late => "late",
+        Outcome::Refused(_) => "refused",
+    }
+}
+
 /// `detail` with the name a page shows for a transition's code.
 pub(crate) fn named(state: &State, item: &Item, detail: &Detail) -> Detail {
     let mut detail = detail.clone();
@@ -260,12 +270,7 @@ pub fn item_page(
             event: entry.event,
             who: person(state, &entry.actor),
             what: texts.detail(&named(state, item, &entry.detail)),
-            outcome: match entry.outcome {
-                Outcome::Applied => "applied",
-                Outcome::Conflict => "conflict",
-                Outcome::Late => "late",
-                Outcome::Refused(_) => "refused",
-            },
+            outcome: outcome_code(&entry.outcome),
             outcome_text: match entry.outcome {
                 Outcome::Applied => String::new(),
                 ref other => texts.outcome(other),

@@ -8,7 +8,7 @@ use nhip_engine::UnitId;
 use nhip_engine::state::{Aspect, Conflict, Entry, Item, Outcome, State, Summary};
 use serde::Serialize;
 
-use crate::app::views::named;
+use crate::app::views::{named, outcome_code};
 use crate::texts::Texts;
 
 pub(super) fn light(summary: &nhip_engine::state::Summary, stale: bool) -> &'static str {
@@ -90,16 +90,6 @@ impl HistoryEntry {
             },
             signed_by: entry.signed_by.map(|key| key.to_hex()),
         }
-    }
-}
-
-/// An outcome's code in the API.
-fn outcome_code(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Applied => "applied",
-        Outcome::Conflict => "conflict",
-        Outcome::Late => "late",
-        Outcome::Refused(_) => "refused",
     }
 }
 
