@@ -110,6 +110,15 @@ pub fn append_receipts(dir: &Path, receipts: &[nhip_protocol::Receipt]) -> Resul
     config::sync_folder_of(&path).map_err(io)
 }
 
+impl From<crate::making::MakingError> for HomeError {
+    fn from(error: crate::making::MakingError) -> HomeError {
+        match error {
+            crate::making::MakingError::Exists(path) => HomeError::Exists(path),
+            crate::making::MakingError::Io { path, source } => HomeError::Io { path, source },
+        }
+    }
+}
+
 /// Why a node could not be created, opened or used.
 #[derive(Debug, thiserror::Error)]
 pub enum HomeError {

@@ -1,6 +1,6 @@
 //! A node is made whole or not at all. `init` and `join` build its files in a hidden folder
 //! beside the data folder; only a whole node is moved in, its configuration last, for the
-//! configuration is what makes a folder a node ([`Home::open`]). A crash while making leaves
+//! configuration is what makes a folder a node (`Home::open`). A crash while making leaves
 //! the data folder as it was, and the next attempt clears what the crashed one left; a crash
 //! while moving in is finished by the next open or attempt (the node was whole: it is marked
 //! so before the first file moves).
@@ -9,10 +9,25 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::config::{CONFIG_FILE, LOG_FILE, sync_folder_of};
-use crate::home::{Home, HomeError};
 
 /// The file that says a node in the making is whole and may be moved in.
 const MADE_MARK: &str = "made";
+
+/// Why a node could not be made or moved in.
+#[derive(Debug, thiserror::Error)]
+pub enum MakingError {
+    /// A node exists already.
+    #[error("a node exists in {0}")]
+    Exists(String),
+    /// A folder or file could not be made, moved or removed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The failure.
+        source: std::io::Error,
+    },
+}
 
 /// A node being made for a data folder.
 #[derive(Debug)]
@@ -24,11 +39,11 @@ pub struct Making {
 impl Making {
     /// Starts making a node for `target`: refuses when a node is there already, finishes moving
     /// in one that a crash interrupted, and clears what an attempt that never finished left.
-    pub fn start(target: &Path) -> Result<Making, HomeError> {
+    pub fn start(target: &Path) -> Result<Making, MakingError> {
         let staging = staging_of(target);
         recover(target)?;
         if target.join(CONFIG_FILE).exists() || target.join(LOG_FILE).exists() {
-            return Err(HomeError::Exists(target.display().to_string()));
+            return Err(MakingError::Exists(target.display().to_string()));
         }
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(io(&staging))?;
@@ -39,23 +54,21 @@ impl Making {
         })
     }
 
-    /// The folder the node is made in: hand it to [`Home::create`].
+    /// The folder the node is made in: hand it to `Home::create`.
     pub fn folder(&self) -> &Path {
         &self.staging
     }
 
-    /// Moves the whole node in and opens it there. `home`, opened in [`Making::folder`], is
-    /// closed first.
-    pub fn finish(self, home: Home) -> Result<Home, HomeError> {
-        drop(home);
+    /// Moves the whole node in. Close the node made in [`Making::folder`] first; then open it
+    /// in the data folder.
+    pub fn finish(self) -> Result<(), MakingError> {
         let mark = self.staging.join(MADE_MARK);
         {
             let file = fs::File::create(&mark).map_err(io(&mark))?;
             file.sync_all().map_err(io(&mark))?;
         }
         sync_folder_of(&mark).map_err(io(&mark))?;
-        move_in(&self.staging, &self.target)?;
-        Home::open(&self.target)
+        move_in(&self.staging, &self.target)
     }
 
     /// Gives up: what was made goes, and the data folder stays as it was.
@@ -67,7 +80,7 @@ impl Making {
 }
 
 /// Finishes moving in a whole node that a crash interrupted, if there is one for `target`.
-pub fn recover(target: &Path) -> Result<(), HomeError> {
+pub fn recover(target: &Path) -> Result<(), MakingError> {
     let staging = staging_of(target);
     if staging.join(MADE_MARK).exists() {
         move_in(&staging, target)?;
@@ -86,7 +99,7 @@ fn staging_of(target: &Path) -> PathBuf {
 
 /// Moves every file of `staging` into `target`, the configuration last, then removes
 /// `staging`. Each move is a rename on one file system, made durable before the next.
-fn move_in(staging: &Path, target: &Path) -> Result<(), HomeError> {
+fn move_in(staging: &Path, target: &Path) -> Result<(), MakingError> {
     if !target.exists() {
         fs::create_dir_all(target).map_err(io(target))?;
         #[cfg(unix)]
@@ -111,8 +124,8 @@ fn move_in(staging: &Path, target: &Path) -> Result<(), HomeError> {
     sync_folder_of(staging).map_err(io(staging))
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> HomeError + '_ {
-    move |source| HomeError::Io {
+fn io(path: &Path) -> impl Fn(std::io::Error) -> MakingError + '_ {
+    move |source| MakingError::Io {
         path: path.display().to_string(),
         source,
     }
@@ -121,17 +134,15 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> HomeError + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nhip_engine::{PersonId, UnitId};
+    use crate::config::KEY_FILE;
 
+    /// Makes a stand-in node (its three files) in the making for `target`.
     fn make(target: &Path) -> Making {
         let making = Making::start(target).unwrap();
-        let home = Home::create(
-            making.folder(),
-            UnitId::new("binh-lu").unwrap(),
-            PersonId::new("ta-thi-dung").unwrap(),
-        )
-        .unwrap();
-        drop(home);
+        fs::create_dir_all(making.folder()).unwrap();
+        for file in [KEY_FILE, LOG_FILE, CONFIG_FILE] {
+            fs::write(making.folder().join(file), file).unwrap();
+        }
         making
     }
 
@@ -142,26 +153,23 @@ mod tests {
         // Made, then abandoned, or left by a crash before it was whole: no node, and the next
         // attempt starts afresh.
         make(&target).abandon();
-        assert!(Home::open(&target).is_err());
-        let _crashed = make(&target);
+        assert!(!target.exists());
+        let crashed = make(&target);
         assert!(!target.join(CONFIG_FILE).exists());
-        let making = Making::start(&target).unwrap();
-        let home = Home::create(
-            making.folder(),
-            UnitId::new("binh-lu").unwrap(),
-            PersonId::new("ta-thi-dung").unwrap(),
-        )
-        .unwrap();
-        let node = home.node();
-        let home = making.finish(home).unwrap();
-        assert_eq!(home.node(), node);
-        assert!(!staging_of(&target).exists());
-        drop(home);
-        assert!(matches!(Making::start(&target), Err(HomeError::Exists(_))));
+        let staging = crashed.folder().to_owned();
+        make(&target).finish().unwrap();
+        for file in [KEY_FILE, LOG_FILE, CONFIG_FILE] {
+            assert_eq!(fs::read_to_string(target.join(file)).unwrap(), file);
+        }
+        assert!(!staging.exists());
+        assert!(matches!(
+            Making::start(&target),
+            Err(MakingError::Exists(_))
+        ));
     }
 
     #[test]
-    fn a_crash_while_moving_in_is_finished_by_the_next_open() {
+    fn a_crash_while_moving_in_is_finished_by_recovery() {
         let root = tempfile::tempdir().unwrap();
         let target = root.path().join("office");
         let making = make(&target);
@@ -169,12 +177,14 @@ mod tests {
         // Whole, and the key and log moved in: then the power went.
         fs::File::create(staging.join(MADE_MARK)).unwrap();
         fs::create_dir_all(&target).unwrap();
-        for file in [crate::config::KEY_FILE, LOG_FILE] {
+        for file in [KEY_FILE, LOG_FILE] {
             fs::rename(staging.join(file), target.join(file)).unwrap();
         }
         assert!(!target.join(CONFIG_FILE).exists());
-        let home = Home::open(&target).unwrap();
-        assert_eq!(home.config.unit.as_str(), "binh-lu");
+        recover(&target).unwrap();
+        assert!(target.join(CONFIG_FILE).exists());
         assert!(!staging.exists());
+        // Nothing to recover: nothing happens.
+        recover(&target).unwrap();
     }
 }

@@ -124,7 +124,7 @@ pub(super) fn join(data: &Path, texts: Texts, args: JoinArgs, actor: Option<&str
             let person = args::person(texts, actor)?;
             // Made beside the data folder and moved in once enrolled: a join that fails or is
             // killed leaves nothing behind, and the next attempt starts afresh.
-            let making = Making::start(data).map_err(|error| home_failure(texts, error))?;
+            let making = Making::start(data).map_err(|error| home_failure(texts, error.into()))?;
             match Home::create(making.folder(), invite.unit.clone(), person) {
                 Ok(home) => (home, Some(making)),
                 Err(error) => {
@@ -144,9 +144,13 @@ pub(super) fn join(data: &Path, texts: Texts, args: JoinArgs, actor: Option<&str
         return Err(join_failure(texts, error));
     }
     let home = match making {
-        Some(making) => making
-            .finish(home)
-            .map_err(|error| home_failure(texts, error))?,
+        Some(making) => {
+            drop(home);
+            making
+                .finish()
+                .map_err(|error| home_failure(texts, error.into()))?;
+            Home::open(data).map_err(|error| home_failure(texts, error))?
+        }
         None => home,
     };
     say!(

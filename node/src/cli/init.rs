@@ -40,24 +40,20 @@ pub(super) fn exec(data: &Path, texts: Texts, args: InitArgs, actor: Option<&str
     };
     let person = args::person(texts, actor)?;
     // Made beside the data folder and moved in whole: a crash leaves no half-made node.
-    let making = Making::start(data).map_err(|error| home_failure(texts, error))?;
-    let made = make(making.folder(), unit.clone(), person.clone(), args);
-    let home = match made {
-        Ok(home) => making
-            .finish(home)
-            .map_err(|error| home_failure(texts, error))?,
+    let making = Making::start(data).map_err(|error| home_failure(texts, error.into()))?;
+    let node = match make(making.folder(), unit.clone(), person.clone(), args) {
+        Ok(home) => home.node(),
         Err(error) => {
             making.abandon();
             return Err(home_failure(texts, error));
         }
     };
+    making
+        .finish()
+        .map_err(|error| home_failure(texts, error.into()))?;
     say!(
         "{}",
-        texts.node_created(
-            &data.display().to_string(),
-            unit.as_str(),
-            &home.node().to_hex()
-        )
+        texts.node_created(&data.display().to_string(), unit.as_str(), &node.to_hex())
     );
     Ok(())
 }
